@@ -1,0 +1,123 @@
+import { parseArgs } from "node:util";
+import { FerryError } from "../errors.ts";
+
+/** One flag of a command, as `--help` shows it and the parser reads it. */
+export interface FlagSpec {
+  type: "string" | "boolean";
+  description: string;
+  /** Shown in `--help`; the library's own default applies when the flag is absent. */
+  default?: string | boolean | number;
+  short?: string;
+  multiple?: boolean;
+  /** For `--help`: what the value looks like, e.g. "FILE" or "0.1". */
+  value?: string;
+}
+
+/** A subcommand: flags in, exit code out. */
+export interface Command {
+  name: string;
+  summary: string;
+  /** Usage line after `ferry <name>`, e.g. "[options] <folder…>". */
+  usage: string;
+  flags: Record<string, FlagSpec>;
+  /** Lines of examples shown under `--help`. */
+  examples?: string[];
+  run(parsed: ParsedFlags): Promise<number>;
+}
+
+/** Flags and positionals after parsing. */
+export interface ParsedFlags {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+/** Formats `--help` for one command from its flag specs, so help can never drift from the parser. */
+export function helpText(command: Command): string {
+  const rows = Object.entries(command.flags).map(([name, spec]) => {
+    const short = spec.short ? `-${spec.short}, ` : "    ";
+    const value = spec.type === "string" ? ` <${spec.value ?? "value"}>` : "";
+    const shown = spec.default === undefined ? "" : ` (default: ${spec.default})`;
+    return [`  ${short}--${name}${value}`, `${spec.description}${shown}`] as const;
+  });
+  rows.push(["      --help", "Show this help"] as const);
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const lines = [
+    `ferry ${command.name} — ${command.summary}`,
+    "",
+    `Usage: ferry ${command.name} ${command.usage}`,
+    "",
+    "Options:",
+    ...rows.map(([left, right]) => `${left.padEnd(width)}${right}`),
+  ];
+  if (command.examples?.length) {
+    lines.push(
+      "",
+      "Examples:",
+      ...command.examples.map((e) => `  ${e}`),
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Parses `args` against the command's flags; unknown flags are a usage error naming the flag. */
+export function parseFlags(command: Command, args: string[]): ParsedFlags & { help: boolean } {
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = { help: { type: "boolean", short: "h" } };
+  for (const [name, spec] of Object.entries(command.flags)) {
+    options[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      allowPositionals: true,
+      strict: true,
+      allowNegative: true,
+    });
+    const help = values.help === true;
+    delete values.help;
+    return { values, positionals, help };
+  } catch (error) {
+    throw new FerryError(
+      "usage",
+      `Cannot parse flags for 'ferry ${command.name}': ${(error as Error).message}`,
+    );
+  }
+}
+
+/** Reads a string flag as a number, with a message naming the flag and the value when it is not one. */
+export function numberFlag(values: ParsedFlags["values"], name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(n)) {
+    throw new FerryError("usage", `Cannot use --${name}: expected a number, got '${raw}'`);
+  }
+  return n;
+}
+
+/** Reads a string flag. */
+export function stringFlag(values: ParsedFlags["values"], name: string): string | undefined {
+  const raw = values[name];
+  return typeof raw === "string" ? raw : undefined;
+}
+
+/** Reads a boolean flag. */
+export function booleanFlag(values: ParsedFlags["values"], name: string): boolean | undefined {
+  const raw = values[name];
+  return typeof raw === "boolean" ? raw : undefined;
+}
+
+/** Reads a repeatable string flag; comma-separated values are split too (`--labels a,b --labels c`). */
+export function listFlag(values: ParsedFlags["values"], name: string): string[] | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const items = (Array.isArray(raw) ? raw : [raw]).map(String);
+  return items.flatMap((item) => item.split(",")).map((s) => s.trim()).filter((s) => s.length > 0);
+}

@@ -1,0 +1,65 @@
+/**
+ * ferry's command line: `ferry <command> [options]`. The only module that reads flags, draws
+ * progress and chooses exit codes; each command lives in its own file and is loaded on demand,
+ * so `serve` never loads TensorFlow.js.
+ *
+ * @module
+ */
+import { exitCodeOf, FerryError } from "../errors.ts";
+import { type Command, helpText, parseFlags } from "./_command.ts";
+
+/** Commands by name, imported lazily. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+
+/** Registers a command module; called below for each command file. */
+function register(name: string, summary: string, load: () => Promise<{ command: Command }>) {
+  COMMANDS[name] = { summary, load: async () => (await load()).command };
+}
+
+// Commands register here as they are built.
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+  return [
+    "ferry — train an image classifier with TensorFlow.js, ferry it to ONNX, and serve it",
+    "",
+    "Usage: ferry <command> [options]   (ferry <command> --help for a command's options)",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
+  ].join("\n");
+}
+
+/** Runs ferry with `args` and returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`ferry: unknown command '${name}'\n\n${mainHelp()}`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    const parsed = parseFlags(command, rest);
+    if (parsed.help) {
+      console.log(helpText(command));
+      return 0;
+    }
+    return await command.run(parsed);
+  } catch (error) {
+    if (error instanceof FerryError) {
+      console.error(`ferry ${name}: ${error.message}`);
+    } else {
+      console.error(`ferry ${name}: unexpected error`, error);
+    }
+    return exitCodeOf(error);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,17 @@
+/**
+ * The one way bytes become model input: format sniffing, decoding (a bit-exact fast path for
+ * small JPEGs, sharp for everything else), and normalisation.
+ *
+ * @module
+ */
+export { DECODE_DEFAULTS, decodeImage, type DecodeOptions } from "./decode.ts";
+export {
+  FERRY_INPUT_SPEC,
+  IMAGENET_NORMALIZATION,
+  type InputSpec,
+  valuesPerImage,
+} from "./input_spec.ts";
+export { normalizeInto } from "./normalize.ts";
+export { preprocess, type PreprocessOptions } from "./preprocess.ts";
+export type { RgbImage } from "./rgb_image.ts";
+export { type ImageFormat, sniffFormat } from "./sniff.ts";
