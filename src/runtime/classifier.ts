@@ -1,0 +1,49 @@
+import type { InputSpec } from "../image/mod.ts";
+
+/** An execution provider of onnxruntime that ferry can ask for. */
+export type Provider = "cpu" | "cuda";
+
+/** What ferry knows about a loaded image classifier, from its metadata or from flags. */
+export interface ModelInfo {
+  /** Name the model is addressed by (the file name without `.onnx`). */
+  name: string;
+  path: string;
+  /** Input size, layout and normalisation. */
+  inputSpec: InputSpec;
+  /** Class names, index = output position. */
+  classNames: string[];
+  inputName: string;
+  outputName: string;
+  /** Whether the output already holds probabilities; logits get a softmax in `run`. */
+  outputIsProbabilities: boolean;
+  /** The execution provider actually in use. */
+  provider: Provider;
+  /** The model's `metadata_props`, as stored. */
+  metadata: Record<string, string>;
+}
+
+/** What the metadata would have said, for models that ferry did not make (flags). */
+export interface ModelOverrides {
+  labels?: string[];
+  width?: number;
+  height?: number;
+  layout?: InputSpec["layout"];
+  channelOrder?: InputSpec["channelOrder"];
+  divisor?: number;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** Whether the model outputs probabilities or logits. */
+  output?: "probabilities" | "logits";
+}
+
+/** An open ONNX image classifier. */
+export interface ClassifierSession {
+  readonly info: ModelInfo;
+  /**
+   * Runs `count` images laid out in `input` as `info.inputSpec` says; resolves to
+   * `count * classNames.length` probabilities.
+   */
+  run(input: Float32Array, count: number): Promise<Float32Array>;
+  /** Frees the onnxruntime session. */
+  release(): Promise<void>;
+}
