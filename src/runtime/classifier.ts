@@ -20,6 +20,20 @@ export interface ModelInfo {
   provider: Provider;
   /** The model's `metadata_props`, as stored. */
   metadata: Record<string, string>;
+  /** The input tensor's shape as the file declares it ("N" or null for a dynamic dimension). */
+  inputShape?: (number | string | null)[];
+  /** The output tensor's shape as the file declares it. */
+  outputShape?: (number | string | null)[];
+  /** A batch size the model's input is fixed to; undefined when the batch dimension is dynamic. */
+  fixedBatchSize?: number;
+  /** Architecture name, from ferry's metadata. */
+  architecture?: string;
+  /** Training run the weights come from, from ferry's metadata. */
+  runId?: string;
+  /** Validation metrics recorded at training, from ferry's metadata. */
+  validationMetrics?: Record<string, number>;
+  /** Test metrics recorded at training, from ferry's metadata. */
+  testMetrics?: Record<string, number>;
 }
 
 /** What the metadata would have said, for models that ferry did not make (flags). */
