@@ -14,6 +14,7 @@ export {
   type SessionOptions,
 } from "./providers.ts";
 export { type ClassScore, softmaxRows, topK } from "./top_k.ts";
+export { Batcher, BATCHER_DEFAULTS, type BatcherOptions, type BatchEvent } from "./batcher.ts";
 export { type OnnxModelFile, readOnnxModel, type TensorDescription } from "./model_file.ts";
 export { buildModelInfo } from "./model_info.ts";
 export {

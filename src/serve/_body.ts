@@ -1,0 +1,103 @@
+import { FerryError } from "../errors.ts";
+
+/** The images of a classify request and its form fields. */
+export interface ImageUpload {
+  images: Uint8Array[];
+  /** Text fields of a multipart body (e.g. `top_k`). */
+  fields: Record<string, string>;
+}
+
+/**
+ * Reads a request body, refusing it with `too_large` as soon as it passes `maxBytes`: checked
+ * against Content-Length first, and while streaming for chunked bodies, which carry none.
+ */
+export async function readBody(
+  request: Request,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) throw tooLarge(declared, maxBytes);
+  if (!request.body) return new Uint8Array(0);
+  if (declared >= 0) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes);
+    return bytes;
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of request.body) {
+    total += chunk.length;
+    if (total > maxBytes) throw tooLarge(total, maxBytes);
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+function tooLarge(size: number, maxBytes: number): FerryError {
+  return new FerryError(
+    "too_large",
+    `Cannot accept a body of ${size} bytes: the limit is ${maxBytes}`,
+  );
+}
+
+/**
+ * The images of a `/v1/classify` request: every `image` field of a multipart form, or the
+ * whole body when it is sent as `image/*` or `application/octet-stream`.
+ */
+export async function readImageUpload(
+  request: Request,
+  limits: { maxBodyBytes: number; maxFiles: number },
+): Promise<ImageUpload> {
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  const body = await readBody(request, limits.maxBodyBytes);
+  if (type.startsWith("multipart/form-data")) return await readMultipart(body, type, limits);
+  if (type === "" || type.startsWith("image/") || type.startsWith("application/octet-stream")) {
+    if (body.length === 0) throw missingImage();
+    return { images: [body], fields: {} };
+  }
+  throw new FerryError(
+    "unsupported_media",
+    `Cannot classify a body of type '${type}': send multipart/form-data, image/* or application/octet-stream`,
+  );
+}
+
+async function readMultipart(
+  body: Uint8Array<ArrayBuffer>,
+  type: string,
+  limits: { maxFiles: number },
+): Promise<ImageUpload> {
+  let form: FormData;
+  try {
+    form = await new Response(body, { headers: { "content-type": type } }).formData();
+  } catch (error) {
+    throw new FerryError("usage", `Cannot parse the multipart body: ${(error as Error).message}`);
+  }
+  const files: File[] = [];
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form) {
+    if (typeof value === "string") fields[name] = value;
+    else if (name === "image") files.push(value);
+  }
+  if (files.length > limits.maxFiles) {
+    throw new FerryError(
+      "too_large",
+      `Cannot classify ${files.length} images in one request: the limit is ${limits.maxFiles}`,
+    );
+  }
+  const images = await Promise.all(files.map(async (f) => new Uint8Array(await f.arrayBuffer())));
+  if (images.length === 0 || images.every((i) => i.length === 0)) throw missingImage();
+  return { images, fields };
+}
+
+function missingImage(): FerryError {
+  return new FerryError(
+    "usage",
+    "Cannot classify: the request has no image (send it as the body or as multipart field 'image')",
+  );
+}

@@ -1,0 +1,86 @@
+import { FerryError } from "../errors.ts";
+import { valuesPerImage } from "../image/mod.ts";
+import { Batcher, type BatcherOptions, type ClassifierSession } from "../runtime/mod.ts";
+import type { ServeMetrics } from "./metrics.ts";
+
+/** A model as the service holds it: its session and its own batch queue. */
+export interface ServedModel {
+  name: string;
+  session: ClassifierSession;
+  batcher: Batcher;
+  /** Whether it has run once (warm-up). */
+  ready: boolean;
+}
+
+/** The models of one service, addressable by name, one of them the default. */
+export class ModelSet {
+  readonly byName = new Map<string, ServedModel>();
+  readonly defaultName: string;
+  #shuttingDown = false;
+
+  constructor(
+    sessions: ClassifierSession[],
+    batching: Omit<BatcherOptions, "valuesPerItem" | "outputsPerItem">,
+    metrics: ServeMetrics,
+    defaultName?: string,
+  ) {
+    if (sessions.length === 0) throw new FerryError("usage", "Cannot serve: no model was given");
+    for (const session of sessions) {
+      const { name, inputSpec, classNames } = session.info;
+      if (this.byName.has(name)) {
+        throw new FerryError("usage", `Cannot serve two models named '${name}'`);
+      }
+      const batcher = new Batcher((x, n) => session.run(x, n), {
+        ...batching,
+        valuesPerItem: valuesPerImage(inputSpec),
+        outputsPerItem: classNames.length,
+      });
+      batcher.onBatch = (event) => {
+        metrics.batchSize.observe(event.size, { model: name });
+        for (const wait of event.waits) metrics.queueWait.observe(wait / 1000, { model: name });
+      };
+      this.byName.set(name, { name, session, batcher, ready: false });
+    }
+    this.defaultName = defaultName ?? sessions[0]!.info.name;
+    if (!this.byName.has(this.defaultName)) {
+      throw new FerryError(
+        "not_found",
+        `Cannot use default model '${this.defaultName}': serving ${
+          [...this.byName.keys()].join(", ")
+        }`,
+      );
+    }
+  }
+
+  /** The named model, or the default; `not_found` for an unknown name. */
+  get(name?: string): ServedModel {
+    const model = this.byName.get(name ?? this.defaultName);
+    if (!model) {
+      throw new FerryError(
+        "not_found",
+        `Cannot find model '${name}': serving ${[...this.byName.keys()].join(", ")}`,
+      );
+    }
+    return model;
+  }
+
+  /** Ready to serve: every model warmed up and no shutdown begun. */
+  get ready(): boolean {
+    return !this.#shuttingDown && [...this.byName.values()].every((m) => m.ready);
+  }
+
+  /** Runs every model once on a blank image, so that the first request pays no start-up cost. */
+  async warmUp(): Promise<void> {
+    for (const model of this.byName.values()) {
+      const input = new Float32Array(valuesPerImage(model.session.info.inputSpec));
+      await model.session.run(input, 1);
+      model.ready = true;
+    }
+  }
+
+  /** Stops taking inputs and waits for queued ones to finish. */
+  async drain(): Promise<void> {
+    this.#shuttingDown = true;
+    await Promise.all([...this.byName.values()].map((m) => m.batcher.close()));
+  }
+}

@@ -1,0 +1,158 @@
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { routePath } from "hono/route";
+import { FerryError } from "../errors.ts";
+import { ModelSet } from "./_models.ts";
+import { checkBearer } from "./auth.ts";
+import { ServeMetrics } from "./metrics.ts";
+import {
+  APP_DEFAULTS,
+  type AppOptions,
+  LIMIT_DEFAULTS,
+  type LogEntry,
+  type ServeLimits,
+} from "./options.ts";
+import { openApiDocument } from "./openapi.ts";
+import { PAGE_HTML } from "./page.ts";
+import { v1Routes } from "./routes_v1.ts";
+import { v2Routes } from "./routes_v2.ts";
+
+/** What route handlers share; kept in one object so that the routes stay plain functions. */
+export interface ServeState {
+  models: ModelSet;
+  limits: ServeLimits;
+  metrics: ServeMetrics;
+  topK: number;
+  background: AppOptions["background"];
+}
+
+/** Variables a request carries through the middleware. */
+export type ServeEnv = { Variables: { requestId: string } };
+
+/** A built service: the Hono app and its lifecycle. */
+export interface ServeApp {
+  app: Hono<ServeEnv>;
+  /** `app.fetch`, for `Deno.serve`. */
+  fetch: (request: Request) => Response | Promise<Response>;
+  state: ServeState;
+  /** Runs every model once; `/v2/health/ready` answers 200 afterwards. */
+  warmUp(): Promise<void>;
+  /** Marks the service not ready, refuses new inferences and waits for queued ones. */
+  drain(): Promise<void>;
+}
+
+// Health must stay reachable by orchestrators without credentials, and the page is static HTML
+// with no data in it; the API calls it makes carry the token.
+const OPEN_PATHS = new Set(["/", "/v2/health/live", "/v2/health/ready"]);
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Builds the prediction service: v1 and v2 (Open Inference Protocol) routes, limits, bearer auth,
+ * CORS, request ids, a JSON access log and Prometheus metrics, with one error handler that turns
+ * every {@linkcode FerryError} into its status and `{"error": "…"}`.
+ *
+ * @example
+ * ```ts
+ * const service = createApp({ models: [session] });
+ * await service.warmUp();
+ * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, service.fetch);
+ * ```
+ */
+export function createApp(options: AppOptions): ServeApp {
+  const limits: ServeLimits = { ...LIMIT_DEFAULTS, ...options.limits };
+  const metrics = new ServeMetrics();
+  const batching = { ...APP_DEFAULTS.batching, ...options.batching, maxQueue: limits.maxQueue };
+  const models = new ModelSet(options.models, batching, metrics, options.defaultModel);
+  const state: ServeState = {
+    models,
+    limits,
+    metrics,
+    topK: options.topK ?? APP_DEFAULTS.topK,
+    background: options.background,
+  };
+  const log = options.log;
+  const app = new Hono<ServeEnv>();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const given = c.req.header("x-request-id");
+    const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    c.set("requestId", id);
+    await next();
+    c.res.headers.set("x-request-id", id);
+    const route = c.res.status === 404 && !c.req.routePath ? "unmatched" : routePath(c, -1);
+    const ms = performance.now() - started;
+    metrics.requests.inc({ route, method: c.req.method, status: String(c.res.status) });
+    metrics.latency.observe(ms / 1000, { route });
+    log?.({
+      time: new Date().toISOString(),
+      msg: "request",
+      id,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(ms * 100) / 100,
+    });
+  });
+  if (options.corsOrigins?.length) {
+    const origins = options.corsOrigins;
+    app.use(
+      cors({ origin: origins.includes("*") ? "*" : origins, exposeHeaders: ["x-request-id"] }),
+    );
+  }
+  if (options.token !== undefined) {
+    const token = options.token;
+    app.use(async (c, next) => {
+      if (!OPEN_PATHS.has(c.req.path) && c.req.method !== "OPTIONS") {
+        checkBearer(c.req.header("authorization"), token);
+      }
+      await next();
+    });
+  }
+
+  app.get("/", (c) => c.html(PAGE_HTML));
+  app.get(
+    "/metrics",
+    (c) =>
+      c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+  );
+  app.get("/openapi.json", (c) => c.json(openApiDocument(state)));
+  app.route("/v1", v1Routes(state));
+  app.route("/v2", v2Routes(state));
+
+  app.notFound((c) => c.json({ error: `Cannot find ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => errorResponse(error, c.get("requestId"), metrics, log));
+
+  return {
+    app,
+    fetch: (request) => app.fetch(request),
+    state,
+    warmUp: () => models.warmUp(),
+    drain: () => models.drain(),
+  };
+}
+
+function errorResponse(
+  error: unknown,
+  requestId: string | undefined,
+  metrics: ServeMetrics,
+  log: ((entry: LogEntry) => void) | undefined,
+): Response {
+  const known = error instanceof FerryError;
+  const status = known ? error.httpStatus : 500;
+  metrics.errors.inc({ kind: known ? error.kind : "internal" });
+  if (!known || status >= 500 && error.kind !== "overloaded") {
+    log?.({
+      time: new Date().toISOString(),
+      msg: "error",
+      id: requestId,
+      error: String((error as Error)?.stack ?? error),
+    });
+  }
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (known && error.kind === "overloaded") headers["retry-after"] = "1";
+  if (known && error.kind === "unauthorized") headers["www-authenticate"] = 'Bearer realm="ferry"';
+  // The unexpected is reported without its details, which may hold paths or internals.
+  const message = known ? error.message : "Internal error: the server could not answer";
+  return new Response(JSON.stringify({ error: message }), { status, headers });
+}

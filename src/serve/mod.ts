@@ -1,0 +1,17 @@
+/**
+ * The prediction service: a Hono app factory with ferry's v1 API and the Open Inference Protocol
+ * (v2), limits, bearer auth, Prometheus metrics, OpenAPI and a web page, plus a server runner
+ * with graceful shutdown.
+ *
+ * @module
+ */
+export { createApp, type ServeApp, type ServeState } from "./app.ts";
+export { type Counter, type Histogram, ServeMetrics } from "./metrics.ts";
+export {
+  APP_DEFAULTS,
+  type AppOptions,
+  LIMIT_DEFAULTS,
+  type LogEntry,
+  type ServeLimits,
+} from "./options.ts";
+export { type RunningServer, SERVER_DEFAULTS, type ServerOptions, startServer } from "./server.ts";

@@ -1,0 +1,61 @@
+import type { BatcherOptions, ClassifierSession } from "../runtime/mod.ts";
+
+/** What a request may ask of the service before it is refused. */
+export interface ServeLimits {
+  /** Largest request body in bytes (413). @default 16 MiB */
+  maxBodyBytes: number;
+  /** Most images in one request (413). @default 64 */
+  maxFiles: number;
+  /** Largest source image in pixels, against decompression bombs (422). @default 40_000_000 */
+  maxPixels: number;
+  /** Most images waiting for inference per model; more get 503. @default 1024 */
+  maxQueue: number;
+  /** Milliseconds a request may wait for inference before it gets 503. @default 10_000 */
+  deadlineMs: number;
+  /** Accept SVG and other vector input (runs a renderer on untrusted XML). @default false */
+  allowVector: boolean;
+  /** Largest `top_k` a client may ask for. @default 100 */
+  maxTopK: number;
+}
+
+/** Defaults of {@linkcode ServeLimits}. */
+export const LIMIT_DEFAULTS: Readonly<ServeLimits> = Object.freeze({
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxFiles: 64,
+  maxPixels: 40_000_000,
+  maxQueue: 1024,
+  deadlineMs: 10_000,
+  allowVector: false,
+  maxTopK: 100,
+});
+
+/** One JSON access-log entry (or any other line the service logs). */
+export type LogEntry = Record<string, unknown>;
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions {
+  /** Open classifier sessions; each is addressed by `session.info.name`. */
+  models: ClassifierSession[];
+  /** Name of the model that `/v1/classify` uses when none is named. @default the first */
+  defaultModel?: string;
+  /** Request limits; missing fields take {@linkcode LIMIT_DEFAULTS}. */
+  limits?: Partial<ServeLimits>;
+  /** A bearer token required on every route except health and the page. @default none */
+  token?: string;
+  /** Origins allowed by CORS (`*` for any). @default [] (CORS off) */
+  corsOrigins?: string[];
+  /** Batching options; `maxBatchSize: 1` turns batching off. */
+  batching?: Partial<Pick<BatcherOptions, "maxBatchSize" | "maxWaitMs" | "maxInFlight">>;
+  /** Predictions listed per image when the client does not say. @default 3 */
+  topK?: number;
+  /** Receives one JSON access-log entry per request, and errors. @default none */
+  log?: (entry: LogEntry) => void;
+  /** Colour transparent pixels are flattened onto. @default white */
+  background?: { r: number; g: number; b: number };
+}
+
+/** Defaults of {@linkcode AppOptions} besides limits. */
+export const APP_DEFAULTS = {
+  topK: 3,
+  batching: { maxBatchSize: 64, maxWaitMs: 0, maxInFlight: 1 },
+} as const;
