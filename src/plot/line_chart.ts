@@ -1,0 +1,136 @@
+import { escapeXml, FONT, niceTicks, num, SERIES_COLORS } from "./_svg.ts";
+
+/** One line: a value per epoch (NaN or a missing value leaves a gap). */
+export interface Series {
+  name: string;
+  values: number[];
+  /** CSS colour; by default the next of matplotlib's tab10 colours. */
+  color?: string;
+  /** Draws the line dashed (e.g. training beside a solid validation line). @default false */
+  dashed?: boolean;
+}
+
+/** One panel of a {@linkcode lineChartSvg}: a title, axis labels and its lines. */
+export interface Panel {
+  title: string;
+  /** @default "Epoch" */
+  xLabel?: string;
+  yLabel: string;
+  series: Series[];
+}
+
+/** Options of {@linkcode lineChartSvg}. */
+export interface LineChartOptions {
+  /** Width of one panel in pixels. @default 480 */
+  panelWidth?: number;
+  /** Height in pixels. @default 360 */
+  height?: number;
+}
+
+const MARGIN = { left: 64, right: 16, top: 36, bottom: 48 };
+
+/**
+ * Panels side by side, each with lines over epochs 1…n, axes, ticks, a grid and a legend:
+ * matplotlib's `plt.subplot(1, k, i); plt.plot(...)` drawn as a dependency-free SVG.
+ *
+ * @example
+ * ```ts
+ * const svg = lineChartSvg([{ title: "Model loss", yLabel: "Loss",
+ *   series: [{ name: "Train", values: [1.2, 0.9] }, { name: "Validation", values: [1.1, 1.0] }] }]);
+ * ```
+ */
+export function lineChartSvg(panels: Panel[], options: LineChartOptions = {}): string {
+  const panelWidth = options.panelWidth ?? 480;
+  const height = options.height ?? 360;
+  const width = panelWidth * panels.length;
+  const body = panels.map((panel, i) => panelSvg(panel, i * panelWidth, panelWidth, height));
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    ...body,
+    "</svg>",
+    "",
+  ].join("\n");
+}
+
+function panelSvg(panel: Panel, x0: number, width: number, height: number): string {
+  const left = x0 + MARGIN.left;
+  const right = x0 + width - MARGIN.right;
+  const top = MARGIN.top;
+  const bottom = height - MARGIN.bottom;
+  const epochs = Math.max(1, ...panel.series.map((s) => s.values.length));
+  const finite = panel.series.flatMap((s) => s.values.filter(Number.isFinite));
+  const yTicks = niceTicks(Math.min(...finite, Infinity), Math.max(...finite, -Infinity));
+  const xTicks = niceTicks(1, epochs).filter((t) => Number.isInteger(t) && t >= 1 && t <= epochs);
+  const [yMin, yMax] = [yTicks[0]!, yTicks[yTicks.length - 1]!];
+  const px = (epoch: number) =>
+    epochs === 1 ? (left + right) / 2 : left + ((epoch - 1) / (epochs - 1)) * (right - left);
+  const py = (v: number) => bottom - ((v - yMin) / (yMax - yMin)) * (bottom - top);
+  const out: string[] = [`<g class="panel">`];
+  out.push(
+    `<text x="${num((left + right) / 2)}" y="${top - 14}" text-anchor="middle" ` +
+      `font-size="14">${escapeXml(panel.title)}</text>`,
+  );
+  for (const t of yTicks) {
+    out.push(
+      `<line x1="${left}" x2="${right}" y1="${num(py(t))}" y2="${num(py(t))}" stroke="#e5e5e5"/>`,
+      `<text x="${left - 6}" y="${num(py(t) + 4)}" text-anchor="end">${num(t, 6)}</text>`,
+    );
+  }
+  for (const t of xTicks) {
+    out.push(
+      `<line x1="${num(px(t))}" x2="${num(px(t))}" y1="${bottom}" y2="${
+        bottom + 4
+      }" stroke="#333"/>`,
+      `<text x="${num(px(t))}" y="${bottom + 17}" text-anchor="middle">${t}</text>`,
+    );
+  }
+  out.push(
+    `<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" ` +
+      `fill="none" stroke="#333"/>`,
+    `<text x="${num((left + right) / 2)}" y="${height - 10}" text-anchor="middle">` +
+      `${escapeXml(panel.xLabel ?? "Epoch")}</text>`,
+    `<text transform="translate(${x0 + 16} ${num((top + bottom) / 2)}) rotate(-90)" ` +
+      `text-anchor="middle">${escapeXml(panel.yLabel)}</text>`,
+  );
+  const legendHeight = panel.series.length * 18 + 6;
+  const legend = [
+    `<rect x="${right - 126}" y="${top + 4}" width="122" height="${legendHeight}" ` +
+    `fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`,
+  ];
+  panel.series.forEach((series, i) => {
+    const color = series.color ?? SERIES_COLORS[i % SERIES_COLORS.length]!;
+    const dash = series.dashed ? ` stroke-dasharray="6 4"` : "";
+    const points = series.values.flatMap((v, e) =>
+      Number.isFinite(v) ? [{ x: num(px(e + 1)), y: num(py(v)) }] : [null]
+    );
+    for (const run of splitRuns(points)) {
+      const [first] = run;
+      out.push(
+        run.length === 1 && first
+          ? `<circle cx="${first.x}" cy="${first.y}" r="3" fill="${color}"/>`
+          : `<polyline points="${run.map((p) => `${p.x},${p.y}`).join(" ")}" fill="none" ` +
+            `stroke="${color}" stroke-width="2"${dash}/>`,
+      );
+    }
+    const ly = top + 20 + i * 18;
+    legend.push(
+      `<line x1="${right - 120}" x2="${right - 96}" y1="${ly - 4}" y2="${ly - 4}" ` +
+        `stroke="${color}" stroke-width="2"${dash}/>`,
+      `<text x="${right - 90}" y="${ly}">${escapeXml(series.name)}</text>`,
+    );
+  });
+  out.push(...legend);
+  out.push("</g>");
+  return out.join("\n");
+}
+
+function splitRuns<T>(points: (T | null)[]): T[][] {
+  const runs: T[][] = [[]];
+  for (const p of points) {
+    if (p === null) runs.push([]);
+    else runs[runs.length - 1]!.push(p);
+  }
+  return runs.filter((r) => r.length > 0);
+}
