@@ -17,6 +17,7 @@ function register(name: string, summary: string, load: () => Promise<{ command: 
 }
 
 // Commands register here as they are built.
+register("classify", "Label images in folders with a model", () => import("./classify.ts"));
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;

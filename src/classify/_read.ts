@@ -1,0 +1,43 @@
+import { extname } from "node:path";
+import { sniffFormat } from "../image/mod.ts";
+
+/** Extensions that promise an image: a file with one that is not an image is an error row. */
+const IMAGE_EXTENSIONS = new Set([
+  ".jpg",
+  ".jpeg",
+  ".jpe",
+  ".jfif",
+  ".png",
+  ".webp",
+  ".gif",
+  ".tif",
+  ".tiff",
+  ".avif",
+  ".heic",
+  ".heif",
+  ".bmp",
+  ".svg",
+]);
+
+/** Bytes enough for `sniffFormat` to recognise every format, SVG's prolog included. */
+const SNIFF_BYTES = 1024;
+
+/**
+ * Reads a file that may hold an image. Files named like images are read whole (the format is
+ * still recognised from the bytes when decoding). Other files are read only far enough to
+ * recognise a format, and resolve to undefined when they hold none, so that a README or a
+ * video among the photos is skipped without reading it all.
+ */
+export async function readImageFile(path: string): Promise<Uint8Array | undefined> {
+  if (IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) return await Deno.readFile(path);
+  using file = await Deno.open(path, { read: true });
+  const head = new Uint8Array(SNIFF_BYTES);
+  let length = 0;
+  while (length < SNIFF_BYTES) {
+    const n = await file.read(head.subarray(length));
+    if (n === null) break;
+    length += n;
+  }
+  if (sniffFormat(head.subarray(0, length)) === undefined) return undefined;
+  return await Deno.readFile(path);
+}

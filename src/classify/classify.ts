@@ -1,0 +1,256 @@
+import { basename, dirname, resolve } from "node:path";
+import { FerryError } from "../errors.ts";
+import { type Reporter, silentReporter } from "../progress/mod.ts";
+import type { ClassifierSession } from "../runtime/classifier.ts";
+import { type OutputFormat, rowFormatter } from "./format.ts";
+import { classifyEntries, type PipelineOptions } from "./pipeline.ts";
+import { readResumeState } from "./resume.ts";
+import type { ClassifiedRow } from "./row.ts";
+import { createSorter, type Sorter } from "./sort_into.ts";
+import { walkFiles, type WalkOptions } from "./walk.ts";
+
+/** Where rows go when no output file is named: the CLI passes stdout. */
+export interface RowSink {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** Options of {@linkcode classifyPaths}. */
+export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "skip"> {
+  /** Row format. @default "csv" */
+  format?: OutputFormat;
+  /** Output file; rows go to `sink` when absent. */
+  out?: string;
+  /** Where rows go without `out`. Required when `out` is absent. */
+  sink?: RowSink;
+  /** Append to `out`, skipping the files it already has a row for. @default false */
+  resume?: boolean;
+  /** Copy (or link) each classified image into `<sortInto>/<label>/`. */
+  sortInto?: string;
+  /** With `sortInto`: symbolic links instead of copies. @default false */
+  link?: boolean;
+  /** Record each image's true class from its folder name (`<class>/<image>`). @default false */
+  labelsFromFolders?: boolean;
+  /** Progress (a bar over the files found) and warnings. @default silentReporter */
+  reporter?: Reporter;
+}
+
+/** Defaults of {@linkcode ClassifyOptions}. */
+export const CLASSIFY_DEFAULTS = {
+  format: "csv",
+  resume: false,
+  link: false,
+  labelsFromFolders: false,
+} as const satisfies ClassifyOptions;
+
+/** True and predicted classes of the images whose folder names a class of the model. */
+export interface FolderLabels {
+  yTrue: number[];
+  yPred: number[];
+  /** Probabilities of every image counted, `yTrue.length × classes`, for the loss. */
+  probabilities: Float32Array;
+  /** Classified images whose folder is no class of the model, left out of `yTrue`. */
+  unlabelled: number;
+}
+
+/** What a run did. */
+export interface ClassifySummary {
+  /** Images classified. */
+  succeeded: number;
+  /** Files with an error row. */
+  failed: number;
+  /** Files passed over as not images. */
+  nonImages: number;
+  /** Files passed over because `out` already had their row (`resume`). */
+  resumed: number;
+  seconds: number;
+  /** Images classified per second of the whole run (reading, decoding and inference). */
+  imagesPerSecond: number;
+  /** Whether the run stopped early through `signal`. */
+  aborted: boolean;
+  /** With `labelsFromFolders`. */
+  folderLabels?: FolderLabels;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Classifies every image under `inputs` (files and folders) and writes one row per file to
+ * `out` or `sink` as it goes: the door of `ferry classify`. A bad file gets an error row and
+ * never stops the run.
+ *
+ * @example
+ * ```ts
+ * const model = await openClassifier("models/cifar10/model.onnx");
+ * const summary = await classifyPaths(model, ["photos/"], { out: "labels.csv" });
+ * console.log(`${summary.succeeded} images, ${summary.imagesPerSecond.toFixed(0)}/s`);
+ * ```
+ */
+export async function classifyPaths(
+  session: ClassifierSession,
+  inputs: string[],
+  options: ClassifyOptions,
+): Promise<ClassifySummary> {
+  const { format, resume, link, labelsFromFolders } = { ...CLASSIFY_DEFAULTS, ...options };
+  const reporter = options.reporter ?? silentReporter;
+  if (inputs.length === 0) {
+    throw new FerryError("usage", "Cannot classify: no files or folders given");
+  }
+  if (resume && options.out === undefined) {
+    throw new FerryError("usage", "Cannot resume: --resume needs an output file (--out)");
+  }
+  const { done, validLength } = resume && options.out
+    ? await readResumeState(options.out, format)
+    : { done: new Set<string>(), validLength: 0 };
+  const started = performance.now();
+  const total = await countFiles(inputs, options);
+  const formatter = rowFormatter(format, session.info.classNames);
+  const output = await openOutput(options, validLength);
+  const sorter = options.sortInto ? createSorter(options.sortInto, { link }) : undefined;
+  const labels = labelsFromFolders ? new LabelCollector(session.info.classNames) : undefined;
+  const summary: ClassifySummary = {
+    succeeded: 0,
+    failed: 0,
+    nonImages: 0,
+    resumed: 0,
+    seconds: 0,
+    imagesPerSecond: 0,
+    aborted: false,
+  };
+  const task = reporter.task("classify", total);
+  try {
+    if (validLength === 0) await output.write(encoder.encode(formatter.header()));
+    const entries = walkFiles(inputs, options);
+    const batches = classifyEntries(session, entries, {
+      ...options,
+      skip: done.size > 0 ? (path) => done.has(resolve(path)) : undefined,
+    });
+    for await (const batch of batches) {
+      if (sorter) await sortRows(sorter, batch.rows);
+      let text = "";
+      let scored = 0;
+      for (const row of batch.rows) {
+        text += formatter.row(row);
+        if (row.label === undefined) {
+          summary.failed++;
+          continue;
+        }
+        if (row.error === undefined) summary.succeeded++;
+        else summary.failed++;
+        labels?.add(row, batch.probabilities, scored++);
+      }
+      await output.write(encoder.encode(text));
+      summary.nonImages += batch.nonImages;
+      summary.resumed += batch.resumed;
+      task.tick(batch.rows.length + batch.nonImages + batch.resumed);
+    }
+  } finally {
+    await output.close();
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  summary.imagesPerSecond = summary.succeeded / Math.max(summary.seconds, 1e-9);
+  summary.aborted = options.signal?.aborted ?? false;
+  if (labels) summary.folderLabels = labels.result();
+  task.done(formatSummary(summary));
+  return summary;
+}
+
+/** The summary as one line: counts, seconds and images per second. */
+export function formatSummary(summary: ClassifySummary): string {
+  const parts = [
+    `${summary.succeeded} classified`,
+    `${summary.failed} failed`,
+    ...(summary.nonImages ? [`${summary.nonImages} non-image files skipped`] : []),
+    ...(summary.resumed ? [`${summary.resumed} already in the output`] : []),
+  ];
+  return `${parts.join(", ")} in ${summary.seconds.toFixed(2)} s ` +
+    `(${Math.round(summary.imagesPerSecond)} images/s)${summary.aborted ? ", interrupted" : ""}`;
+}
+
+async function countFiles(inputs: string[], options: WalkOptions): Promise<number> {
+  let count = 0;
+  for await (const _ of walkFiles(inputs, options)) count++;
+  return count;
+}
+
+interface Output {
+  write(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens `out` (cut back to its last complete row when resuming) or wraps `sink`. */
+async function openOutput(options: ClassifyOptions, validLength: number): Promise<Output> {
+  const writeAll = async (sink: RowSink, bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length;) at += await sink.write(bytes.subarray(at));
+  };
+  if (options.out === undefined) {
+    const sink = options.sink;
+    if (!sink) throw new FerryError("usage", "Cannot classify: no output file and no sink given");
+    return { write: (bytes) => writeAll(sink, bytes), close: () => Promise.resolve() };
+  }
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(options.out, { write: true, create: true, truncate: validLength === 0 });
+  } catch (error) {
+    throw new FerryError(
+      "not_found",
+      `Cannot write '${options.out}': ${(error as Error).message}`,
+    );
+  }
+  if (validLength > 0) {
+    await file.truncate(validLength);
+    await file.seek(validLength, Deno.SeekMode.Start);
+  }
+  return { write: (bytes) => writeAll(file, bytes), close: () => Promise.resolve(file.close()) };
+}
+
+/** Sorts a batch's classified files, a few at a time; a failure becomes the row's error. */
+async function sortRows(sorter: Sorter, rows: ClassifiedRow[]): Promise<void> {
+  const pending = rows.filter((row) => row.error === undefined && row.label !== undefined);
+  const parallel = 8;
+  for (let i = 0; i < pending.length; i += parallel) {
+    await Promise.all(
+      pending.slice(i, i + parallel).map(async (row) => {
+        try {
+          await sorter.place(row.path, row.label!);
+        } catch (error) {
+          row.error = `Cannot sort into its folder: ${(error as Error).message}`;
+        }
+      }),
+    );
+  }
+}
+
+/** Gathers true classes (from folder names) and predictions for the evaluation report. */
+class LabelCollector {
+  readonly #index: Map<string, number>;
+  readonly #yTrue: number[] = [];
+  readonly #yPred: number[] = [];
+  #probabilities: number[] = [];
+  #unlabelled = 0;
+
+  constructor(classNames: string[]) {
+    this.#index = new Map(classNames.map((name, i) => [name, i]));
+  }
+
+  /** Adds a classified row; its probabilities are row `index` of the batch's `probabilities`. */
+  add(row: ClassifiedRow, probabilities: Float32Array, index: number): void {
+    const truth = this.#index.get(basename(dirname(row.path)));
+    if (truth === undefined || row.label === undefined) {
+      this.#unlabelled++;
+      return;
+    }
+    const classes = this.#index.size;
+    this.#yTrue.push(truth);
+    this.#yPred.push(this.#index.get(row.label)!);
+    for (let c = 0; c < classes; c++) this.#probabilities.push(probabilities[index * classes + c]!);
+  }
+
+  result(): FolderLabels {
+    return {
+      yTrue: this.#yTrue,
+      yPred: this.#yPred,
+      probabilities: new Float32Array(this.#probabilities),
+      unlabelled: this.#unlabelled,
+    };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Batch classification of folders: walk (globs, no symlink loops), a streaming pipeline that
+ * decodes in parallel with batched inference, row writers (CSV, JSON Lines, table), resume and
+ * sorting into label folders.
+ *
+ * @example
+ * ```ts
+ * const model = await openClassifier("models/cifar10/model.onnx");
+ * const summary = await classifyPaths(model, ["photos/"], { out: "labels.csv", sortInto: "sorted/" });
+ * ```
+ *
+ * @module
+ */
+export {
+  CLASSIFY_DEFAULTS,
+  type ClassifyOptions,
+  classifyPaths,
+  type ClassifySummary,
+  type FolderLabels,
+  formatSummary,
+  type RowSink,
+} from "./classify.ts";
+export {
+  csvField,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  type RowFormatter,
+  rowFormatter,
+} from "./format.ts";
+export {
+  classifyEntries,
+  type DecodeFn,
+  PIPELINE_DEFAULTS,
+  type PipelineBatch,
+  type PipelineOptions,
+} from "./pipeline.ts";
+export { readResumeState, type ResumeState } from "./resume.ts";
+export type { ClassifiedRow, LabelScore } from "./row.ts";
+export { createSorter, type Sorter, type SortIntoOptions } from "./sort_into.ts";
+export { WALK_DEFAULTS, type WalkEntry, walkFiles, type WalkOptions } from "./walk.ts";

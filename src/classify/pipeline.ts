@@ -1,0 +1,156 @@
+import { decodeImage, normalizeInto, type RgbImage, valuesPerImage } from "../image/mod.ts";
+import type { ClassifierSession } from "../runtime/classifier.ts";
+import { topK } from "../runtime/mod.ts";
+import { readImageFile } from "./_read.ts";
+import type { ClassifiedRow } from "./row.ts";
+import type { WalkEntry } from "./walk.ts";
+
+/** Turns encoded bytes into an RGB image of the model's size (the image layer's decoder or pool). */
+export type DecodeFn = (bytes: Uint8Array, width: number, height: number) => Promise<RgbImage>;
+
+/** Options of {@linkcode classifyEntries}. */
+export interface PipelineOptions {
+  /** Images per onnxruntime run. @default 256 */
+  batchSize?: number;
+  /** Classes listed per image, most probable first. @default 3 */
+  topK?: number;
+  /** Files read and decoded ahead of inference; bounds memory. @default 2 × batchSize */
+  readAhead?: number;
+  /** Write an error row for files that hold no image format instead of skipping them. @default false */
+  reportNonImages?: boolean;
+  /** Files to leave out (already classified by an earlier run); called with the walked path. */
+  skip?: (path: string) => boolean;
+  /** Stops reading new files; the images already read are still classified and yielded. */
+  signal?: AbortSignal;
+  /** The decoder. @default decodeImage from the image layer, one image at a time per call */
+  decode?: DecodeFn;
+}
+
+/** Defaults of {@linkcode PipelineOptions}. */
+export const PIPELINE_DEFAULTS = { batchSize: 256, topK: 3, reportNonImages: false } as const;
+
+/** Rows of one batch, in walk order, and what was passed over while gathering them. */
+export interface PipelineBatch {
+  rows: ClassifiedRow[];
+  /** Every class's probability for each row without an error, in row order. */
+  probabilities: Float32Array;
+  /** Files skipped as not images (without an image name) since the last batch. */
+  nonImages: number;
+  /** Files skipped through `skip` since the last batch. */
+  resumed: number;
+}
+
+interface Loaded {
+  entry: WalkEntry;
+  image?: RgbImage;
+  error?: string;
+  /** Holds no image format and is skipped quietly. */
+  nonImage?: boolean;
+}
+
+const defaultDecode: DecodeFn = (bytes, width, height) => decodeImage(bytes, { width, height });
+
+/**
+ * The streaming classifier: reads and decodes files ahead (in parallel, up to `readAhead`
+ * files) while earlier batches run through the model, and yields rows batch by batch in walk
+ * order. Memory is bounded by `readAhead` and `batchSize`, never by the number of files. A file
+ * that cannot be read or decoded becomes a row with an `error`; it never stops the run.
+ */
+export async function* classifyEntries(
+  session: ClassifierSession,
+  entries: AsyncIterable<WalkEntry>,
+  options: PipelineOptions = {},
+): AsyncGenerator<PipelineBatch> {
+  const { batchSize, topK: k, reportNonImages } = { ...PIPELINE_DEFAULTS, ...options };
+  const readAhead = options.readAhead ?? 2 * batchSize;
+  const decode = options.decode ?? defaultDecode;
+  const { inputSpec, classNames } = session.info;
+  const perImage = valuesPerImage(inputSpec);
+  const input = new Float32Array(batchSize * perImage);
+
+  const load = async (entry: WalkEntry): Promise<Loaded> => {
+    if (entry.error !== undefined) return { entry, error: entry.error };
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await readImageFile(entry.path);
+    } catch (error) {
+      return { entry, error: `Cannot read: ${(error as Error).message}` };
+    }
+    if (bytes === undefined) {
+      return reportNonImages
+        ? { entry, error: "Cannot decode: the bytes are not a known image format" }
+        : { entry, nonImage: true };
+    }
+    try {
+      return { entry, image: await decode(bytes, inputSpec.width, inputSpec.height) };
+    } catch (error) {
+      return { entry, error: (error as Error).message };
+    }
+  };
+
+  const iterator = entries[Symbol.asyncIterator]();
+  const ahead: Promise<Loaded>[] = [];
+  let walked = false;
+  let nonImages = 0;
+  let resumed = 0;
+  const fill = async () => {
+    while (!walked && ahead.length < readAhead && !options.signal?.aborted) {
+      const next = await iterator.next();
+      if (next.done) walked = true;
+      else if (options.skip?.(next.value.path)) resumed++;
+      else ahead.push(load(next.value));
+    }
+  };
+
+  /** The batch being gathered: each file's path and error, or that its pixels are in `input`. */
+  let items: { path: string; error?: string }[] = [];
+  let images = 0;
+  const flush = async (): Promise<PipelineBatch> => {
+    const probabilities = images > 0
+      ? await session.run(input.subarray(0, images * perImage), images)
+      : new Float32Array(0);
+    const rows: ClassifiedRow[] = [];
+    let index = 0;
+    const classes = classNames.length;
+    for (const { path, error } of items) {
+      if (error !== undefined) {
+        rows.push({ path, topK: [], error });
+        continue;
+      }
+      const scores = probabilities.subarray(index * classes, (index + 1) * classes);
+      const best = topK(scores, classNames, k);
+      index++;
+      rows.push({ path, label: best[0]!.label, probability: best[0]!.probability, topK: best });
+    }
+    const batch = { rows, probabilities, nonImages, resumed };
+    items = [];
+    images = 0;
+    nonImages = 0;
+    resumed = 0;
+    return batch;
+  };
+
+  try {
+    for (;;) {
+      await fill();
+      const next = ahead.shift();
+      if (next === undefined) break;
+      const { entry, image, error, nonImage } = await next;
+      if (nonImage) {
+        nonImages++;
+        continue;
+      }
+      if (image !== undefined) {
+        normalizeInto(image, input, images * perImage, inputSpec);
+        images++;
+        items.push({ path: entry.path });
+      } else {
+        items.push({ path: entry.path, error: error ?? "Cannot decode" });
+      }
+      if (items.length >= batchSize) yield await flush();
+    }
+    if (items.length > 0 || nonImages > 0 || resumed > 0) yield await flush();
+  } finally {
+    await iterator.return?.();
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Flags shared by the commands that run an ONNX model (`classify`, and any other that opens a
+ * classifier): which model, which provider, and what a foreign model's missing metadata would
+ * have said, turned into {@linkcode ModelOverrides}.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { FerryError } from "../errors.ts";
+import { type ModelOverrides, type Provider, PROVIDERS } from "../runtime/mod.ts";
+import { type FlagSpec, listFlag, numberFlag, type ParsedFlags, stringFlag } from "./_command.ts";
+
+/** Where the shipped model lives; the default model is the first `.onnx` found under it. */
+export const MODELS_DIR = "models";
+
+/** The flags, for a command's `flags` table. */
+export const MODEL_FLAGS: Record<string, FlagSpec> = {
+  model: {
+    type: "string",
+    value: "FILE",
+    description: `ONNX model (default: the first .onnx under ${MODELS_DIR}/)`,
+  },
+  provider: {
+    type: "string",
+    value: "LIST",
+    description: `Execution providers to try in order: ${PROVIDERS.join(", ")}`,
+    default: "cpu",
+  },
+  threads: {
+    type: "string",
+    value: "N",
+    description: "onnxruntime threads per operator (0: onnxruntime chooses)",
+    default: 0,
+  },
+  labels: {
+    type: "string",
+    value: "A,B,…",
+    multiple: true,
+    description: "Class names, for a model without ferry metadata (or @FILE, one per line)",
+  },
+  "input-size": {
+    type: "string",
+    value: "W[xH]",
+    description: "Input size in pixels, for a model without ferry metadata",
+  },
+  layout: { type: "string", value: "nhwc|nchw", description: "Input layout (foreign models)" },
+  "channel-order": {
+    type: "string",
+    value: "rgb|bgr",
+    description: "Channel order (foreign models)",
+  },
+  divisor: {
+    type: "string",
+    value: "N",
+    description: "Pixels are divided by this first (foreign models)",
+  },
+  mean: {
+    type: "string",
+    value: "R,G,B",
+    description: "Per-channel mean subtracted after dividing",
+  },
+  std: { type: "string", value: "R,G,B", description: "Per-channel std divided by after the mean" },
+  "model-output": {
+    type: "string",
+    value: "probabilities|logits",
+    description: "What the model outputs (logits get a softmax)",
+  },
+};
+
+/** The model file named by `--model`, or the first `.onnx` under {@linkcode MODELS_DIR}. */
+export async function modelPathFlag(values: ParsedFlags["values"]): Promise<string> {
+  const given = stringFlag(values, "model");
+  if (given !== undefined) return given;
+  const found = await firstOnnx(MODELS_DIR);
+  if (found === undefined) {
+    throw new FerryError(
+      "not_found",
+      `Cannot find a model: no .onnx file under '${MODELS_DIR}/'; give one with --model`,
+    );
+  }
+  return found;
+}
+
+async function firstOnnx(dir: string): Promise<string | undefined> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return undefined;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const file = entries.find((e) => e.isFile && e.name.toLowerCase().endsWith(".onnx"));
+  if (file) return join(dir, file.name);
+  for (const sub of entries.filter((e) => e.isDirectory)) {
+    const found = await firstOnnx(join(dir, sub.name));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** `--provider cuda,cpu` as a checked list. */
+export function providersFlag(values: ParsedFlags["values"]): Provider[] | undefined {
+  const list = listFlag(values, "provider");
+  if (list === undefined) return undefined;
+  for (const p of list) {
+    if (!PROVIDERS.includes(p as Provider)) {
+      throw new FerryError(
+        "usage",
+        `Cannot use --provider: expected ${PROVIDERS.join(" or ")}, got '${p}'`,
+      );
+    }
+  }
+  return list as Provider[];
+}
+
+/** The foreign-model flags as {@linkcode ModelOverrides}; flags not given are left out. */
+export async function modelOverridesFlags(values: ParsedFlags["values"]): Promise<ModelOverrides> {
+  const out: ModelOverrides = {};
+  const labels = await labelsFlag(values);
+  if (labels) out.labels = labels;
+  const size = stringFlag(values, "input-size");
+  if (size !== undefined) {
+    const match = /^(\d+)(?:x(\d+))?$/i.exec(size.trim());
+    if (!match || Number(match[1]) < 1 || Number(match[2] ?? match[1]) < 1) {
+      throw new FerryError("usage", `Cannot use --input-size: expected W or WxH, got '${size}'`);
+    }
+    out.width = Number(match[1]);
+    out.height = Number(match[2] ?? match[1]);
+  }
+  const layout = choice(values, "layout", ["nhwc", "nchw"] as const);
+  if (layout) out.layout = layout;
+  const order = choice(values, "channel-order", ["rgb", "bgr"] as const);
+  if (order) out.channelOrder = order;
+  const divisor = numberFlag(values, "divisor");
+  if (divisor !== undefined) {
+    if (divisor <= 0) {
+      throw new FerryError("usage", `Cannot use --divisor: must be > 0, got ${divisor}`);
+    }
+    out.divisor = divisor;
+  }
+  const mean = triple(values, "mean");
+  if (mean) out.mean = mean;
+  const std = triple(values, "std");
+  if (std) {
+    if (std.some((s) => s <= 0)) {
+      throw new FerryError("usage", `Cannot use --std: values must be > 0`);
+    }
+    out.std = std;
+  }
+  const output = choice(values, "model-output", ["probabilities", "logits"] as const);
+  if (output) out.output = output;
+  return out;
+}
+
+async function labelsFlag(values: ParsedFlags["values"]): Promise<string[] | undefined> {
+  const list = listFlag(values, "labels");
+  if (list === undefined || list.length !== 1 || !list[0]!.startsWith("@")) return list;
+  const file = list[0]!.slice(1);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    throw new FerryError(
+      "not_found",
+      `Cannot read --labels file '${file}': ${(error as Error).message}`,
+    );
+  }
+  return text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function choice<T extends string>(
+  values: ParsedFlags["values"],
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return undefined;
+  if (!allowed.includes(raw as T)) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --${name}: expected ${allowed.join(" or ")}, got '${raw}'`,
+    );
+  }
+  return raw as T;
+}
+
+function triple(values: ParsedFlags["values"], name: string): [number, number, number] | undefined {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return undefined;
+  const parts = raw.split(",").map((s) => Number(s.trim()));
+  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --${name}: expected three numbers R,G,B, got '${raw}'`,
+    );
+  }
+  return parts as [number, number, number];
+}

@@ -1,0 +1,289 @@
+/**
+ * `ferry classify`: label every image under the given files and folders with an ONNX model,
+ * rows on stdout (or `--out`), progress and summary on stderr.
+ *
+ * @module
+ */
+import {
+  CLASSIFY_DEFAULTS,
+  type ClassifyOptions,
+  classifyPaths,
+  type ClassifySummary,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  PIPELINE_DEFAULTS,
+  WALK_DEFAULTS,
+} from "../classify/mod.ts";
+import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
+import { FerryError } from "../errors.ts";
+import {
+  accuracy,
+  categoricalCrossEntropy,
+  confusionMatrix,
+  formatClassificationReport,
+  formatConfusionMatrix,
+} from "../metrics/mod.ts";
+import { terminalReporter } from "../progress/mod.ts";
+import { openClassifier, type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
+import { classificationReport } from "../metrics/mod.ts";
+import {
+  booleanFlag,
+  type Command,
+  listFlag,
+  numberFlag,
+  type ParsedFlags,
+  stringFlag,
+} from "./_command.ts";
+import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
+
+/** The resolved configuration of one run, as printed and saved. */
+interface ClassifyConfig {
+  model: string;
+  providers: Provider[];
+  threads: number;
+  format: OutputFormat;
+  out: string | null;
+  topK: number;
+  batchSize: number;
+  recursive: boolean;
+  include: string[];
+  exclude: string[];
+  resume: boolean;
+  sortInto: string | null;
+  link: boolean;
+  labelsFromFolders: boolean;
+  reportNonImages: boolean;
+}
+
+const DEFAULTS: Omit<ClassifyConfig, "model"> = {
+  providers: SESSION_DEFAULTS.providers,
+  threads: SESSION_DEFAULTS.threads,
+  format: CLASSIFY_DEFAULTS.format,
+  out: null,
+  topK: PIPELINE_DEFAULTS.topK,
+  batchSize: PIPELINE_DEFAULTS.batchSize,
+  recursive: WALK_DEFAULTS.recursive,
+  include: WALK_DEFAULTS.include,
+  exclude: WALK_DEFAULTS.exclude,
+  resume: CLASSIFY_DEFAULTS.resume,
+  sortInto: null,
+  link: CLASSIFY_DEFAULTS.link,
+  labelsFromFolders: CLASSIFY_DEFAULTS.labelsFromFolders,
+  reportNonImages: PIPELINE_DEFAULTS.reportNonImages,
+};
+
+export const command: Command = {
+  name: "classify",
+  summary: "Label images in folders with a model",
+  usage: "[options] <folder or file…>",
+  flags: {
+    ...MODEL_FLAGS,
+    out: {
+      type: "string",
+      short: "o",
+      value: "FILE",
+      description: "Write rows here (default: stdout)",
+    },
+    format: {
+      type: "string",
+      value: OUTPUT_FORMATS.join("|"),
+      description: "Row format",
+      default: DEFAULTS.format,
+    },
+    "top-k": {
+      type: "string",
+      value: "K",
+      description: "Classes listed per image",
+      default: DEFAULTS.topK,
+    },
+    "batch-size": {
+      type: "string",
+      value: "N",
+      description: "Images per inference run",
+      default: DEFAULTS.batchSize,
+    },
+    recursive: {
+      type: "boolean",
+      description: "Walk subfolders (--no-recursive to stop)",
+      default: DEFAULTS.recursive,
+    },
+    include: {
+      type: "string",
+      value: "GLOB",
+      multiple: true,
+      description: "Only files matching (repeatable)",
+    },
+    exclude: {
+      type: "string",
+      value: "GLOB",
+      multiple: true,
+      description: "Leave out files or folders matching (repeatable)",
+    },
+    resume: {
+      type: "boolean",
+      description: "Append to --out, skipping images it already has a row for",
+      default: false,
+    },
+    "sort-into": { type: "string", value: "DIR", description: "Copy each image into DIR/<label>/" },
+    link: {
+      type: "boolean",
+      description: "With --sort-into: symbolic links instead of copies",
+      default: false,
+    },
+    "labels-from-folders": {
+      type: "boolean",
+      description: "Folders are <class>/<image>: also print the evaluation report",
+      default: false,
+    },
+    "report-non-images": {
+      type: "boolean",
+      description: "Write an error row for files that are not images instead of skipping them",
+      default: false,
+    },
+    config: { type: "string", value: "FILE", description: "JSON config file (flags override it)" },
+  },
+  examples: [
+    "ferry classify photos/ --out labels.csv",
+    "ferry classify photos/ --format jsonl --include '*.jpg' --exclude 'thumbs/**' > labels.jsonl",
+    "ferry classify big/ --out labels.csv --resume",
+    "ferry classify photos/ --sort-into sorted/ --link",
+    "ferry classify --model resnet.onnx --labels @classes.txt --input-size 224 --layout nchw \\",
+    "    --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --model-output logits photos/",
+  ],
+  run,
+};
+
+async function run(parsed: ParsedFlags): Promise<number> {
+  const { values, positionals } = parsed;
+  const reporter = terminalReporter();
+  const configPath = stringFlag(values, "config");
+  const file = configPath ? await readConfigFile(configPath) : undefined;
+  const config = resolveConfig<ClassifyConfig>(
+    "classify",
+    { ...DEFAULTS, model: "" },
+    file,
+    await flagsToConfig(values),
+    ["train", "export", "evaluate", "serve", "classify", "experiment"],
+  );
+  if (!config.model) config.model = await modelPathFlag({});
+  validate(config);
+  reporter.info(`config: ${formatConfig(config)}`);
+
+  const session = await openClassifier(config.model, {
+    providers: config.providers,
+    threads: config.threads,
+    overrides: await modelOverridesFlags(values),
+    reporter,
+  });
+  reporter.info(
+    `model: ${session.info.name} (${session.info.classNames.length} classes, ` +
+      `${session.info.inputSpec.width}×${session.info.inputSpec.height}, ` +
+      `provider ${session.info.provider})`,
+  );
+  // Ctrl-C stops reading new files; what was read is classified and written, so --resume
+  // continues exactly where this run stopped.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  let summary: ClassifySummary;
+  try {
+    if (config.out) {
+      await Deno.writeTextFile(`${config.out}.config.json`, formatConfig(config) + "\n");
+    }
+    const options: ClassifyOptions = {
+      format: config.format,
+      sink: Deno.stdout,
+      topK: config.topK,
+      batchSize: config.batchSize,
+      recursive: config.recursive,
+      include: config.include,
+      exclude: config.exclude,
+      resume: config.resume,
+      link: config.link,
+      labelsFromFolders: config.labelsFromFolders,
+      reportNonImages: config.reportNonImages,
+      signal: stop.signal,
+      reporter,
+      ...(config.out ? { out: config.out } : {}),
+      ...(config.sortInto ? { sortInto: config.sortInto } : {}),
+    };
+    summary = await classifyPaths(session, positionals, options);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    await session.release();
+  }
+  if (summary.folderLabels) {
+    const text = folderReport(summary, session.info.classNames);
+    // Rows own stdout unless they went to a file.
+    if (config.out) console.log(text);
+    else reporter.info(text);
+  }
+  if (summary.aborted) return 130;
+  return summary.failed > 0 && summary.succeeded === 0 ? 4 : 0;
+}
+
+async function flagsToConfig(values: ParsedFlags["values"]): Promise<Partial<ClassifyConfig>> {
+  const model = stringFlag(values, "model");
+  const format = stringFlag(values, "format");
+  return {
+    ...(model !== undefined ? { model: await modelPathFlag(values) } : {}),
+    providers: providersFlag(values),
+    threads: numberFlag(values, "threads"),
+    format: format as OutputFormat | undefined,
+    out: stringFlag(values, "out"),
+    topK: numberFlag(values, "top-k"),
+    batchSize: numberFlag(values, "batch-size"),
+    recursive: booleanFlag(values, "recursive"),
+    include: listFlag(values, "include"),
+    exclude: listFlag(values, "exclude"),
+    resume: booleanFlag(values, "resume"),
+    sortInto: stringFlag(values, "sort-into"),
+    link: booleanFlag(values, "link"),
+    labelsFromFolders: booleanFlag(values, "labels-from-folders"),
+    reportNonImages: booleanFlag(values, "report-non-images"),
+  };
+}
+
+function validate(config: ClassifyConfig): void {
+  if (!OUTPUT_FORMATS.includes(config.format)) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --format: expected ${OUTPUT_FORMATS.join(", ")}, got '${config.format}'`,
+    );
+  }
+  for (const [flag, value] of [["top-k", config.topK], ["batch-size", config.batchSize]] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new FerryError(
+        "usage",
+        `Cannot use --${flag}: must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  if (!Number.isInteger(config.threads) || config.threads < 0) {
+    throw new FerryError("usage", `Cannot use --threads: must be 0 or more, got ${config.threads}`);
+  }
+  if (config.link && !config.sortInto) {
+    throw new FerryError("usage", "Cannot use --link without --sort-into");
+  }
+}
+
+function folderReport(summary: ClassifySummary, classNames: string[]): string {
+  const labels = summary.folderLabels!;
+  const skipped = labels.unlabelled
+    ? `\n(${labels.unlabelled} images in folders that name no class were left out)`
+    : "";
+  if (labels.yTrue.length === 0) return `No image is in a folder named after a class.${skipped}`;
+  const report = classificationReport(labels.yTrue, labels.yPred, { classNames });
+  const loss = categoricalCrossEntropy(labels.probabilities, labels.yTrue, classNames.length);
+  return [
+    `images: ${labels.yTrue.length}  accuracy: ${
+      accuracy(labels.yTrue, labels.yPred).toFixed(4)
+    }  loss: ${loss.toFixed(4)}`,
+    "",
+    formatClassificationReport(report, 4),
+    formatConfusionMatrix(
+      confusionMatrix(labels.yTrue, labels.yPred, classNames.length),
+      classNames,
+    ),
+  ].join("\n") + skipped;
+}
