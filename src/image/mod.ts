@@ -4,7 +4,13 @@
  *
  * @module
  */
-export { DECODE_DEFAULTS, decodeImage, type DecodeOptions } from "./decode.ts";
+export {
+  DECODE_DEFAULTS,
+  type DecodedImage,
+  decodeImage,
+  type DecodeOptions,
+  type Decoder,
+} from "./decode.ts";
 export {
   FERRY_INPUT_SPEC,
   IMAGENET_NORMALIZATION,

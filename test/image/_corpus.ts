@@ -1,0 +1,45 @@
+/**
+ * Test images made by sharp: seeded noise over a gradient, so that every 8×8 block has detail
+ * and a decoder difference cannot hide in flat areas.
+ */
+import sharp from "sharp";
+
+/** Seeded RGB(A) pixels: a diagonal gradient plus noise. */
+export function noise(width: number, height: number, channels = 3, seed = 1): Uint8Array {
+  const data = new Uint8Array(width * height * channels);
+  let state = seed;
+  for (let i = 0; i < data.length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    const pixel = Math.floor(i / channels);
+    const ramp = ((pixel % width) * 7 + Math.floor(pixel / width) * 5 + (i % channels) * 60) % 200;
+    data[i] = (ramp + (state >>> 26)) & 255;
+  }
+  return data;
+}
+
+/** A sharp pipeline over seeded noise of the given size. */
+export function noiseImage(width: number, height: number, channels: 3 | 4 = 3, seed = 1) {
+  return sharp(noise(width, height, channels, seed), { raw: { width, height, channels } });
+}
+
+/** The bytes of a sharp pipeline's output. */
+export async function bytesOf(image: sharp.Sharp): Promise<Uint8Array> {
+  return new Uint8Array(await image.toBuffer());
+}
+
+/**
+ * A JPEG without its APP2 ICC_PROFILE segments. sharp attaches an sRGB profile whenever it writes
+ * EXIF orientation; removing it isolates the orientation as the one reason to take the sharp path.
+ */
+export function withoutIccProfile(jpeg: Uint8Array): Uint8Array {
+  const kept: number[] = [0xff, 0xd8];
+  let at = 2;
+  while (jpeg[at + 1] !== 0xda) {
+    const end = at + 2 + ((jpeg[at + 2]! << 8) | jpeg[at + 3]!);
+    const icc = jpeg[at + 1] === 0xe2 &&
+      new TextDecoder().decode(jpeg.subarray(at + 4, at + 15)) === "ICC_PROFILE";
+    if (!icc) kept.push(...jpeg.subarray(at, end));
+    at = end;
+  }
+  return new Uint8Array([...kept, ...jpeg.subarray(at)]);
+}
