@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*_test.ts"],
-    exclude: ["test/browser/**", "test/interop/**"],
+    // test/native/ needs the native TensorFlow backend: `deno task test:native` runs it.
+    exclude: ["test/browser/**", "test/interop/**", "test/native/**"],
     testTimeout: 60_000,
     // Two cores: more workers only fight over them.
     maxWorkers: 2,
