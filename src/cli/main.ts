@@ -17,7 +17,9 @@ function register(name: string, summary: string, load: () => Promise<{ command: 
 }
 
 // Commands register here as they are built.
+register("train", "Train a model on an image folder", () => import("./train.ts"));
 register("classify", "Label images in folders with a model", () => import("./classify.ts"));
+register("serve", "Serve models over HTTP with a web page", () => import("./serve.ts"));
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;

@@ -1,0 +1,382 @@
+/**
+ * `ferry serve`: the prediction service over HTTP. Access-log lines (JSON) go to stdout, status
+ * messages to stderr. With `--workers N` it starts N server processes sharing the port.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
+import { FerryError } from "../errors.ts";
+import { terminalReporter } from "../progress/mod.ts";
+import {
+  type ClassifierSession,
+  openClassifier,
+  type Provider,
+  SESSION_DEFAULTS,
+} from "../runtime/mod.ts";
+import {
+  APP_DEFAULTS,
+  createApp,
+  LIMIT_DEFAULTS,
+  type LogEntry,
+  SERVER_DEFAULTS,
+  startServer,
+} from "../serve/mod.ts";
+import {
+  booleanFlag,
+  type Command,
+  listFlag,
+  numberFlag,
+  type ParsedFlags,
+  stringFlag,
+} from "./_command.ts";
+import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
+
+/** The resolved configuration, as printed at start. */
+interface ServeConfig {
+  models: string[];
+  defaultModel: string | null;
+  host: string;
+  port: number;
+  providers: Provider[];
+  threads: number;
+  maxBatch: number;
+  maxWaitMs: number;
+  maxQueue: number;
+  deadlineMs: number;
+  maxBodyBytes: number;
+  maxFiles: number;
+  maxPixels: number;
+  allowSvg: boolean;
+  cors: string[];
+  topK: number;
+  workers: number;
+  reusePort: boolean;
+  shutdownTimeoutMs: number;
+  accessLog: boolean;
+}
+
+const DEFAULTS: Omit<ServeConfig, "models"> = {
+  defaultModel: null,
+  host: SERVER_DEFAULTS.hostname,
+  port: SERVER_DEFAULTS.port,
+  providers: SESSION_DEFAULTS.providers,
+  threads: SESSION_DEFAULTS.threads,
+  maxBatch: APP_DEFAULTS.batching.maxBatchSize,
+  maxWaitMs: APP_DEFAULTS.batching.maxWaitMs,
+  maxQueue: LIMIT_DEFAULTS.maxQueue,
+  deadlineMs: LIMIT_DEFAULTS.deadlineMs,
+  maxBodyBytes: LIMIT_DEFAULTS.maxBodyBytes,
+  maxFiles: LIMIT_DEFAULTS.maxFiles,
+  maxPixels: LIMIT_DEFAULTS.maxPixels,
+  allowSvg: LIMIT_DEFAULTS.allowVector,
+  cors: [],
+  topK: APP_DEFAULTS.topK,
+  workers: 1,
+  reusePort: SERVER_DEFAULTS.reusePort,
+  shutdownTimeoutMs: SERVER_DEFAULTS.shutdownTimeoutMs,
+  accessLog: true,
+};
+
+const num = (description: string, value: string, shown: number) => ({
+  type: "string" as const,
+  value,
+  description,
+  default: shown,
+});
+
+export const command: Command = {
+  name: "serve",
+  summary: "Serve models over HTTP (v1 API, Open Inference Protocol v2, web page)",
+  usage: "[options] [model.onnx or folder…]",
+  flags: {
+    ...MODEL_FLAGS,
+    host: {
+      type: "string",
+      value: "ADDR",
+      description: "Interface to bind (0.0.0.0 exposes the service)",
+      default: DEFAULTS.host,
+    },
+    port: num("Port (0 picks a free one)", "N", DEFAULTS.port),
+    token: {
+      type: "string",
+      value: "TOKEN",
+      description: "Bearer token required on all but health and the page (or env FERRY_TOKEN)",
+    },
+    cors: {
+      type: "string",
+      value: "ORIGIN",
+      multiple: true,
+      description: "Allow these origins (* for any); CORS is off without it",
+    },
+    "default-model": {
+      type: "string",
+      value: "NAME",
+      description: "Model used when a request names none (default: the first)",
+    },
+    "max-batch": num(
+      "Most images per inference run (1 turns batching off)",
+      "N",
+      DEFAULTS.maxBatch,
+    ),
+    "max-wait-ms": num("Longest wait for a fuller batch once busy", "MS", DEFAULTS.maxWaitMs),
+    "max-queue": num("Most images waiting per model before 503", "N", DEFAULTS.maxQueue),
+    "deadline-ms": num(
+      "Longest a request waits for inference before 503",
+      "MS",
+      DEFAULTS.deadlineMs,
+    ),
+    "max-body-bytes": num("Largest request body (413)", "BYTES", DEFAULTS.maxBodyBytes),
+    "max-files": num("Most images per request (413)", "N", DEFAULTS.maxFiles),
+    "max-pixels": num("Most pixels per source image (422)", "N", DEFAULTS.maxPixels),
+    "allow-svg": {
+      type: "boolean",
+      description: "Accept SVG (renders untrusted XML)",
+      default: DEFAULTS.allowSvg,
+    },
+    "top-k": num("Classes listed per image when the client does not say", "K", DEFAULTS.topK),
+    workers: num("Server processes sharing the port, each with its own session", "N", 1),
+    "reuse-port": {
+      type: "boolean",
+      description: "Share the port with other processes (set for each of --workers)",
+      default: false,
+    },
+    "shutdown-timeout-ms": num(
+      "Longest wait for in-flight requests on SIGTERM/SIGINT",
+      "MS",
+      DEFAULTS.shutdownTimeoutMs,
+    ),
+    "access-log": {
+      type: "boolean",
+      description: "A JSON line per request on stdout (--no-access-log to stop)",
+      default: true,
+    },
+    config: { type: "string", value: "FILE", description: "JSON config file (flags override it)" },
+  },
+  examples: [
+    "ferry serve                                  # the shipped model on 127.0.0.1:8080",
+    "ferry serve models/ --port 9000 --token $(cat token.txt)",
+    "ferry serve model.onnx --provider cuda,cpu --host 0.0.0.0 --workers 2",
+    "curl -H 'content-type: image/jpeg' --data-binary @cat.jpg localhost:8080/v1/classify",
+  ],
+  run,
+};
+
+async function run(parsed: ParsedFlags): Promise<number> {
+  const { values, positionals } = parsed;
+  const reporter = terminalReporter();
+  const configPath = stringFlag(values, "config");
+  const file = configPath ? await readConfigFile(configPath) : undefined;
+  const config = resolveConfig<ServeConfig>(
+    "serve",
+    { ...DEFAULTS, models: [] },
+    file,
+    await flagsToConfig(values, positionals),
+    ["train", "export", "evaluate", "serve", "classify", "experiment"],
+  );
+  if (config.models.length === 0) config.models = [await modelPathFlag({})];
+  validate(config);
+  const token = stringFlag(values, "token") ?? Deno.env.get("FERRY_TOKEN");
+  reporter.info(`config: ${formatConfig(config)}`);
+  if (config.workers > 1) return await superviseWorkers(config.workers);
+
+  const overrides = await modelOverridesFlags(values);
+  const sessions: ClassifierSession[] = [];
+  for (const path of await expandModelPaths(config.models)) {
+    const session = await openClassifier(path, {
+      providers: config.providers,
+      threads: config.threads,
+      overrides,
+      reporter,
+    });
+    sessions.push(session);
+    reporter.info(
+      `model: ${session.info.name} from ${path} (${session.info.classNames.length} classes, ` +
+        `provider ${session.info.provider})`,
+    );
+  }
+  const log = config.accessLog ? jsonLines(Deno.stdout) : undefined;
+  const service = createApp({
+    models: sessions,
+    ...(config.defaultModel ? { defaultModel: config.defaultModel } : {}),
+    ...(token ? { token } : {}),
+    corsOrigins: config.cors,
+    topK: config.topK,
+    batching: { maxBatchSize: config.maxBatch, maxWaitMs: config.maxWaitMs },
+    limits: {
+      maxQueue: config.maxQueue,
+      deadlineMs: config.deadlineMs,
+      maxBodyBytes: config.maxBodyBytes,
+      maxFiles: config.maxFiles,
+      maxPixels: config.maxPixels,
+      allowVector: config.allowSvg,
+    },
+    ...(log ? { log: log.write } : {}),
+  });
+  const server = startServer(service, {
+    hostname: config.host,
+    port: config.port,
+    reusePort: config.reusePort,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  });
+  await service.warmUp();
+  reporter.info(`listening on http://${server.addr.hostname}:${server.addr.port} (ready)`);
+
+  const stop = Promise.withResolvers<string>();
+  const signals = ["SIGTERM", "SIGINT"] as const;
+  const handlers = signals.map((signal) => {
+    const handler = () => stop.resolve(signal);
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  const signal = await Promise.race([stop.promise, server.finished.then(() => "closed")]);
+  reporter.info(`${signal}: finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
+  const graceful = await server.shutdown();
+  for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
+  log?.flush();
+  await Promise.all(sessions.map((s) => s.release()));
+  reporter.info(graceful ? "stopped" : "stopped: some requests were cut off at the timeout");
+  return graceful ? 0 : 1;
+}
+
+/** Files as given; folders become every `.onnx` directly inside them, sorted. */
+async function expandModelPaths(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    const stat = await Deno.stat(path).catch(() => undefined);
+    if (!stat) throw new FerryError("not_found", `Cannot find model '${path}'`);
+    if (!stat.isDirectory) {
+      out.push(path);
+      continue;
+    }
+    const names = (await Array.fromAsync(Deno.readDir(path)))
+      .filter((e) => e.isFile && e.name.toLowerCase().endsWith(".onnx"))
+      .map((e) => e.name).sort();
+    if (names.length === 0) {
+      throw new FerryError("not_found", `Cannot find a .onnx model in folder '${path}'`);
+    }
+    out.push(...names.map((name) => join(path, name)));
+  }
+  return out;
+}
+
+/**
+ * Runs `count` copies of this command as child processes on one port (`--reuse-port`), passes
+ * SIGTERM/SIGINT on to them, and returns the worst exit code.
+ */
+async function superviseWorkers(count: number): Promise<number> {
+  const args: string[] = [];
+  for (let i = 0; i < Deno.args.length; i++) {
+    const arg = Deno.args[i]!;
+    if (arg === "--workers") i++;
+    else if (!arg.startsWith("--workers=")) args.push(arg);
+  }
+  const script = new URL("./main.ts", import.meta.url).pathname;
+  const children = Array.from({ length: count }, () =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, ...args, "--workers", "1", "--reuse-port"],
+      stdin: "null",
+    }).spawn());
+  const forward = (signal: Deno.Signal) => () => {
+    for (const child of children) {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already exited.
+      }
+    }
+  };
+  const handlers = (["SIGTERM", "SIGINT"] as const).map((s) => [s, forward(s)] as const);
+  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+  const statuses = await Promise.all(children.map((c) => c.status));
+  for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  return Math.max(...statuses.map((s) => s.code));
+}
+
+/** A JSON-lines writer that batches writes, so that logging costs little per request. */
+function jsonLines(stream: { writeSync(p: Uint8Array): number }) {
+  const encoder = new TextEncoder();
+  let buffer: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (buffer.length === 0) return;
+    const bytes = encoder.encode(buffer.join(""));
+    buffer = [];
+    for (let offset = 0; offset < bytes.length;) offset += stream.writeSync(bytes.subarray(offset));
+  };
+  const write = (entry: LogEntry) => {
+    buffer.push(JSON.stringify(entry) + "\n");
+    if (buffer.length >= 256) flush();
+    else timer ??= setTimeout(flush, 50);
+  };
+  return { write, flush };
+}
+
+async function flagsToConfig(
+  values: ParsedFlags["values"],
+  positionals: string[],
+): Promise<Partial<ServeConfig>> {
+  const model = stringFlag(values, "model");
+  const models = [...(model !== undefined ? [await modelPathFlag(values)] : []), ...positionals];
+  return {
+    models: models.length ? models : undefined,
+    defaultModel: stringFlag(values, "default-model"),
+    host: stringFlag(values, "host"),
+    port: numberFlag(values, "port"),
+    providers: providersFlag(values),
+    threads: numberFlag(values, "threads"),
+    maxBatch: numberFlag(values, "max-batch"),
+    maxWaitMs: numberFlag(values, "max-wait-ms"),
+    maxQueue: numberFlag(values, "max-queue"),
+    deadlineMs: numberFlag(values, "deadline-ms"),
+    maxBodyBytes: numberFlag(values, "max-body-bytes"),
+    maxFiles: numberFlag(values, "max-files"),
+    maxPixels: numberFlag(values, "max-pixels"),
+    allowSvg: booleanFlag(values, "allow-svg"),
+    cors: listFlag(values, "cors"),
+    topK: numberFlag(values, "top-k"),
+    workers: numberFlag(values, "workers"),
+    reusePort: booleanFlag(values, "reuse-port"),
+    shutdownTimeoutMs: numberFlag(values, "shutdown-timeout-ms"),
+    accessLog: booleanFlag(values, "access-log"),
+  } as Partial<ServeConfig>;
+}
+
+function validate(config: ServeConfig): void {
+  const positive = [
+    ["max-batch", config.maxBatch],
+    ["max-queue", config.maxQueue],
+    ["deadline-ms", config.deadlineMs],
+    ["max-body-bytes", config.maxBodyBytes],
+    ["max-files", config.maxFiles],
+    ["max-pixels", config.maxPixels],
+    ["top-k", config.topK],
+    ["workers", config.workers],
+    ["shutdown-timeout-ms", config.shutdownTimeoutMs],
+  ] as const;
+  for (const [flag, value] of positive) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new FerryError(
+        "usage",
+        `Cannot use --${flag}: must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    throw new FerryError("usage", `Cannot use --port: expected 0 to 65535, got ${config.port}`);
+  }
+  if (!(config.maxWaitMs >= 0)) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --max-wait-ms: must be 0 or more, got ${config.maxWaitMs}`,
+    );
+  }
+  if (config.workers > 1 && config.port === 0) {
+    throw new FerryError(
+      "usage",
+      "Cannot use --workers with --port 0: the workers need one known port",
+    );
+  }
+}
