@@ -120,12 +120,12 @@ export async function exportModel(
         throw new FerryError("usage", `Cannot export to '${out}': it is the source model's folder`);
       }
       const result = await exportTfjs(model, out, metadata, images);
-      task.done(parityLine(result.parity));
+      task.done();
       return result;
     }
     const first = toOnnx(model, { metadata });
     const parity = await checkParity(model, first.bytes, images);
-    task.done(parityLine(parity));
+    task.done();
     assertParity(parity);
     const final = toOnnx(model, {
       metadata: {

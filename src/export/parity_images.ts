@@ -27,7 +27,7 @@ export const PARITY_IMAGE_DEFAULTS = { count: 256, seed: 1 } as const;
 export interface ParityImages {
   x: Float32Array;
   count: number;
-  /** Where they came from, e.g. "random pixels (seed 1)" or "256 images from data/cifar10". */
+  /** Where they came from: the image folder, or "random pixels (seed 1)". */
   source: string;
 }
 
@@ -59,7 +59,7 @@ export async function parityImages(
     });
     normalizeInto(image, x, i * size, nhwc);
   }
-  return { x, count, source: `${count} images from ${options.data}` };
+  return { x, count, source: options.data };
 }
 
 async function pickFiles(dir: string, count: number): Promise<string[]> {
