@@ -10,6 +10,19 @@ import type { ImageDataset } from "./dataset.ts";
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
 /** MD5 of {@linkcode CIFAR10_URL}'s file, as published on the dataset's page. */
 export const CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
+/** CIFAR-10's class names in label order, as its `batches.meta.txt` lists them. */
+export const CIFAR10_CLASSES: readonly string[] = Object.freeze([
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+]);
 /** Environment variable naming a mirror URL, a local archive or an extracted folder. */
 export const CIFAR10_SOURCE_ENV = "FERRY_CIFAR10_URL";
 

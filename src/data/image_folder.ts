@@ -14,9 +14,9 @@ import type { ImageDataset } from "./dataset.ts";
 
 export type { SkippedFile } from "./_decode_cache.ts";
 
-/** Turns a file's bytes into an RGB image of the requested size. */
-export type ImageDecoder = (
-  bytes: Uint8Array,
+/** Reads and decodes one image file to an RGB image of the requested size. */
+export type ImageFileDecoder = (
+  path: string,
   size: { width: number; height: number },
 ) => Promise<RgbImage>;
 
@@ -32,8 +32,8 @@ export interface ImageFolderOptions {
   cacheDir?: string;
   /** Files read and decoded at once. @default 64 */
   concurrency?: number;
-  /** Decoder of one file; the image layer's `decodeImage` unless a pool is given. @default decodeImage */
-  decode?: ImageDecoder;
+  /** Reads and decodes one file, e.g. through a decode pool. @default Deno.readFile + decodeImage */
+  decodeFile?: ImageFileDecoder;
   /** Receives the decoding progress and the warning about skipped files. @default silentReporter */
   reporter?: Reporter;
 }
@@ -93,7 +93,7 @@ export async function loadImageFolder(
   let folder = o.cache ? await readDecodeCache(cacheFile, scan.fingerprint) : undefined;
   const fromCache = folder !== undefined;
   if (!folder) {
-    folder = await decodeAll(dir, scan, o.width, o.height, o.concurrency, o.decode, reporter);
+    folder = await decodeAll(dir, scan, o.width, o.height, o.concurrency, o.decodeFile, reporter);
     if (o.cache) {
       await writeDecodeCache(cacheFile, scan.fingerprint, folder).catch((error) =>
         reporter.warn(`Could not write the decode cache ${cacheFile}: ${(error as Error).message}`)
@@ -106,7 +106,8 @@ export async function loadImageFolder(
   return { dataset: folder.dataset, skipped, fromCache };
 }
 
-const defaultDecoder: ImageDecoder = (bytes, size) => decodeImage(bytes, size);
+const readAndDecode: ImageFileDecoder = async (path, size) =>
+  await decodeImage(await Deno.readFile(path), size);
 
 async function decodeAll(
   dir: string,
@@ -114,7 +115,7 @@ async function decodeAll(
   width: number,
   height: number,
   concurrency: number,
-  decode: ImageDecoder = defaultDecoder,
+  decodeFile: ImageFileDecoder = readAndDecode,
   reporter: Reporter,
 ): Promise<{ dataset: ImageDataset; skipped: SkippedFile[] }> {
   const { files } = scan;
@@ -128,10 +129,7 @@ async function decodeAll(
     for (let i = next++; i < files.length; i = next++) {
       const file = files[i]!;
       try {
-        const image = await decode(await Deno.readFile(join(dir, file.relative)), {
-          width,
-          height,
-        });
+        const image = await decodeFile(join(dir, file.relative), { width, height });
         images.set(image.data, i * pixels);
         decoded[i] = 1;
       } catch (error) {

@@ -19,6 +19,7 @@ export { BATCH_DEFAULTS, type BatchOptions, type BatchSequence, createBatches } 
 export { ferryCacheDir } from "./cache_dir.ts";
 export {
   type Cifar10,
+  CIFAR10_CLASSES,
   CIFAR10_MD5,
   CIFAR10_SOURCE_ENV,
   CIFAR10_URL,
@@ -28,7 +29,7 @@ export {
 } from "./cifar10.ts";
 export {
   IMAGE_FOLDER_DEFAULTS,
-  type ImageDecoder,
+  type ImageFileDecoder,
   type ImageFolderOptions,
   type LoadedImageFolder,
   loadImageFolder,

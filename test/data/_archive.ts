@@ -1,4 +1,5 @@
 // Builds small CIFAR-10-shaped archives for the tests: a ustar writer and gzip via CompressionStream.
+import { CIFAR10_CLASSES } from "../../src/data/mod.ts";
 
 const encoder = new TextEncoder();
 
@@ -44,18 +45,7 @@ export async function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> 
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-export const CLASS_NAMES = [
-  "airplane",
-  "automobile",
-  "bird",
-  "cat",
-  "deer",
-  "dog",
-  "frog",
-  "horse",
-  "ship",
-  "truck",
-];
+export const CLASS_NAMES = [...CIFAR10_CLASSES];
 
 /**
  * One binary batch of `count` records: record n has label (n + first) % 10, and its red, green and
