@@ -1,0 +1,344 @@
+/**
+ * `deno run -A bench/serve.ts [--duration 5] [--workers 1,2] [--soak 0]`: ferry's prediction
+ * service under load, beside the FastAPI peer (bench/peers/serve_peer.py) serving the same ONNX
+ * file. Debian's `hey` sends single-image requests (raw body) of a real 32×32 CIFAR-10 JPEG and of
+ * a 1024×768 JPEG at concurrency 1, 16 and 64; ferry runs with batching on and off. Also prints
+ * onnxruntime's model-only throughput at batch 1 and 64. `--soak S` adds an S-second run at
+ * concurrency 64 sampling the server's memory.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import sharp from "sharp";
+import { openClassifier } from "../src/runtime/mod.ts";
+import { benchModel } from "./_serve_model.ts";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    duration: { type: "string", default: "5" },
+    workers: { type: "string", default: "1,2" },
+    threads: { type: "string", default: "1" },
+    concurrency: { type: "string", default: "1,16,64" },
+    soak: { type: "string", default: "0" },
+    peer: { type: "boolean", default: true },
+  },
+  allowNegative: true,
+});
+const DURATION = Number(args.values.duration);
+const WORKERS = args.values.workers.split(",").map(Number);
+const THREADS = Number(args.values.threads);
+const CONCURRENCY = args.values.concurrency.split(",").map(Number);
+const CIFAR = "/work/shared/datasets/cifar10/train";
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  total: number;
+}
+
+async function which(name: string): Promise<boolean> {
+  const out = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output();
+  return out.success;
+}
+
+/** Runs `hey` for DURATION seconds and reads its summary. */
+async function hey(url: string, body: string, concurrency: number): Promise<LoadResult> {
+  const out = await new Deno.Command("hey", {
+    args: [
+      "-z",
+      `${DURATION}s`,
+      "-c",
+      String(concurrency),
+      "-m",
+      "POST",
+      "-T",
+      "image/jpeg",
+      "-D",
+      body,
+      url,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const number = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+  const codes = [...text.matchAll(/\[(\d+)\]\s+(\d+) responses/g)];
+  const total = codes.reduce((n, m) => n + Number(m[2]), 0);
+  const ok = codes.filter((m) => m[1] === "200").reduce((n, m) => n + Number(m[2]), 0);
+  return {
+    rps: number(/Requests\/sec:\s+([\d.]+)/),
+    p50: number(/50%+ in ([\d.]+) secs/) * 1000,
+    p99: number(/99%+ in ([\d.]+) secs/) * 1000,
+    ok,
+    total,
+  };
+}
+
+async function waitReady(url: string, child: Deno.ChildProcess, seconds = 120): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  let exited = false;
+  child.status.then(() => exited = true);
+  while (Date.now() < until && !exited) {
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server at ${url} did not become ready`);
+}
+
+/** Resident memory of a process and its descendants, in MiB. */
+async function rssMiB(pid: number): Promise<number> {
+  let total = 0;
+  const visit = async (p: number) => {
+    const status = await Deno.readTextFile(`/proc/${p}/status`).catch(() => "");
+    total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    const tasks = await Array.fromAsync(Deno.readDir(`/proc/${p}/task`)).catch(() => []);
+    for (const task of tasks) {
+      const kids = await Deno.readTextFile(`/proc/${p}/task/${task.name}/children`).catch(() => "");
+      for (const kid of kids.trim().split(/\s+/).filter(Boolean)) await visit(Number(kid));
+    }
+  };
+  await visit(pid);
+  return total;
+}
+
+async function stop(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // Already gone.
+  }
+  await child.status;
+}
+
+function startFerry(model: string, port: number, maxBatch: number, workers: number) {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "src/cli/main.ts",
+      "serve",
+      model,
+      "--port",
+      String(port),
+      "--max-batch",
+      String(maxBatch),
+      "--workers",
+      String(workers),
+      "--threads",
+      String(THREADS),
+      "--no-access-log",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+function startPeer(model: string, port: number, workers: number) {
+  return new Deno.Command("python3", {
+    args: [
+      "-m",
+      "uvicorn",
+      "serve_peer:app",
+      "--port",
+      String(port),
+      "--workers",
+      String(workers),
+      "--loop",
+      "uvloop",
+      "--http",
+      "httptools",
+      "--no-access-log",
+      "--log-level",
+      "warning",
+    ],
+    cwd: new URL("./peers/", import.meta.url).pathname,
+    env: { PEER_MODEL: model, PEER_THREADS: String(THREADS) },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+async function peerAvailable(): Promise<string | undefined> {
+  if (!(await which("python3"))) return "python3 is missing";
+  const probe = await new Deno.Command("python3", {
+    args: ["-c", "import fastapi, uvicorn, uvloop, httptools, PIL, onnxruntime, numpy"],
+    stderr: "piped",
+  }).output();
+  if (!probe.success) {
+    return "its Python packages are missing (pip install fastapi uvicorn uvloop httptools " +
+      "python-multipart pillow onnxruntime)";
+  }
+  return undefined;
+}
+
+async function modelOnly(path: string): Promise<string[]> {
+  const rows: string[] = [];
+  for (const threads of [1, 2]) {
+    const session = await openClassifier(path, { threads });
+    for (const batch of [1, 64]) {
+      const x = new Float32Array(batch * 3072);
+      for (let i = 0; i < x.length; i++) x[i] = (i % 251) / 251;
+      for (let i = 0; i < 20; i++) await session.run(x, batch);
+      let runs = 0;
+      const started = performance.now();
+      while (performance.now() - started < 2000) {
+        await session.run(x, batch);
+        runs++;
+      }
+      const ms = performance.now() - started;
+      rows.push(
+        `| ${threads} | ${batch} | ${Math.round((runs * batch) / ms * 1000)} | ${
+          (ms / runs).toFixed(3)
+        } |`,
+      );
+    }
+    await session.release();
+  }
+  return rows;
+}
+
+async function images(dir: string): Promise<{ small: string; large: string }> {
+  const first = (await Array.fromAsync(Deno.readDir(join(CIFAR, "cat")))).map((e) => e.name).sort()[
+    0
+  ]!;
+  const small = join(dir, "cifar_32x32.jpg");
+  await Deno.copyFile(join(CIFAR, "cat", first), small);
+  // A photo-like 1024×768 JPEG: smooth gradients with texture, quality 85.
+  const [w, h] = [1024, 768];
+  const pixels = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      pixels[i] = (x * 255 / w + 20 * Math.sin(y / 9)) & 0xff;
+      pixels[i + 1] = (y * 255 / h + 15 * Math.cos(x / 7)) & 0xff;
+      pixels[i + 2] = ((x + y) * 127 / (w + h) + ((x * y) % 37)) & 0xff;
+    }
+  }
+  const large = join(dir, "photo_1024x768.jpg");
+  await sharp(pixels, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 85 }).toFile(
+    large,
+  );
+  return { small, large };
+}
+
+const fmt = (r: LoadResult) =>
+  `${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.ok}/${r.total}`;
+
+if (import.meta.main) {
+  if (!(await which("hey"))) {
+    console.log("bench/serve: skipped, Debian's `hey` is missing (apt-get install -y hey)");
+    Deno.exit(0);
+  }
+  const model = await benchModel();
+  const dir = await Deno.makeTempDir({ prefix: "ferry-bench-serve-" });
+  const { small, large } = await images(dir);
+  const load = await Deno.readTextFile("/proc/loadavg");
+  console.log(`model: ${model.path} (${model.source}); ${Deno.args.join(" ")}`);
+  console.log(`load average at start: ${load.trim()}; ${navigator.hardwareConcurrency} cores\n`);
+
+  console.log("Model only (onnxruntime-node, one process)\n");
+  console.log("| threads | batch | images/s | ms per run |\n|---|---|---|---|");
+  for (const row of await modelOnly(model.path)) console.log(row);
+
+  const peerMissing = args.values.peer ? await peerAvailable() : "--no-peer";
+  const port = 18400;
+  const rows: string[] = [];
+  const peerResults = new Map<string, LoadResult>();
+  const bodies = [["32×32", small], ["1024×768", large]] as const;
+  if (peerMissing) console.log(`\nFastAPI peer skipped: ${peerMissing}`);
+  else {
+    for (const workers of WORKERS) {
+      const peer = startPeer(model.path, port, workers);
+      try {
+        await waitReady(`http://127.0.0.1:${port}/health`, peer);
+        for (const [name, body] of bodies) {
+          for (const c of CONCURRENCY) {
+            const r = await hey(`http://127.0.0.1:${port}/v1/classify`, body, c);
+            peerResults.set(`${name}/${c}/${workers}`, r);
+            rows.push(`| FastAPI peer | ${workers} | – | ${name} | ${c} | ${fmt(r)} | |`);
+          }
+        }
+      } finally {
+        await stop(peer);
+      }
+    }
+  }
+  for (const workers of WORKERS) {
+    for (const maxBatch of [64, 1]) {
+      const server = startFerry(model.path, port, maxBatch, workers);
+      try {
+        await waitReady(`http://127.0.0.1:${port}/v2/health/ready`, server);
+        await new Promise((r) => setTimeout(r, 500 * workers));
+        for (const [name, body] of bodies) {
+          for (const c of CONCURRENCY) {
+            const r = await hey(`http://127.0.0.1:${port}/v1/classify`, body, c);
+            const peer = peerResults.get(`${name}/${c}/${workers}`);
+            const ratio = peer ? `${(r.rps / peer.rps).toFixed(2)}×` : "";
+            rows.push(
+              `| ferry | ${workers} | ${maxBatch > 1 ? "on" : "off"} | ${name} | ${c} | ${
+                fmt(r)
+              } | ${ratio} |`,
+            );
+          }
+        }
+      } finally {
+        await stop(server);
+      }
+    }
+  }
+  console.log(`\nSingle-image requests (hey, ${DURATION} s each, raw JPEG body)\n`);
+  console.log(
+    "| server | processes | batching | image | concurrency | req/s | p50 ms | p99 ms | 200s | vs peer |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  for (const row of rows) console.log(row);
+
+  const soak = Number(args.values.soak);
+  if (soak > 0) {
+    const workers = Math.max(...WORKERS);
+    const server = startFerry(model.path, port, 64, workers);
+    try {
+      await waitReady(`http://127.0.0.1:${port}/v2/health/ready`, server);
+      const samples: number[] = [];
+      const sampler = setInterval(async () => samples.push(await rssMiB(server.pid)), 5000);
+      await new Deno.Command("hey", {
+        args: [
+          "-z",
+          `${soak}s`,
+          "-c",
+          "64",
+          "-m",
+          "POST",
+          "-T",
+          "image/jpeg",
+          "-D",
+          small,
+          `http://127.0.0.1:${port}/v1/classify`,
+        ],
+        stdout: "null",
+      }).output();
+      clearInterval(sampler);
+      const first = samples[1] ?? samples[0] ?? 0;
+      const last = samples.at(-1) ?? 0;
+      console.log(
+        `\nMemory over a ${soak} s run at concurrency 64 (${workers} processes): ` +
+          `${first.toFixed(0)} MiB after 10 s → ${last.toFixed(0)} MiB at the end ` +
+          `(${((last / first - 1) * 100).toFixed(1)}%), min ${Math.min(...samples).toFixed(0)}, ` +
+          `max ${Math.max(...samples).toFixed(0)}`,
+      );
+    } finally {
+      await stop(server);
+    }
+  }
+  await Deno.remove(dir, { recursive: true });
+}
