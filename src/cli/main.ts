@@ -19,6 +19,7 @@ function register(name: string, summary: string, load: () => Promise<{ command: 
 // Commands register here as they are built.
 register("train", "Train a model on an image folder", () => import("./train.ts"));
 register("export", "Export a model to ONNX (or tfjs), parity-checked", () => import("./export.ts"));
+register("evaluate", "Measure a model on labelled images", () => import("./evaluate.ts"));
 register("classify", "Label images in folders with a model", () => import("./classify.ts"));
 register("serve", "Serve models over HTTP with a web page", () => import("./serve.ts"));
 

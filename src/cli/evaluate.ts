@@ -1,0 +1,184 @@
+/**
+ * `ferry evaluate`: a model (ONNX, or a tfjs model.json) on a labelled dataset (an image folder
+ * with a subfolder per class, or CIFAR-10's test split): loss, accuracy, scikit-learn's
+ * classification report, the confusion matrix and the most confused pairs, printed and written.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
+import { FerryError } from "../errors.ts";
+import {
+  CIFAR10_TEST,
+  EVALUATION_DEFAULTS,
+  formatEvaluation,
+  runEvaluation,
+} from "../evaluate/mod.ts";
+import { terminalReporter } from "../progress/mod.ts";
+import { type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
+import { booleanFlag, type Command, numberFlag, type ParsedFlags, stringFlag } from "./_command.ts";
+import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
+
+/** The resolved configuration of one evaluation, as printed and saved. */
+interface EvaluateConfig {
+  model: string;
+  data: string;
+  providers: Provider[];
+  threads: number;
+  digits: number;
+  batchSize: number;
+  mostConfused: number;
+  out: string | null;
+  recorded: string | null;
+  cache: boolean;
+}
+
+const DEFAULTS: Omit<EvaluateConfig, "model" | "data"> = {
+  providers: SESSION_DEFAULTS.providers,
+  threads: SESSION_DEFAULTS.threads,
+  digits: EVALUATION_DEFAULTS.digits,
+  batchSize: EVALUATION_DEFAULTS.batchSize,
+  mostConfused: EVALUATION_DEFAULTS.mostConfused,
+  out: null,
+  recorded: null,
+  cache: true,
+};
+
+export const command: Command = {
+  name: "evaluate",
+  summary: "Measure a model on labelled images",
+  usage: "--data <folder|cifar10> [options]",
+  flags: {
+    ...MODEL_FLAGS,
+    model: {
+      type: "string",
+      value: "FILE",
+      description: "ONNX model, or a tfjs model.json (default: the first .onnx under models/)",
+    },
+    data: {
+      type: "string",
+      value: "DIR|cifar10",
+      description:
+        `Folder with a subfolder of images per class, or '${CIFAR10_TEST}' (its test split)`,
+    },
+    digits: {
+      type: "string",
+      value: "N",
+      description: "Digits in the classification report",
+      default: DEFAULTS.digits,
+    },
+    "batch-size": {
+      type: "string",
+      value: "N",
+      description: "Images per inference run",
+      default: DEFAULTS.batchSize,
+    },
+    "most-confused": {
+      type: "string",
+      value: "N",
+      description: "Most confused pairs listed",
+      default: DEFAULTS.mostConfused,
+    },
+    out: {
+      type: "string",
+      short: "o",
+      value: "DIR",
+      description: "Write report.json, report.md, confusion.svg and confusion.png here",
+    },
+    recorded: {
+      type: "string",
+      value: "FILE",
+      description:
+        "metrics.json of the training run to compare with (default: found beside the model)",
+    },
+    cache: {
+      type: "boolean",
+      description: "Reuse decoded image folders from ferry's cache (--no-cache to decode afresh)",
+      default: DEFAULTS.cache,
+    },
+    config: { type: "string", value: "FILE", description: "JSON config file (flags override it)" },
+  },
+  examples: [
+    "ferry evaluate --model models/cifar10/model.onnx --data cifar10 --digits 4 --out eval/",
+    "ferry evaluate --model models/run1/model.json --data photos/",
+    "ferry evaluate --model resnet.onnx --data photos/ --labels @classes.txt --input-size 224 \\",
+    "    --layout nchw --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --model-output logits",
+  ],
+  run,
+};
+
+async function run(parsed: ParsedFlags): Promise<number> {
+  const { values } = parsed;
+  const reporter = terminalReporter();
+  const configPath = stringFlag(values, "config");
+  const file = configPath ? await readConfigFile(configPath) : undefined;
+  const config = resolveConfig<EvaluateConfig>(
+    "evaluate",
+    { ...DEFAULTS, model: "", data: "" },
+    file,
+    flagsToConfig(values),
+    ["train", "export", "evaluate", "serve", "classify", "experiment"],
+  );
+  if (!config.model) config.model = await modelPathFlag({});
+  validate(config);
+  reporter.info(`config: ${formatConfig(config)}`);
+  if (config.out) {
+    await Deno.mkdir(config.out, { recursive: true });
+    await Deno.writeTextFile(join(config.out, "config.json"), formatConfig(config) + "\n");
+  }
+  const { evaluation, context, files } = await runEvaluation({
+    model: config.model,
+    data: config.data,
+    providers: config.providers,
+    threads: config.threads,
+    overrides: await modelOverridesFlags(values),
+    digits: config.digits,
+    batchSize: config.batchSize,
+    mostConfused: config.mostConfused,
+    cache: config.cache,
+    reporter,
+    ...(config.out ? { out: config.out } : {}),
+    ...(config.recorded ? { recorded: config.recorded } : {}),
+  });
+  console.log(formatEvaluation(evaluation, context));
+  if (files) reporter.info(`wrote ${Object.values(files).join(", ")}`);
+  return 0;
+}
+
+function flagsToConfig(values: ParsedFlags["values"]): Partial<EvaluateConfig> {
+  return {
+    model: stringFlag(values, "model"),
+    data: stringFlag(values, "data"),
+    providers: providersFlag(values),
+    threads: numberFlag(values, "threads"),
+    digits: numberFlag(values, "digits"),
+    batchSize: numberFlag(values, "batch-size"),
+    mostConfused: numberFlag(values, "most-confused"),
+    out: stringFlag(values, "out"),
+    recorded: stringFlag(values, "recorded"),
+    cache: booleanFlag(values, "cache"),
+  };
+}
+
+function validate(config: EvaluateConfig): void {
+  if (!config.data) {
+    throw new FerryError(
+      "usage",
+      `Cannot evaluate: give --data (an image folder or '${CIFAR10_TEST}')`,
+    );
+  }
+  const counts = [
+    ["digits", config.digits, 0],
+    ["batch-size", config.batchSize, 1],
+    ["most-confused", config.mostConfused, 0],
+    ["threads", config.threads, 0],
+  ] as const;
+  for (const [flag, value, min] of counts) {
+    if (!Number.isInteger(value) || value < min) {
+      throw new FerryError(
+        "usage",
+        `Cannot use --${flag}: must be an integer of at least ${min}, got ${value}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,164 @@
+import { basename } from "node:path";
+import { type ImageDataset, loadCifar10, loadImageFolder } from "../data/mod.ts";
+import { FerryError } from "../errors.ts";
+import { type Reporter, silentReporter } from "../progress/mod.ts";
+import {
+  type ClassifierSession,
+  type ModelOverrides,
+  openClassifier,
+  type Provider,
+} from "../runtime/mod.ts";
+import {
+  compareWithRecorded,
+  type Comparison,
+  findSameData,
+  readRecordedSplits,
+  recordedMetricsFiles,
+} from "./compare.ts";
+import {
+  evaluateClassifier,
+  type EvaluateClassifierOptions,
+  type Evaluation,
+} from "./evaluation.ts";
+import { type EvaluationContext, type EvaluationFiles, writeEvaluation } from "./report.ts";
+
+/** `data` value that names CIFAR-10's official test split instead of a folder. */
+export const CIFAR10_TEST = "cifar10";
+
+/** Options of {@linkcode runEvaluation}. */
+export interface RunEvaluationOptions extends EvaluateClassifierOptions {
+  /** An ONNX file, or a tfjs Layers model (`model.json` or its folder). */
+  model: string;
+  /** A folder with a subfolder of images per class, or "cifar10" for CIFAR-10's test split. */
+  data: string;
+  /** onnxruntime providers to try in order (ONNX models). @default ["cpu"] */
+  providers?: Provider[];
+  /** onnxruntime threads per operator, 0 = its choice. @default 0 */
+  threads?: number;
+  /** What a foreign model's metadata would have said. @default {} */
+  overrides?: ModelOverrides;
+  /** Folder for report.json, report.md, confusion.svg and confusion.png; none written if absent. */
+  out?: string;
+  /** A `metrics.json` or `report.json` to compare with. @default looked up beside the model */
+  recorded?: string;
+  /** Keep decoded image folders in ferry's cache. @default true */
+  cache?: boolean;
+  /** Folder of the dataset caches. @default ferry's cache folder */
+  cacheDir?: string;
+}
+
+/** What {@linkcode runEvaluation} produced. */
+export interface EvaluationResult {
+  evaluation: Evaluation;
+  context: EvaluationContext;
+  /** Written files, when `out` was given. */
+  files?: EvaluationFiles;
+}
+
+/**
+ * The `evaluate` command's work: open the model (onnxruntime, or TensorFlow.js loaded only for a
+ * tfjs model), load the data at the model's input size, evaluate, compare with the training
+ * run's recorded report for the same data, and write the report files.
+ *
+ * @example
+ * ```ts
+ * const { evaluation, context } = await runEvaluation({
+ *   model: "models/cifar10/model.onnx", data: "cifar10", out: "models/cifar10", digits: 4,
+ * });
+ * console.log(formatEvaluation(evaluation, context));
+ * ```
+ */
+export async function runEvaluation(options: RunEvaluationOptions): Promise<EvaluationResult> {
+  const reporter = options.reporter ?? silentReporter;
+  const format = /\.onnx$/i.test(options.model) ? "onnx" : "tfjs";
+  const model = await openModel(options, format, reporter);
+  try {
+    const data = await loadData(options, model, reporter);
+    const evaluation = await evaluateClassifier(model, data.dataset, options);
+    for (const warning of evaluation.warnings) reporter.warn(warning);
+    const context: EvaluationContext = {
+      model: {
+        name: model.info.name,
+        path: options.model,
+        format,
+        ...(format === "onnx" ? { provider: model.info.provider } : {}),
+      },
+      data: { name: data.name, ...(data.path ? { path: data.path } : {}) },
+      ...await compare(evaluation, options, model),
+    };
+    const files = options.out ? await writeEvaluation(options.out, evaluation, context) : undefined;
+    return { evaluation, context, ...(files ? { files } : {}) };
+  } finally {
+    await model.release();
+  }
+}
+
+async function openModel(
+  options: RunEvaluationOptions,
+  format: "onnx" | "tfjs",
+  reporter: Reporter,
+): Promise<ClassifierSession> {
+  const overrides = options.overrides ?? {};
+  if (format === "onnx") {
+    return await openClassifier(options.model, {
+      overrides,
+      reporter,
+      ...(options.providers ? { providers: options.providers } : {}),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    });
+  }
+  const isTfjs = await Deno.stat(options.model).then(
+    (s) => s.isDirectory || options.model.endsWith(".json"),
+    () => false,
+  );
+  if (!isTfjs) {
+    throw new FerryError(
+      "not_found",
+      `Cannot open model '${options.model}': expected an .onnx file or a tfjs model.json`,
+    );
+  }
+  const { openTfjsClassifier } = await import("./_tfjs_classifier.ts");
+  return await openTfjsClassifier(options.model, overrides, reporter);
+}
+
+async function loadData(
+  options: RunEvaluationOptions,
+  model: ClassifierSession,
+  reporter: Reporter,
+): Promise<{ dataset: ImageDataset; name: string; path?: string }> {
+  if (options.data === CIFAR10_TEST) {
+    const { test } = await loadCifar10({
+      reporter,
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    });
+    return { dataset: test, name: "CIFAR-10 test split" };
+  }
+  const { width, height } = model.info.inputSpec;
+  const { dataset } = await loadImageFolder(options.data, {
+    width,
+    height,
+    reporter,
+    ...(options.cache !== undefined ? { cache: options.cache } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+  });
+  return { dataset, name: `image folder ${basename(options.data)}`, path: options.data };
+}
+
+async function compare(
+  evaluation: Evaluation,
+  options: RunEvaluationOptions,
+  model: ClassifierSession,
+): Promise<{ comparison: Comparison } | { comparisonNote: string }> {
+  const files = options.recorded
+    ? [options.recorded]
+    : await recordedMetricsFiles(options.model, model.info.runId);
+  for (const file of files) {
+    const same = findSameData(evaluation, await readRecordedSplits(file));
+    if (same) return { comparison: compareWithRecorded(evaluation, same) };
+  }
+  return {
+    comparisonNote: files.length === 0
+      ? "No report recorded by the model's training run was found to compare with."
+      : `No report for the same ${evaluation.images} images was recorded in ${files.join(", ")}.`,
+  };
+}
