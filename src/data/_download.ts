@@ -29,7 +29,10 @@ export async function downloadFile(
   try {
     response = await fetch(url);
   } catch (error) {
-    return fail(`${(error as Error).message}. ${offlineHint}`, error);
+    return fail(
+      `the server cannot be reached (${(error as Error).message}). ${offlineHint}`,
+      error,
+    );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel();
@@ -65,7 +68,7 @@ export async function downloadFile(
       fail(`the file's MD5 is ${md5}, expected ${options.md5}; nothing was kept`);
     }
     await Deno.rename(temp, target);
-    task.done(`${label}: ${received} bytes, MD5 verified`);
+    task.done(`${label}: ${received} bytes${options.md5 === undefined ? "" : ", MD5 verified"}`);
   } catch (error) {
     task.done(`${label}: failed`);
     await Deno.remove(temp).catch(() => {});

@@ -102,6 +102,18 @@ describe("loadCifar10()", () => {
     expect([...test.labels]).toEqual([0, 1]);
   });
 
+  it("takes its source from FERRY_CIFAR10_URL when no source is given", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "mirror-copy.tar.gz");
+    await Deno.writeFile(path, archive);
+    Deno.env.set("FERRY_CIFAR10_URL", path);
+    try {
+      expectParsed((await loadCifar10({ cacheDir: dir })).train);
+    } finally {
+      Deno.env.delete("FERRY_CIFAR10_URL");
+    }
+  });
+
   it("reads an extracted cifar-10-batches-bin folder, given it or its parent", async () => {
     const dir = await tempDir();
     await Deno.mkdir(join(dir, "cifar-10-batches-bin"));
