@@ -1,0 +1,189 @@
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  type ClassifiedRow,
+  type ClassifyOptions,
+  classifyPaths,
+  type OutputFormat,
+} from "../../src/classify/mod.ts";
+import { type ClassifierSession, openClassifier } from "../../src/runtime/mod.ts";
+import { writeTinyModel } from "../_fixtures/tiny_model.ts";
+import { makeTree, solidImage, TREE_IMAGES } from "./_tree.ts";
+
+let dir: string;
+let images: string;
+let model: ClassifierSession;
+
+beforeAll(async () => {
+  dir = await Deno.makeTempDir({ prefix: "ferry-classify-" });
+  images = join(dir, "images");
+  await Deno.mkdir(images);
+  await makeTree(images, { awkward: true });
+  model = await openClassifier(await writeTinyModel(dir));
+});
+afterAll(async () => {
+  await model.release();
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** Runs classify into a fresh file and parses the rows back (JSON Lines). */
+async function run(options: Partial<ClassifyOptions> = {}, inputs = [images]) {
+  const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
+  const summary = await classifyPaths(model, inputs, { format: "jsonl", out, ...options });
+  return { summary, rows: await readJsonl(out), out };
+}
+
+async function readJsonl(file: string): Promise<Record<string, unknown>[]> {
+  const text = await Deno.readTextFile(file);
+  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+const rel = (path: unknown) => relative(images, String(path));
+
+describe("classifyPaths()", () => {
+  test("labels every image in nested folders, names with spaces and non-ASCII included", async () => {
+    const { summary, rows } = await run();
+    const byPath = new Map(rows.map((r) => [rel(r.path), r]));
+    for (const [image, colour] of Object.entries(TREE_IMAGES)) {
+      expect(byPath.get(image)).toMatchObject({ label: colour, error: null });
+      expect(byPath.get(image)!.probability as number).toBeGreaterThan(0.9);
+      expect((byPath.get(image)!.top_k as ClassifiedRow["topK"]).length).toBe(3);
+    }
+    expect(summary.succeeded).toBe(Object.keys(TREE_IMAGES).length);
+    expect(summary.imagesPerSecond).toBeGreaterThan(0);
+  });
+
+  test("writes an error row for a corrupt file, a dangling link and a FIFO, and goes on", async () => {
+    const { summary, rows } = await run();
+    const errors = Object.fromEntries(
+      rows.filter((r) => r.error !== null).map((r) => [rel(r.path), String(r.error)]),
+    );
+    expect(Object.keys(errors).sort()).toEqual([
+      "blue/pipe.jpg",
+      "green/gone.jpg",
+      "red/corrupt.jpg",
+    ]);
+    expect(errors["red/corrupt.jpg"]).toMatch(/^Cannot decode jpeg/);
+    expect(errors["green/gone.jpg"]).toMatch(/No such file/);
+    expect(errors["blue/pipe.jpg"]).toMatch(/not a regular file/);
+    expect(summary.failed).toBe(3);
+    // notes.txt holds no image format and has no image name: passed over quietly.
+    expect(rows.some((r) => rel(r.path) === "notes.txt")).toBe(false);
+    expect(summary.nonImages).toBe(1);
+  });
+
+  test("reports a non-image file as an error row when asked", async () => {
+    const { rows, summary } = await run({ reportNonImages: true });
+    expect(rows.find((r) => rel(r.path) === "notes.txt")?.error).toMatch(/not a known image/);
+    expect(summary.nonImages).toBe(0);
+  });
+
+  test("writes the same rows as CSV, JSON Lines and a table", async () => {
+    const texts: Record<string, string> = {};
+    for (const format of ["csv", "jsonl", "table"] as OutputFormat[]) {
+      const out = join(dir, `formats.${format}`);
+      await classifyPaths(model, [join(images, "green")], { format, out });
+      texts[format] = await Deno.readTextFile(out);
+    }
+    const csvLines = texts.csv!.trim().split("\n");
+    expect(csvLines[0]).toBe("path,label,probability,top_k_labels,top_k_probabilities,error");
+    expect(csvLines.slice(1).map((l) => l.split(",")[1])).toEqual(["green", "", "green"]);
+    expect(csvLines[3]).toMatch(/grün blätter ü\.jpg,green,0\.\d{6},green;[a-z]+;[a-z]+,/);
+    const jsonl = texts.jsonl!.trim().split("\n").map((l) => JSON.parse(l));
+    expect(jsonl.map((r) => r.label)).toEqual(["green", null, "green"]);
+    const table = texts.table!.trim().split("\n");
+    expect(table).toHaveLength(4);
+    expect(table[2]).toMatch(/^- .*gone\.jpg {2}error: Cannot read/);
+    expect(table[3]).toMatch(/^green +0\.\d{6} {2}\S.*grün blätter ü\.jpg {2}green 0\.\d{6}, /);
+  });
+
+  test("resumes after an interruption with each image exactly once", async () => {
+    const many = join(dir, "many");
+    for (let i = 0; i < 12; i++) {
+      const colour = (["red", "green", "blue"] as const)[i % 3]!;
+      await Deno.mkdir(join(many, colour), { recursive: true });
+      await Deno.writeFile(join(many, colour, `${i}.jpg`), await solidImage(colour));
+    }
+    for (const format of ["csv", "jsonl"] as const) {
+      const out = join(dir, `resume.${format}`);
+      // First run: stopped after the first batch, like Ctrl-C in the CLI.
+      const stop = new AbortController();
+      const first = await classifyPaths(model, [many], {
+        format,
+        out,
+        batchSize: 4,
+        readAhead: 4,
+        signal: stop.signal,
+        reporter: {
+          task: () => ({ tick: () => stop.abort(), done() {} }),
+          info() {},
+          warn() {},
+        },
+      });
+      expect(first.aborted).toBe(true);
+      expect(first.succeeded).toBeLessThan(12);
+      // A kill during a write leaves half a row behind.
+      await Deno.writeTextFile(out, format === "csv" ? `${many}/red/cut` : '{"path":"', {
+        append: true,
+      });
+      const second = await classifyPaths(model, [many], {
+        format,
+        out,
+        resume: true,
+        batchSize: 4,
+      });
+      expect(second.resumed).toBe(first.succeeded);
+      expect(first.succeeded + second.succeeded).toBe(12);
+      const text = await Deno.readTextFile(out);
+      const paths = format === "jsonl"
+        ? text.trim().split("\n").map((l) => JSON.parse(l).path)
+        : text.trim().split("\n").slice(1).map((l) => l.split(",")[0]);
+      expect(paths.length).toBe(12);
+      expect(new Set(paths).size).toBe(12);
+      expect(text.startsWith("path,")).toBe(format === "csv");
+      expect(text.indexOf("path,label", 1)).toBe(-1);
+    }
+  });
+
+  test("copies each image into <dir>/<label>/, or links it with link: true", async () => {
+    for (const link of [false, true]) {
+      const sorted = join(dir, link ? "linked" : "copied");
+      await run({ sortInto: sorted, link }, [join(images, "red"), join(images, "green")]);
+      const found: string[] = [];
+      expect((await Array.fromAsync(Deno.readDir(sorted))).map((e) => e.name).sort())
+        .toEqual(["green", "red"]);
+      for (const label of ["red", "green"]) {
+        for await (const entry of Deno.readDir(join(sorted, label))) {
+          found.push(`${label}/${entry.name}`);
+          expect(entry.isSymlink).toBe(link);
+        }
+      }
+      expect(found.sort()).toEqual([
+        "green/g1.jpg",
+        "green/grün blätter ü.jpg",
+        "red/r1.jpg",
+        "red/r2.png",
+      ]);
+      const original = await Deno.readFile(join(images, "red/r1.jpg"));
+      expect(await Deno.readFile(join(sorted, "red/r1.jpg"))).toEqual(original);
+    }
+  });
+
+  test("never overwrites a sorted file: a second file of the same name gets a suffix", async () => {
+    const sorted = join(dir, "twice");
+    await run({ sortInto: sorted }, [join(images, "red/r1.jpg")]);
+    await run({ sortInto: sorted }, [join(images, "red/r1.jpg")]);
+    const names = (await Array.fromAsync(Deno.readDir(join(sorted, "red")))).map((e) => e.name);
+    expect(names.sort()).toEqual(["r1 (1).jpg", "r1.jpg"]);
+  });
+
+  test("records true classes from folder names for the evaluation report", async () => {
+    const { summary } = await run({ labelsFromFolders: true });
+    const labels = summary.folderLabels!;
+    // r2.png sits in red/deeper/still deeper/, a folder that names no class.
+    expect(labels.yTrue.length).toBe(Object.keys(TREE_IMAGES).length - 1);
+    expect(labels.yPred).toEqual(labels.yTrue);
+    expect(labels.unlabelled).toBe(1);
+    expect(labels.probabilities.length).toBe(labels.yTrue.length * 3);
+  });
+});
