@@ -1,6 +1,6 @@
 /**
- * Merge layers of functional models (residual blocks, branches): Add, Subtract, Multiply,
- * Average, Maximum, Minimum, Concatenate. All inputs must hold the same layout.
+ * Merge layers of functional models (residual blocks, branches): Add, Multiply, Average,
+ * Maximum, Minimum, Concatenate. All inputs must hold the same layout.
  *
  * @module
  */
@@ -40,12 +40,6 @@ export const multiply: LayerMapper = elementwise("Mul", false);
 export const average: LayerMapper = elementwise("Mean", true);
 export const maximum: LayerMapper = elementwise("Max", true);
 export const minimum: LayerMapper = elementwise("Min", true);
-
-/** Subtract: exactly two inputs. */
-export const subtract: LayerMapper = (ctx) => {
-  if (ctx.inputs.length !== 2) unsupported(ctx, `expected 2 inputs, got ${ctx.inputs.length}`);
-  return elementwise("Sub", false)(ctx);
-};
 
 /** Concatenate along a Keras axis (default -1, the channels), mapped to the graph's layout. */
 export const concatenate: LayerMapper = (ctx) => {

@@ -14,7 +14,7 @@ import {
 import type { LayerMapper } from "./context.ts";
 import { conv2d, depthwiseConv2d } from "./conv.ts";
 import { batchNormalization, dense, flatten, identity, zeroPadding2d } from "./core.ts";
-import { add, average, concatenate, maximum, minimum, multiply, subtract } from "./merge.ts";
+import { add, average, concatenate, maximum, minimum, multiply } from "./merge.ts";
 import {
   averagePooling2d,
   globalAveragePooling2d,
@@ -45,7 +45,6 @@ export const LAYER_MAPPERS: Readonly<Record<string, LayerMapper>> = {
   ELU: eluLayer,
   Softmax: softmaxLayer,
   Add: add,
-  Subtract: subtract,
   Multiply: multiply,
   Average: average,
   Maximum: maximum,
