@@ -19,6 +19,12 @@ export interface DecodeOptions {
   allowVector?: boolean;
   /** Colour that transparent pixels are flattened onto. @default { r: 255, g: 255, b: 255 } */
   background?: { r: number; g: number; b: number };
+  /**
+   * `"auto"` lets the fast path take the JPEGs it reproduces exactly; `"sharp"` sends every
+   * image to sharp (same pixels, slower: for benchmarks and for checking the fast path).
+   * @default "auto"
+   */
+  decoder?: "auto" | "sharp";
 }
 
 /** Defaults of {@linkcode DecodeOptions}. */
@@ -26,6 +32,7 @@ export const DECODE_DEFAULTS = {
   maxPixels: 40_000_000,
   allowVector: false,
   background: { r: 255, g: 255, b: 255 },
+  decoder: "auto",
 } as const;
 
 /**
@@ -71,7 +78,8 @@ export async function decodeImage(
   };
   const jpeg = format === "jpeg" ? readJpegHeader(bytes) : undefined;
   checkPixels(jpeg ?? declaredDimensions(bytes, format), format, resolved.maxPixels);
-  if (jpeg && fastPathObstacle(jpeg, resolved.width, resolved.height) === undefined) {
+  const auto = (options.decoder ?? DECODE_DEFAULTS.decoder) === "auto";
+  if (auto && jpeg && fastPathObstacle(jpeg, resolved.width, resolved.height) === undefined) {
     const image = await decodeJpegWasm(bytes);
     if (image) return { ...image, decoder: "wasm-jpeg" };
   }

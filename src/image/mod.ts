@@ -11,6 +11,7 @@ export {
   type DecodeOptions,
   type Decoder,
 } from "./decode.ts";
+export { createDecodePool, type DecodePool, type DecodePoolOptions } from "./decode_pool.ts";
 export {
   FERRY_INPUT_SPEC,
   IMAGENET_NORMALIZATION,

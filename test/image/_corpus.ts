@@ -23,7 +23,7 @@ export function noiseImage(width: number, height: number, channels: 3 | 4 = 3, s
 }
 
 /** The bytes of a sharp pipeline's output. */
-export async function bytesOf(image: sharp.Sharp): Promise<Uint8Array> {
+export async function bytesOf(image: ReturnType<typeof sharp>): Promise<Uint8Array> {
   return new Uint8Array(await image.toBuffer());
 }
 

@@ -4,9 +4,8 @@
  * same way on both.
  */
 import { describe, expect, test } from "vitest";
-import { decodeWithSharp } from "../../src/image/_sharp_decode.ts";
 import { decodeJpegWasm } from "../../src/image/_wasm_jpeg.ts";
-import { DECODE_DEFAULTS, decodeImage, type Decoder, sniffFormat } from "../../src/image/mod.ts";
+import { decodeImage, type Decoder } from "../../src/image/mod.ts";
 import { FerryError } from "../../src/errors.ts";
 import { bytesOf, noiseImage, withoutIccProfile } from "./_corpus.ts";
 
@@ -178,7 +177,7 @@ async function corpus(): Promise<Case[]> {
 }
 
 const sharpPath = (bytes: Uint8Array, width: number, height: number) =>
-  decodeWithSharp(bytes, sniffFormat(bytes)!, { width, height, ...DECODE_DEFAULTS });
+  decodeImage(bytes, { width, height, decoder: "sharp" });
 
 /** The FerryError a promise rejects with, or undefined when it resolves. */
 async function failure(promise: Promise<unknown>): Promise<FerryError | undefined> {

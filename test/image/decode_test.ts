@@ -52,7 +52,7 @@ describe("decodeImage() conversions", () => {
   test("applies EXIF orientation before resizing", async () => {
     // 16×8, left half black, right half white, tagged "rotate 90° clockwise to display".
     const image = solid(16, 8, "#000000").composite([{
-      input: await bytesOf(solid(8, 8, "#ffffff").png()),
+      input: await solid(8, 8, "#ffffff").png().toBuffer(),
       left: 8,
       top: 0,
     }]);

@@ -1,0 +1,167 @@
+/**
+ * Image path benchmark: images per second to read, decode and normalise, for each decoder path,
+ * on the CIFAR-10 training JPEGs (32×32) and on 1024×768 photos made from them. Prints a table.
+ *
+ *   deno run -A bench/image.ts [--dir ../shared/datasets/cifar10/train] [--sharp-limit 5000]
+ *                              [--photos 100] [--workers 2] [--repeats 1]
+ *
+ * "Cold" means no decode cache: every file is read and decoded (the OS page cache may still
+ * hold the files). The sharp-only rows run on the first --sharp-limit files to keep the run
+ * short; the fast path and the pool run on all of them.
+ */
+import { parseArgs } from "node:util";
+import sharp from "sharp";
+import {
+  createDecodePool,
+  type DecodedImage,
+  decodeImage,
+  type DecodeOptions,
+  FERRY_INPUT_SPEC,
+  normalizeInto,
+  valuesPerImage,
+} from "../src/image/mod.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    dir: { type: "string", default: "../shared/datasets/cifar10/train" },
+    "sharp-limit": { type: "string", default: "5000" },
+    photos: { type: "string", default: "100" },
+    workers: { type: "string", default: String(navigator.hardwareConcurrency) },
+    repeats: { type: "string", default: "1" },
+  },
+});
+const sharpLimit = Number(values["sharp-limit"]);
+const workers = Number(values.workers);
+const repeats = Number(values.repeats);
+const size: DecodeOptions = { width: FERRY_INPUT_SPEC.width, height: FERRY_INPUT_SPEC.height };
+
+async function listImages(dir: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const entry of [...Deno.readDirSync(dir)].sort((a, b) => a.name < b.name ? -1 : 1)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) paths.push(...await listImages(path));
+    else if (entry.isFile) paths.push(path);
+  }
+  return paths;
+}
+
+/** Writes each image as model input into a rolling batch, as a data loader would. */
+const batch = new Float32Array(256 * valuesPerImage(FERRY_INPUT_SPEC));
+let slot = 0;
+const counts = new Map<string, number>();
+function consume(image: DecodedImage): void {
+  normalizeInto(image, batch, (slot++ % 256) * valuesPerImage(FERRY_INPUT_SPEC), FERRY_INPUT_SPEC);
+  counts.set(image.decoder, (counts.get(image.decoder) ?? 0) + 1);
+}
+
+/** Runs `job` over all paths with at most `limit` in flight. */
+async function inFlight(
+  paths: string[],
+  limit: number,
+  job: (path: string) => Promise<DecodedImage>,
+) {
+  let next = 0;
+  const lane = async () => {
+    while (next < paths.length) consume(await job(paths[next++]!));
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, paths.length) }, lane));
+}
+
+const read = (path: string) => Deno.readFile(path);
+const viaSharp = async (path: string) =>
+  decodeImage(await read(path), { ...size, decoder: "sharp" });
+const viaAuto = async (path: string) => decodeImage(await read(path), size);
+
+interface Row {
+  images: string;
+  path: string;
+  count: number;
+  ms: number;
+  decoders: string;
+}
+const rows: Row[] = [];
+
+async function measure(
+  images: string,
+  path: string,
+  paths: string[],
+  run: (p: string[]) => Promise<void>,
+) {
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    counts.clear();
+    const started = performance.now();
+    await run(paths);
+    best = Math.min(best, performance.now() - started);
+  }
+  const decoders = [...counts].map(([name, n]) => `${name} ${n}`).join(", ");
+  rows.push({ images, path, count: paths.length, ms: best, decoders });
+  console.error(`  ${images} / ${path}: ${(best / 1000).toFixed(2)} s`);
+}
+
+async function makePhotos(from: string[], count: number, dir: string): Promise<string[]> {
+  return await Promise.all(
+    from.slice(0, count).map(async (source, i) => {
+      const path = `${dir}/photo_${i}.jpg`;
+      await sharp(source).resize(1024, 768, { kernel: "lanczos3" }).jpeg({ quality: 90 }).toFile(
+        path,
+      );
+      return path;
+    }),
+  );
+}
+
+const load = () => `load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+console.error(`before: ${load()}, ${navigator.hardwareConcurrency} cores`);
+const cifar = await listImages(values.dir);
+const photoDir = await Deno.makeTempDir({ prefix: "ferry-bench-image-" });
+const pool = createDecodePool({ workers });
+try {
+  const photos = await makePhotos(
+    cifar.filter((_, i) => i % 500 === 0),
+    Number(values.photos),
+    photoDir,
+  );
+  for (
+    const [images, paths] of [["CIFAR-10 32×32 JPEG", cifar], [
+      "1024×768 JPEG photo",
+      photos,
+    ]] as const
+  ) {
+    const few = paths.slice(0, sharpLimit);
+    await measure(images, "sharp, one at a time", few, (p) => inFlight(p, 1, viaSharp));
+    await measure(images, "sharp, 64 in flight", few, (p) => inFlight(p, 64, viaSharp));
+    await measure(
+      images,
+      "decodeImage (fast path where it applies), one thread",
+      paths,
+      (p) => inFlight(p, 1, viaAuto),
+    );
+    await measure(
+      images,
+      `decode pool, ${workers} workers, 64 in flight each`,
+      paths,
+      (p) => inFlight(p, 64 * workers, (path) => pool.decodeFile(path, size)),
+    );
+  }
+} finally {
+  pool.close();
+  await Deno.remove(photoDir, { recursive: true });
+}
+
+console.log(
+  `\nferry image path: read + decode + normalise to ${size.width}×${size.height} float32, ${navigator.hardwareConcurrency} cores\n`,
+);
+console.log(
+  "| images | path | count | time | images/s | decoder used |\n|---|---|---:|---:|---:|---|",
+);
+for (const row of rows) {
+  const rate = Math.round(row.count / (row.ms / 1000)).toLocaleString("en-US");
+  console.log(
+    `| ${row.images} | ${row.path} | ${row.count} | ${
+      (row.ms / 1000).toFixed(2)
+    } s | ${rate} | ${row.decoders} |`,
+  );
+}
+console.log(`\nafter: ${load()}`);

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { FerryError } from "../../src/errors.ts";
+import { createDecodePool, decodeImage, type DecodePool } from "../../src/image/mod.ts";
+import { bytesOf, noiseImage } from "./_corpus.ts";
+
+describe("createDecodePool()", () => {
+  let pool: DecodePool;
+  let dir: string;
+  const size = { width: 32, height: 32 };
+  beforeAll(async () => {
+    pool = createDecodePool({ workers: 2 });
+    dir = await Deno.makeTempDir({ prefix: "ferry-pool-test-" });
+  });
+  afterAll(async () => {
+    pool.close();
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  test("decodes bytes and files to the same pixels and decoder as decodeImage()", async () => {
+    const files = [
+      await bytesOf(noiseImage(32, 32, 3, 1).jpeg({ quality: 75 })),
+      await bytesOf(noiseImage(32, 32, 3, 2).jpeg({ progressive: true })),
+      await bytesOf(noiseImage(50, 40, 4, 3).png()),
+    ];
+    const paths = await Promise.all(files.map(async (bytes, i) => {
+      const path = `${dir}/${i}.img`;
+      await Deno.writeFile(path, bytes);
+      return path;
+    }));
+    const direct = await Promise.all(files.map((bytes) => decodeImage(bytes, size)));
+    const fromBytes = await Promise.all(files.map((bytes) => pool.decode(bytes, size)));
+    const fromFiles = await Promise.all(paths.map((path) => pool.decodeFile(path, size)));
+    expect(fromBytes).toEqual(direct);
+    expect(fromFiles).toEqual(direct);
+    expect(direct.map((image) => image.decoder)).toEqual(["wasm-jpeg", "wasm-jpeg", "sharp"]);
+  });
+
+  test("spreads many jobs over its workers and keeps each answer with its job", async () => {
+    const files = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => bytesOf(noiseImage(32, 32, 3, i + 10).jpeg())),
+    );
+    const pooled = await Promise.all(files.map((bytes) => pool.decode(bytes, size)));
+    for (let i = 0; i < files.length; i += 7) {
+      expect(pooled[i]).toEqual(await decodeImage(files[i]!, size));
+    }
+  });
+
+  test("rejects with the same FerryError kinds as decodeImage()", async () => {
+    const truncated = (await bytesOf(noiseImage(32, 32).jpeg())).subarray(0, 300);
+    const reasons = await Promise.all([
+      pool.decode(truncated, size),
+      pool.decode(new TextEncoder().encode("not an image"), size),
+      pool.decodeFile(`${dir}/missing.jpg`, size),
+    ].map((job) => job.then(() => undefined, (error) => error)));
+    for (const reason of reasons) expect(reason).toBeInstanceOf(FerryError);
+    expect(reasons.map((error) => error.kind)).toEqual([
+      "undecodable",
+      "unsupported_media",
+      "not_found",
+    ]);
+    const direct = await decodeImage(truncated, size).then(() => undefined, (error) => error);
+    expect(reasons[0].message).toBe(direct.message);
+    expect(reasons[2].message).toMatch(/^Cannot read .*missing\.jpg/);
+  });
+});
+
+test("createDecodePool() refuses zero workers, and a closed pool refuses work", async () => {
+  expect(() => createDecodePool({ workers: 0 })).toThrow(FerryError);
+  const pool = createDecodePool({ workers: 1 });
+  pool.close();
+  await expect(pool.decode(new Uint8Array([1]), { width: 1, height: 1 })).rejects.toThrow(/closed/);
+});
