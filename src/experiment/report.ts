@@ -1,0 +1,141 @@
+import { join } from "node:path";
+import { lineChartSvg, writePlot } from "../plot/mod.ts";
+import type { RunOutcome } from "./runner.ts";
+import { type ExperimentSpec, type Question, variantsOf } from "./spec.ts";
+
+/** One variant's numbers over its seeds. */
+export interface VariantSummary {
+  variant: string;
+  seeds: number;
+  finalValAccuracy: Spread;
+  bestValAccuracy: Spread;
+  bestValLoss: Spread;
+  epochs: number;
+  seconds: number;
+  /** Per-epoch means over seeds (epochs that only some seeds reached use those seeds). */
+  valAccuracyCurve: number[];
+  valLossCurve: number[];
+}
+
+/** Mean and sample standard deviation (0 for one value). */
+export interface Spread {
+  mean: number;
+  sd: number;
+}
+
+function spread(values: number[]): Spread {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = values.length < 2
+    ? 0
+    : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+  return { mean, sd };
+}
+
+function meanCurve(curves: number[][]): number[] {
+  const length = Math.max(...curves.map((c) => c.length));
+  return Array.from({ length }, (_, i) => {
+    const present = curves.map((c) => c[i]).filter((v): v is number => v !== undefined);
+    return present.reduce((a, b) => a + b, 0) / present.length;
+  });
+}
+
+/** Summarises one question's outcomes, variant by variant, in the spec's order. */
+export function summarizeQuestion(question: Question, outcomes: RunOutcome[]): VariantSummary[] {
+  return variantsOf(question).flatMap(({ label }) => {
+    const runs = outcomes.filter((o) => o.question === question.id && o.variant === label);
+    if (runs.length === 0) return [];
+    return [{
+      variant: label,
+      seeds: runs.length,
+      finalValAccuracy: spread(runs.map((r) => r.finalValAccuracy)),
+      bestValAccuracy: spread(runs.map((r) => r.bestValAccuracy)),
+      bestValLoss: spread(runs.map((r) => r.bestValLoss)),
+      epochs: spread(runs.map((r) => r.epochs)).mean,
+      seconds: spread(runs.map((r) => r.seconds)).mean,
+      valAccuracyCurve: meanCurve(runs.map((r) => r.history.map((h) => h.val_accuracy))),
+      valLossCurve: meanCurve(runs.map((r) => r.history.map((h) => h.val_loss))),
+    }];
+  });
+}
+
+const pct = (s: Spread) =>
+  `${(100 * s.mean).toFixed(1)}%${s.sd > 0 ? ` ± ${(100 * s.sd).toFixed(1)}` : ""}`;
+const num = (s: Spread) => `${s.mean.toFixed(3)}${s.sd > 0 ? ` ± ${s.sd.toFixed(3)}` : ""}`;
+
+/** The answer, as a sentence drawn from the measured numbers. */
+export function answerSentence(summaries: VariantSummary[]): string {
+  if (summaries.length === 0) return "No run of this question has finished yet.";
+  const ranked = [...summaries].sort((a, b) => b.bestValAccuracy.mean - a.bestValAccuracy.mean);
+  const [best, ...rest] = ranked as [VariantSummary, ...VariantSummary[]];
+  if (rest.length === 0) return `Only ${best.variant} has finished: ${pct(best.bestValAccuracy)}.`;
+  const others = rest.map((s) =>
+    `${s.variant} ${pct(s.bestValAccuracy)} (${
+      (100 * (best.bestValAccuracy.mean - s.bestValAccuracy.mean)).toFixed(1)
+    } points lower)`
+  );
+  const lowestLoss = [...summaries].sort((a, b) => a.bestValLoss.mean - b.bestValLoss.mean)[0]!;
+  const loss = lowestLoss.variant === best.variant
+    ? "It also reached the lowest validation loss"
+    : `The lowest validation loss was ${lowestLoss.variant}'s`;
+  return `${best.variant} reached the highest validation accuracy, ${pct(best.bestValAccuracy)}; ` +
+    `${others.join(", ")}. ${loss} (${num(lowestLoss.bestValLoss)}).`;
+}
+
+function budgetLine(spec: ExperimentSpec): string {
+  const b = spec.base;
+  const parts = [
+    b.trainSubset ? `${b.trainSubset} training images` : "the full training split",
+    b.epochs ? `at most ${b.epochs} epochs` : undefined,
+    `seeds ${spec.seeds.join(", ")}`,
+  ].filter(Boolean);
+  return parts.join(", ");
+}
+
+/**
+ * Writes `report.md` and one curves plot per question (SVG and PNG) into the spec's report
+ * folder; returns the Markdown.
+ */
+export async function writeExperimentReport(
+  spec: ExperimentSpec,
+  outcomes: RunOutcome[],
+  command: string,
+): Promise<string> {
+  await Deno.mkdir(spec.reportDir, { recursive: true });
+  const lines = [
+    `# Experiment: ${spec.name}`,
+    "",
+    `Budget: ${budgetLine(spec)}. Reproduce with \`${command}\`.`,
+    'Accuracies are on the validation split; "final" is the model kept at the end (EarlyStopping\'s',
+    'restored best epoch where it is on), "best" the highest epoch.',
+  ];
+  for (const question of spec.questions) {
+    const summaries = summarizeQuestion(question, outcomes);
+    lines.push("", `## ${question.title}`, "", answerSentence(summaries), "");
+    lines.push(
+      "| variant | seeds | final val acc | best val acc | best val loss | epochs | seconds |",
+      "|---|---|---|---|---|---|---|",
+      ...summaries.map((s) =>
+        `| ${s.variant} | ${s.seeds} | ${pct(s.finalValAccuracy)} | ${pct(s.bestValAccuracy)} | ` +
+        `${num(s.bestValLoss)} | ${s.epochs.toFixed(1)} | ${s.seconds.toFixed(0)} |`
+      ),
+    );
+    if (summaries.length === 0) continue;
+    const svg = lineChartSvg([
+      {
+        title: "Validation accuracy",
+        yLabel: "Accuracy",
+        series: summaries.map((s) => ({ name: s.variant, values: s.valAccuracyCurve })),
+      },
+      {
+        title: "Validation loss",
+        yLabel: "Loss",
+        series: summaries.map((s) => ({ name: s.variant, values: s.valLossCurve })),
+      },
+    ]);
+    await writePlot(join(spec.reportDir, question.id), svg);
+    lines.push("", `![${question.title}](${question.id}.svg)`);
+  }
+  const markdown = lines.join("\n") + "\n";
+  await Deno.writeTextFile(join(spec.reportDir, "report.md"), markdown);
+  return markdown;
+}

@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import { type Reporter, silentReporter } from "../progress/mod.ts";
+import {
+  type EpochLog,
+  type HistoryFile,
+  resumeRun,
+  RUN_FILES,
+  TRAIN_DEFAULTS,
+  trainRun,
+} from "../train/mod.ts";
+import { type ExperimentSpec, type PlannedRun, planRuns } from "./spec.ts";
+
+/** A finished run, as the report reads it. */
+export interface RunOutcome extends PlannedRun {
+  history: EpochLog[];
+  /** Validation accuracy of the weights kept (the best epoch when EarlyStopping restored it). */
+  finalValAccuracy: number;
+  bestValAccuracy: number;
+  bestValLoss: number;
+  epochs: number;
+  seconds: number;
+}
+
+/** Options of {@linkcode runExperiment}. */
+export interface RunExperimentOptions {
+  /** @default silentReporter */
+  reporter?: Reporter;
+  /** Only read finished runs and report; train nothing. @default false */
+  reportOnly?: boolean;
+}
+
+async function readHistory(runDir: string): Promise<HistoryFile | undefined> {
+  try {
+    await Deno.stat(join(runDir, RUN_FILES.metrics));
+    return JSON.parse(await Deno.readTextFile(join(runDir, RUN_FILES.historyJson)));
+  } catch {
+    return undefined; // not finished
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+function outcomeOf(planned: PlannedRun, file: HistoryFile): RunOutcome {
+  const history = file.epochs;
+  const kept = history.find((log) => log.epoch === file.weightsEpoch) ?? history.at(-1);
+  return {
+    ...planned,
+    history,
+    finalValAccuracy: kept?.val_accuracy ?? NaN,
+    bestValAccuracy: Math.max(...history.map((log) => log.val_accuracy)),
+    bestValLoss: Math.min(...history.map((log) => log.val_loss)),
+    epochs: history.length,
+    seconds: history.reduce((sum, log) => sum + log.seconds, 0),
+  };
+}
+
+/**
+ * Runs every planned run that has not finished: a finished run (its `metrics.json` exists) is
+ * read back, an interrupted one resumes from its last checkpoint, so the experiment can be
+ * stopped at any time and run again.
+ */
+export async function runExperiment(
+  spec: ExperimentSpec,
+  options: RunExperimentOptions = {},
+): Promise<RunOutcome[]> {
+  const reporter = options.reporter ?? silentReporter;
+  const planned = planRuns(spec);
+  const outcomes: RunOutcome[] = [];
+  for (const [i, run] of planned.entries()) {
+    const runDir = join(spec.runsDir, run.run);
+    let file = await readHistory(runDir);
+    if (!file && !options.reportOnly) {
+      reporter.info(
+        `[${i + 1}/${planned.length}] ${run.question}: ${run.variant} (seed ${run.seed})`,
+      );
+      if (await exists(join(runDir, RUN_FILES.config))) await resumeRun(runDir, { reporter });
+      else {
+        await Deno.remove(runDir, { recursive: true }).catch(() => {});
+        await trainRun({ ...TRAIN_DEFAULTS, ...run.config }, { reporter });
+      }
+      file = await readHistory(runDir);
+    }
+    if (file) outcomes.push(outcomeOf(run, file));
+    else reporter.warn(`${run.run} has not finished; the report leaves it out`);
+  }
+  return outcomes;
+}

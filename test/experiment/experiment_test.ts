@@ -1,0 +1,135 @@
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import {
+  answerSentence,
+  checkExperimentSpec,
+  planRuns,
+  runExperiment,
+  type VariantSummary,
+  writeExperimentReport,
+} from "../../src/experiment/mod.ts";
+import type { Reporter } from "../../src/progress/mod.ts";
+import { setUpTiny, TINY_ARCHITECTURE, writeColourFolder } from "../train/_tiny.ts";
+
+function recorder(): Reporter & { infos: string[] } {
+  const infos: string[] = [];
+  return {
+    infos,
+    info: (m) => void infos.push(m),
+    warn: () => {},
+    task: () => ({ tick() {}, done() {} }),
+  };
+}
+
+function summary(variant: string, acc: number, loss: number): VariantSummary {
+  return {
+    variant,
+    seeds: 1,
+    finalValAccuracy: { mean: acc, sd: 0 },
+    bestValAccuracy: { mean: acc, sd: 0 },
+    bestValLoss: { mean: loss, sd: 0 },
+    epochs: 3,
+    seconds: 1,
+    valAccuracyCurve: [acc],
+    valLossCurve: [loss],
+  };
+}
+
+describe("experiment specs", () => {
+  test("planRuns() expands a grid in field order, once per seed, with stable run names", () => {
+    const spec = checkExperimentSpec({
+      name: "lr",
+      base: { epochs: 2 },
+      seeds: [1, 2],
+      questions: [{
+        id: "opt",
+        title: "?",
+        grid: { optimizer: ["adam", "sgd"], learningRate: [0.01] },
+      }],
+    });
+    const runs = planRuns(spec);
+    expect(runs.map((r) => r.run)).toEqual([
+      "opt--optimizer-adam-learningRate-0.01--s1",
+      "opt--optimizer-adam-learningRate-0.01--s2",
+      "opt--optimizer-sgd-learningRate-0.01--s1",
+      "opt--optimizer-sgd-learningRate-0.01--s2",
+    ]);
+    expect(runs[2]!.config).toMatchObject({
+      epochs: 2,
+      optimizer: "sgd",
+      learningRate: 0.01,
+      seed: 1,
+    });
+    expect(runs[0]!.config.outDir).toBe("runs/experiments/lr");
+  });
+
+  test("checkExperimentSpec() names what is wrong", () => {
+    expect(() => checkExperimentSpec({ name: "x", questions: [] })).toThrow(
+      /'questions' must be a non-empty list/,
+    );
+    expect(() => checkExperimentSpec({ name: "x", questions: [{ id: "q", title: "t" }] })).toThrow(
+      /question 'q' has neither 'variants' nor 'grid'/,
+    );
+    expect(() => checkExperimentSpec({ name: "x y", questions: [] })).toThrow(
+      /'name' must be an id/,
+    );
+  });
+
+  test("answerSentence() ranks variants by validation accuracy and states the gaps", () => {
+    const text = answerSentence([summary("tanh", 0.55, 1.3), summary("relu", 0.62, 1.1)]);
+    expect(text).toBe(
+      "relu reached the highest validation accuracy, 62.0%; tanh 55.0% (7.0 points lower). " +
+        "It also reached the lowest validation loss (1.100).",
+    );
+    expect(answerSentence([summary("a", 0.6, 1.2), summary("b", 0.5, 1.0)])).toContain(
+      "The lowest validation loss was b's (1.000)",
+    );
+  });
+});
+
+describe("runExperiment()", () => {
+  beforeAll(setUpTiny);
+
+  test("trains each variant, skips finished runs when run again, and writes the report", async () => {
+    const root = await Deno.makeTempDir();
+    const data = await writeColourFolder(join(root, "data"), 8);
+    const spec = checkExperimentSpec({
+      name: "tiny",
+      base: {
+        data,
+        architecture: TINY_ARCHITECTURE,
+        backend: "cpu",
+        epochs: 2,
+        batchSize: 8,
+        valSplit: 0.25,
+        learningRate: 0.01,
+      },
+      seeds: [3],
+      questions: [{ id: "act", title: "ReLU or tanh?", grid: { activation: ["relu", "tanh"] } }],
+      runsDir: join(root, "runs"),
+      reportDir: join(root, "report"),
+    });
+    const first = recorder();
+    const outcomes = await runExperiment(spec, { reporter: first });
+    expect(outcomes.map((o) => [o.variant, o.epochs])).toEqual([["activation=relu", 2], [
+      "activation=tanh",
+      2,
+    ]]);
+    expect(first.infos.filter((m) => m.startsWith("["))).toHaveLength(2);
+
+    const again = recorder();
+    const reread = await runExperiment(spec, { reporter: again });
+    expect(again.infos.filter((m) => m.startsWith("["))).toHaveLength(0);
+    expect(reread.map((o) => o.bestValAccuracy)).toEqual(outcomes.map((o) => o.bestValAccuracy));
+
+    const markdown = await writeExperimentReport(spec, reread, "deno task experiment tiny.json");
+    expect(markdown).toContain("## ReLU or tanh?");
+    expect(markdown).toMatch(/\| activation=relu \| 1 \| \d+\.\d% \|/);
+    expect(markdown).toContain(
+      answerSentence([]).length > 0 ? "reached the highest validation accuracy" : "",
+    );
+    const png = await Deno.stat(join(root, "report", "act.png"));
+    expect(png.size).toBeGreaterThan(1000);
+    await Deno.remove(root, { recursive: true });
+  });
+});
