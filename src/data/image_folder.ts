@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { FerryError } from "../errors.ts";
-import { decodeImage, type RgbImage } from "../image/mod.ts";
+import { createDecodePool, decodeImage, type RgbImage } from "../image/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import {
   cacheFileFor,
@@ -32,7 +32,13 @@ export interface ImageFolderOptions {
   cacheDir?: string;
   /** Files read and decoded at once. @default 64 */
   concurrency?: number;
-  /** Reads and decodes one file, e.g. through a decode pool. @default Deno.readFile + decodeImage */
+  /**
+   * Decode threads: above 1, a decode pool of that many workers reads and decodes the files;
+   * 1 decodes on this thread. Unset: a pool of one worker per core for folders of at least
+   * 1,000 files, this thread for smaller ones (a pool takes a moment to start).
+   */
+  workers?: number;
+  /** Reads and decodes one file, replacing the built-in decoding (and `workers`). */
   decodeFile?: ImageFileDecoder;
   /** Receives the decoding progress and the warning about skipped files. @default silentReporter */
   reporter?: Reporter;
@@ -74,8 +80,9 @@ export async function loadImageFolder(
 ): Promise<LoadedImageFolder> {
   const o = { ...IMAGE_FOLDER_DEFAULTS, ...options };
   const reporter = o.reporter ?? silentReporter;
-  for (const name of ["width", "height", "concurrency"] as const) {
-    if (!Number.isInteger(o[name]) || o[name] < 1) {
+  for (const name of ["width", "height", "concurrency", "workers"] as const) {
+    const value = o[name];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw new FerryError(
         "usage",
         `Cannot load images: '${name}' must be a positive integer, got ${o[name]}`,
@@ -93,7 +100,12 @@ export async function loadImageFolder(
   let folder = o.cache ? await readDecodeCache(cacheFile, scan.fingerprint) : undefined;
   const fromCache = folder !== undefined;
   if (!folder) {
-    folder = await decodeAll(dir, scan, o.width, o.height, o.concurrency, o.decodeFile, reporter);
+    const workers = o.workers ??
+      (scan.files.length >= POOL_MIN_FILES ? navigator.hardwareConcurrency : 1);
+    using pool = !o.decodeFile && workers > 1 ? createDecodePool({ workers }) : undefined;
+    const decodeFile = o.decodeFile ??
+      (pool ? (path, size) => pool.decodeFile(path, size) : readAndDecode);
+    folder = await decodeAll(dir, scan, o.width, o.height, o.concurrency, decodeFile, reporter);
     if (o.cache) {
       await writeDecodeCache(cacheFile, scan.fingerprint, folder).catch((error) =>
         reporter.warn(`Could not write the decode cache ${cacheFile}: ${(error as Error).message}`)
@@ -106,6 +118,8 @@ export async function loadImageFolder(
   return { dataset: folder.dataset, skipped, fromCache };
 }
 
+const POOL_MIN_FILES = 1000;
+
 const readAndDecode: ImageFileDecoder = async (path, size) =>
   await decodeImage(await Deno.readFile(path), size);
 
@@ -115,7 +129,7 @@ async function decodeAll(
   width: number,
   height: number,
   concurrency: number,
-  decodeFile: ImageFileDecoder = readAndDecode,
+  decodeFile: ImageFileDecoder,
   reporter: Reporter,
 ): Promise<{ dataset: ImageDataset; skipped: SkippedFile[] }> {
   const { files } = scan;

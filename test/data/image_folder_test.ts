@@ -104,6 +104,14 @@ describe("loadImageFolder()", () => {
     expect(await Array.fromAsync(Deno.readDir(cacheDir))).toEqual([]);
   });
 
+  it("decodes the same tensors and skips the same files on a pool of workers", async () => {
+    const here = await loadImageFolder(dir, { ...options(), cache: false, workers: 1 });
+    const pooled = await loadImageFolder(dir, { ...options(), cache: false, workers: 2 });
+    expect(pooled.dataset.images).toEqual(here.dataset.images);
+    expect(pooled.dataset.labels).toEqual(here.dataset.labels);
+    expect(pooled.skipped).toEqual(here.skipped);
+  });
+
   it("rejects an empty class folder, a class with no readable image, and a folder without classes", async () => {
     await Deno.mkdir(join(dir, "cherry"));
     const empty = await loadImageFolder(dir, options()).catch((e) => e);
