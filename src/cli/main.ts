@@ -22,6 +22,7 @@ register("export", "Export a model to ONNX (or tfjs), parity-checked", () => imp
 register("evaluate", "Measure a model on labelled images", () => import("./evaluate.ts"));
 register("classify", "Label images in folders with a model", () => import("./classify.ts"));
 register("serve", "Serve models over HTTP with a web page", () => import("./serve.ts"));
+register("experiment", "Run training experiments and report", () => import("./experiment.ts"));
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
