@@ -32,11 +32,13 @@ function walk(root: string, relative: string, out: string[], stamp: string[]): v
   const entries = [...Deno.readDirSync(join(root, relative))].filter((e) => visible(e.name));
   for (const entry of entries.sort(byName)) {
     const path = `${relative}/${entry.name}`;
-    const info = entry.isSymlink ? Deno.statSync(join(root, path)) : undefined;
+    // A template, not join(): this runs once per file and "/" works on every platform.
+    const full = `${root}/${path}`;
+    const info = entry.isSymlink ? Deno.statSync(full) : undefined;
     if (entry.isDirectory || info?.isDirectory) {
       walk(root, path, out, stamp);
     } else {
-      const { size, mtime } = info ?? Deno.statSync(join(root, path));
+      const { size, mtime } = info ?? Deno.statSync(full);
       out.push(path);
       stamp.push(`${path}\t${size}\t${mtime?.getTime() ?? 0}`);
     }
