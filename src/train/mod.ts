@@ -3,4 +3,53 @@
  *
  * @module
  */
-export { BACKEND_CHOICES, type BackendChoice, type BackendInfo, initBackend } from "./backend.ts";
+export {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type BackendInfo,
+  initBackend,
+  useNativeGradients,
+} from "./backend.ts";
+export { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.ts";
+export { resumeRun, trainRun, type TrainRunOptions, type TrainRunResult } from "./run.ts";
+export { type BatchSource, fit, type FitOptions, type FitResult } from "./fit.ts";
+export {
+  EARLY_STOPPING_DEFAULTS,
+  EarlyStopping,
+  type EarlyStoppingDecision,
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+} from "./early_stopping.ts";
+export {
+  REDUCE_LR_DEFAULTS,
+  ReduceLrOnPlateau,
+  type ReduceLrOptions,
+  type ReduceLrState,
+} from "./reduce_lr.ts";
+export {
+  bestEpoch,
+  type EpochLog,
+  formatEpochLog,
+  HISTORY_COLUMNS,
+  historyColumns,
+  historyCsv,
+} from "./history.ts";
+export {
+  type Checkpoint,
+  CHECKPOINT_DIR,
+  type CheckpointState,
+  disposeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+export { batchLoss, correctCount, LOSSES, type LossName, sampleLosses } from "./losses.ts";
+export {
+  createOptimizer,
+  getLearningRate,
+  type OptimizerName,
+  type OptimizerOptions,
+  OPTIMIZERS,
+  setLearningRate,
+} from "./optimizer.ts";
+export { type HistoryFile, RUN_FILES } from "./_outputs.ts";
+export type { SplitMetrics } from "./_evaluate.ts";

@@ -1,0 +1,50 @@
+import { join } from "node:path";
+import { formatConfig } from "../config/mod.ts";
+import type { EpochLog } from "./history.ts";
+import { historyColumns, historyCsv } from "./history.ts";
+
+/** File names inside a run folder (besides the tfjs model and the checkpoints). */
+export const RUN_FILES = {
+  config: "config.json",
+  classes: "classes.json",
+  summary: "summary.txt",
+  historyJson: "history.json",
+  historyCsv: "history.csv",
+  metrics: "metrics.json",
+  report: "report.txt",
+  curvesSvg: "curves.svg",
+  curvesPng: "curves.png",
+} as const;
+
+/** Writes text to `path` through a temporary file and a rename, so readers never see half a file. */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
+}
+
+/** Writes a value as indented JSON, atomically. */
+export function writeJson(path: string, value: unknown): Promise<void> {
+  return writeTextAtomic(path, formatConfig(value as object) + "\n");
+}
+
+/** What `history.json` holds. */
+export interface HistoryFile {
+  epochs: EpochLog[];
+  /** Keras' `History.history` layout of the same numbers. */
+  history: Record<string, number[]>;
+  stoppedEarly: boolean;
+  /** Epoch whose weights the saved model holds (the best one when EarlyStopping restored it). */
+  weightsEpoch: number;
+}
+
+/** Writes `history.json` and `history.csv` into `runDir`. */
+export async function writeHistory(
+  runDir: string,
+  epochs: EpochLog[],
+  end: { stoppedEarly: boolean; weightsEpoch: number },
+): Promise<void> {
+  const file: HistoryFile = { epochs, history: historyColumns(epochs), ...end };
+  await writeJson(join(runDir, RUN_FILES.historyJson), file);
+  await writeTextAtomic(join(runDir, RUN_FILES.historyCsv), historyCsv(epochs));
+}

@@ -1,0 +1,48 @@
+import * as tf from "@tensorflow/tfjs";
+
+/** Optimisers, by Keras name. */
+export const OPTIMIZERS = ["adam", "sgd", "rmsprop"] as const;
+/** An optimiser name. */
+export type OptimizerName = typeof OPTIMIZERS[number];
+
+/** What an optimiser is built from. */
+export interface OptimizerOptions {
+  name: OptimizerName;
+  learningRate: number;
+  /** Momentum of `sgd` (0 for plain SGD). @default 0.9 */
+  momentum: number;
+}
+
+/**
+ * Builds the optimiser with Keras' defaults where tfjs' differ: Adam β1 0.9, β2 0.999,
+ * ε 1e-7; SGD with (non-Nesterov) momentum; RMSprop ρ 0.9 without momentum, ε 1e-7.
+ */
+export function createOptimizer(options: OptimizerOptions): tf.Optimizer {
+  const lr = Math.fround(options.learningRate);
+  switch (options.name) {
+    case "adam":
+      return tf.train.adam(lr, 0.9, 0.999, 1e-7);
+    case "sgd":
+      return options.momentum > 0 ? tf.train.momentum(lr, options.momentum) : tf.train.sgd(lr);
+    case "rmsprop":
+      return tf.train.rmsprop(lr, 0.9, 0, 1e-7);
+  }
+}
+
+/** The optimiser's current learning rate. */
+export function getLearningRate(optimizer: tf.Optimizer): number {
+  return (optimizer as unknown as { learningRate: number }).learningRate;
+}
+
+/**
+ * Changes the learning rate of a live optimiser. SGD and momentum cache `-lr` as a tensor and
+ * need `setLearningRate`; Adam and RMSprop read the field at every step.
+ */
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  const o = optimizer as unknown as {
+    learningRate: number;
+    setLearningRate?: (lr: number) => void;
+  };
+  if (typeof o.setLearningRate === "function") o.setLearningRate(learningRate);
+  else o.learningRate = learningRate;
+}

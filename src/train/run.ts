@@ -1,0 +1,232 @@
+import { join } from "node:path";
+import {
+  createBatches,
+  type ImageDataset,
+  type ImageFolderOptions,
+  loadImageFolder,
+  mixSeed,
+  stratifiedSplit,
+} from "../data/mod.ts";
+import { FerryError } from "../errors.ts";
+import { inputSpecOf } from "./_spec.ts";
+import { buildModel, formatSummary, modelSummary, saveModel } from "../model/mod.ts";
+import { type Reporter, silentReporter } from "../progress/mod.ts";
+import { type BackendInfo, initBackend } from "./backend.ts";
+import { disposeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { type TrainConfig, validateTrainConfig } from "./config.ts";
+import { type BatchSource, fit } from "./fit.ts";
+import type { EpochLog } from "./history.ts";
+import { RUN_FILES, writeHistory, writeJson, writeTextAtomic } from "./_outputs.ts";
+import { evaluateRun, type SplitMetrics } from "./_evaluate.ts";
+
+/** Options of {@linkcode trainRun}. */
+export interface TrainRunOptions {
+  /** Progress, epoch lines and messages. @default silentReporter */
+  reporter?: Reporter;
+  /** Called after each epoch's checkpoint is on disk (tests use it to simulate a kill). */
+  afterCheckpoint?: (epoch: number) => void | Promise<void>;
+  /** Decode-cache options of the image folders. @default the data layer's defaults */
+  imageFolder?: Pick<ImageFolderOptions, "cache" | "cacheDir">;
+}
+
+/** What a finished run returns (and leaves in its folder). */
+export interface TrainRunResult {
+  runDir: string;
+  config: TrainConfig;
+  backend: BackendInfo;
+  history: EpochLog[];
+  stoppedEarly: boolean;
+  weightsEpoch: number;
+  validation: SplitMetrics;
+  test?: SplitMetrics;
+}
+
+function defaultRunName(architecture: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${architecture}-${stamp}`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Loads the images and makes the train / validation parts the config asks for. */
+async function loadData(
+  config: TrainConfig,
+  reporter: Reporter,
+  folderOptions: TrainRunOptions["imageFolder"],
+) {
+  const { dataset } = await loadImageFolder(config.data, { ...folderOptions, reporter });
+  const { train: rest, validation } = stratifiedSplit(dataset, {
+    fraction: config.valSplit,
+    seed: config.seed,
+  });
+  let train: ImageDataset = rest;
+  if (config.trainSubset > 0 && config.trainSubset < rest.count) {
+    train = stratifiedSplit(rest, {
+      fraction: config.trainSubset / rest.count,
+      seed: mixSeed(config.seed, 1),
+    }).validation;
+  }
+  const test = config.testData === ""
+    ? undefined
+    : (await loadImageFolder(config.testData, { ...folderOptions, reporter })).dataset;
+  return { train, validation, test };
+}
+
+function batchSource(
+  dataset: ImageDataset,
+  config: TrainConfig,
+  training: boolean,
+): BatchSource {
+  const base = { batchSize: config.batchSize, seed: config.seed };
+  const options = (epoch: number) =>
+    training
+      ? { ...base, shuffle: true, epoch, augment: config.augment ? {} : false as const }
+      : { ...base, batchSize: Math.max(config.batchSize, 256), shuffle: false };
+  return {
+    steps: Math.ceil(
+      dataset.count / (training ? config.batchSize : Math.max(config.batchSize, 256)),
+    ),
+    batches: (epoch) => createBatches(dataset, { ...options(epoch), spec: inputSpecOf(dataset) }),
+  };
+}
+
+/**
+ * Trains a model from `config` into `<outDir>/<run>/` (the tfjs model, history, config, class
+ * names, metrics, curves and a checkpoint per epoch). With `resume`, continues the run found
+ * there from its newest checkpoint, with the configuration saved in it.
+ */
+export async function trainRun(
+  config: TrainConfig,
+  options: TrainRunOptions & { resume?: boolean } = {},
+): Promise<TrainRunResult> {
+  const reporter = options.reporter ?? silentReporter;
+  validateTrainConfig(config);
+  const run = config.run || defaultRunName(config.architecture);
+  const runDir = join(config.outDir, run);
+  if (!options.resume && await exists(runDir)) {
+    throw new FerryError(
+      "usage",
+      `Cannot start run '${run}': ${runDir} already exists; use --resume ${run} to continue it or choose another --run`,
+    );
+  }
+  const resolved = { ...config, run };
+  const backend = await initBackend(resolved.backend, reporter);
+  const data = await loadData(resolved, reporter, options.imageFolder);
+  reporter.info(
+    `Data: ${data.train.count} training and ${data.validation.count} validation images` +
+      `${
+        data.test ? `, ${data.test.count} test images` : ""
+      }, ${data.train.classNames.length} classes`,
+  );
+  const model = buildModel(resolved.architecture, {
+    inputShape: [data.train.height, data.train.width, 3],
+    numClasses: data.train.classNames.length,
+    activation: resolved.activation,
+    kernelInitializer: resolved.kernelInitializer,
+    dropout: resolved.dropout,
+    seed: resolved.seed,
+  });
+  try {
+    const summary = formatSummary(modelSummary(model));
+    const checkpoint = options.resume ? await loadCheckpoint(runDir) : undefined;
+    if (checkpoint) reporter.info(`Resuming ${runDir} after epoch ${checkpoint.state.epoch}`);
+    else reporter.info(summary);
+    await Deno.mkdir(runDir, { recursive: true });
+    await writeJson(join(runDir, RUN_FILES.config), resolved);
+    await writeJson(join(runDir, RUN_FILES.classes), data.train.classNames);
+    await writeTextAtomic(join(runDir, RUN_FILES.summary), summary + "\n");
+    let result;
+    try {
+      result = await fit(
+        model,
+        batchSource(data.train, resolved, true),
+        batchSource(data.validation, resolved, false),
+        {
+          epochs: resolved.epochs,
+          loss: resolved.loss,
+          optimizer: {
+            name: resolved.optimizer,
+            learningRate: resolved.learningRate,
+            momentum: resolved.momentum,
+          },
+          seed: resolved.seed,
+          earlyStopping: resolved.earlyStopping && {
+            patience: resolved.patience,
+            minDelta: resolved.minDelta,
+            restoreBestWeights: resolved.restoreBestWeights,
+          },
+          reduceLr: resolved.reduceLr && {
+            factor: resolved.reduceLrFactor,
+            patience: resolved.reduceLrPatience,
+            minDelta: resolved.reduceLrMinDelta,
+            cooldown: resolved.reduceLrCooldown,
+            minLr: resolved.minLr,
+          },
+          reporter,
+          ...(checkpoint ? { resume: checkpoint } : {}),
+          onEpochEnd: async (c) => {
+            await saveCheckpoint(runDir, c);
+            await writeHistory(runDir, c.state.history, {
+              stoppedEarly: c.state.stopped,
+              weightsEpoch: c.state.epoch,
+            });
+            await options.afterCheckpoint?.(c.state.epoch);
+          },
+        },
+      );
+    } catch (error) {
+      if (checkpoint) disposeCheckpoint(checkpoint);
+      throw error;
+    }
+    await writeHistory(runDir, result.history, result);
+    await saveModel(model, runDir, {
+      ferry: {
+        classNames: data.train.classNames,
+        inputSpec: inputSpecOf(data.train),
+        architecture: resolved.architecture,
+        run,
+        epochs: result.history.length,
+        weightsEpoch: result.weightsEpoch,
+      },
+    });
+    const metrics = await evaluateRun(model, runDir, resolved, data, result.history, reporter);
+    return {
+      runDir,
+      config: resolved,
+      backend,
+      history: result.history,
+      stoppedEarly: result.stoppedEarly,
+      weightsEpoch: result.weightsEpoch,
+      ...metrics,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Continues the run in `runDir` from its newest checkpoint, with its saved configuration. */
+export async function resumeRun(
+  runDir: string,
+  options: TrainRunOptions = {},
+): Promise<TrainRunResult> {
+  let saved: TrainConfig;
+  try {
+    saved = JSON.parse(await Deno.readTextFile(join(runDir, RUN_FILES.config)));
+  } catch (error) {
+    throw new FerryError(
+      "not_found",
+      `Cannot resume '${runDir}': no readable ${RUN_FILES.config} (${(error as Error).message})`,
+    );
+  }
+  const parts = runDir.replace(/[\\/]+$/, "").split(/[\\/]/);
+  const run = parts.pop()!;
+  const outDir = parts.length > 0 ? parts.join("/") : ".";
+  return await trainRun({ ...saved, run, outDir }, { ...options, resume: true });
+}

@@ -1,0 +1,130 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Batch, createBatches, type ImageDataset } from "../../src/data/mod.ts";
+import { FerryError } from "../../src/errors.ts";
+import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
+import { buildModel } from "../../src/model/mod.ts";
+import {
+  type BatchSource,
+  type Checkpoint,
+  fit,
+  type FitOptions,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "../../src/train/mod.ts";
+import { colourDataset, setUpTiny, TINY_ARCHITECTURE } from "./_tiny.ts";
+
+const train = colourDataset(24);
+const validation = colourDataset(8, 8, 2);
+
+function source(dataset: ImageDataset, shuffle: boolean): BatchSource {
+  const spec = { ...FERRY_INPUT_SPEC, width: dataset.width, height: dataset.height };
+  return {
+    steps: Math.ceil(dataset.count / 8),
+    batches: (epoch) => createBatches(dataset, { batchSize: 8, shuffle, seed: 3, epoch, spec }),
+  };
+}
+
+const options: FitOptions = {
+  epochs: 1,
+  loss: "categorical_crossentropy",
+  optimizer: { name: "adam", learningRate: 0.01, momentum: 0 },
+  seed: 5,
+  earlyStopping: false,
+  reduceLr: false,
+};
+
+const tinyModel = () =>
+  buildModel(TINY_ARCHITECTURE, { inputShape: [8, 8, 3], numClasses: 3, seed: 11 });
+
+/** Validation loss of `model` computed by an independent route (tfjs-layers' evaluate). */
+function validationLoss(model: tf.LayersModel): number {
+  const batch = [...createBatches(validation, {
+    batchSize: validation.count,
+    shuffle: false,
+    spec: { ...FERRY_INPUT_SPEC, width: 8, height: 8 },
+  })][0]!;
+  return tf.tidy(() => {
+    const probs = model.predict(tf.tensor4d(batch.x, [batch.size, 8, 8, 3])) as tf.Tensor;
+    const target = tf.oneHot(tf.tensor1d(Array.from(batch.y), "int32"), 3);
+    return tf.metrics.categoricalCrossentropy(target, probs).mean().dataSync()[0]!;
+  });
+}
+
+beforeAll(setUpTiny);
+
+describe("fit()", () => {
+  it("lowers the validation loss in one epoch, and reports it as tfjs' own loss computes it", async () => {
+    const model = tinyModel();
+    const before = validationLoss(model);
+    const result = await fit(model, source(train, true), source(validation, false), options);
+    const after = validationLoss(model);
+    expect(after).toBeLessThan(before);
+    expect(result.history).toHaveLength(1);
+    expect(result.history[0]!.val_loss).toBeCloseTo(after, 5);
+    expect(result.history[0]!.learning_rate).toBe(Math.fround(0.01));
+    model.dispose();
+  });
+
+  it("leaves no tensors behind, with both callbacks and checkpoints on", async () => {
+    const model = tinyModel();
+    const before = tf.memory().numTensors;
+    const dir = await Deno.makeTempDir();
+    await fit(model, source(train, true), source(validation, false), {
+      ...options,
+      epochs: 3,
+      earlyStopping: { patience: 1, minDelta: 10, restoreBestWeights: true },
+      reduceLr: { factor: 0.5, patience: 1, minDelta: 10, cooldown: 0, minLr: 0 },
+      onEpochEnd: async (c) => void await saveCheckpoint(dir, c),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("stops with a training error on a NaN loss and keeps the last good checkpoint", async () => {
+    const model = tinyModel();
+    const dir = await Deno.makeTempDir();
+    const good = source(train, true);
+    const poisoned: BatchSource = {
+      steps: good.steps,
+      *batches(epoch) {
+        for (const batch of good.batches(epoch)) {
+          const x = epoch === 1 ? batch.x.map(() => Number.NaN) : batch.x;
+          yield { ...batch, x } satisfies Batch;
+        }
+      },
+    };
+    const before = tf.memory().numTensors;
+    const error = await fit(model, poisoned, source(validation, false), {
+      ...options,
+      epochs: 3,
+      onEpochEnd: async (c) => void await saveCheckpoint(dir, c),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(FerryError);
+    expect(error.kind).toBe("training");
+    expect(error.message).toMatch(/loss became NaN at epoch 2, batch 1.*checkpoint of epoch 1/);
+    expect(tf.memory().numTensors).toBe(before);
+    const kept = (await loadCheckpoint(dir)) as Checkpoint;
+    expect(kept.state.epoch).toBe(1);
+    expect(kept.state.history[0]!.loss).toBeGreaterThan(0);
+    model.dispose();
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("seeds dropout: the same seed gives the same weights, another one (same data, same init) others", async () => {
+    const run = async (seed: number) => {
+      const model = tinyModel();
+      const result = await fit(model, source(train, true), source(validation, false), {
+        ...options,
+        seed,
+      });
+      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+      model.dispose();
+      return { history: result.history.map(({ seconds: _, ...rest }) => rest), weights };
+    };
+    const [a, b, c] = [await run(1), await run(1), await run(2)];
+    expect(b).toEqual(a);
+    expect(c.weights).not.toEqual(a.weights);
+  });
+});

@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FerryError } from "../../src/errors.ts";
+import { loadModel } from "../../src/model/mod.ts";
+import {
+  CHECKPOINT_DIR,
+  type EpochLog,
+  resumeRun,
+  RUN_FILES,
+  trainRun,
+  type TrainRunOptions,
+} from "../../src/train/mod.ts";
+import { setUpTiny, tinyConfig, writeColourFolder } from "./_tiny.ts";
+
+let root = "";
+let data = "";
+const noCache: TrainRunOptions = { imageFolder: { cache: false } };
+
+// Callbacks tuned so that both act inside five epochs: ReduceLROnPlateau sees no improvement of
+// 10 after the first epoch and halves the rate every epoch; EarlyStopping stops at epoch 4.
+const callbacks = {
+  epochs: 5,
+  minDelta: 10,
+  patience: 3,
+  reduceLrMinDelta: 10,
+  reduceLrPatience: 1,
+  reduceLrFactor: 0.5,
+};
+
+const withoutTime = (history: EpochLog[]) => history.map(({ seconds: _, ...rest }) => rest);
+
+beforeAll(async () => {
+  await setUpTiny();
+  root = await Deno.makeTempDir({ prefix: "ferry-train-" });
+  data = await writeColourFolder(join(root, "data"), 12);
+});
+
+afterAll(async () => {
+  await Deno.remove(root, { recursive: true });
+});
+
+describe("trainRun()", () => {
+  it("writes the model, history, config, classes, metrics and curves of a run", async () => {
+    const outDir = join(root, "runs");
+    const result = await trainRun(tinyConfig(data, outDir, { epochs: 2, run: "outputs" }), noCache);
+    const dir = join(outDir, "outputs");
+    expect(result.runDir).toBe(dir);
+    for (const file of [...Object.values(RUN_FILES), "model.json", "weights.bin"]) {
+      expect((await Deno.stat(join(dir, file))).size, file).toBeGreaterThan(0);
+    }
+    const csv = (await Deno.readTextFile(join(dir, RUN_FILES.historyCsv))).trim().split("\n");
+    expect(csv[0]).toBe("epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds");
+    expect(csv).toHaveLength(3);
+    const classes = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.classes)));
+    expect(classes).toEqual(["c0_red", "c1_green", "c2_blue"]);
+    const config = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.config)));
+    expect(config).toMatchObject({ epochs: 2, run: "outputs", architecture: "tiny_test_cnn" });
+    const metrics = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.metrics)));
+    expect(metrics.validation.images).toBe(9);
+    expect(metrics.validation.accuracy).toBe(result.validation.accuracy);
+    const model = await loadModel(dir);
+    expect(model.outputs[0]!.shape).toEqual([null, 3]);
+    model.dispose();
+  });
+
+  it("refuses to start over an existing run folder", async () => {
+    const outDir = join(root, "runs");
+    const error = await trainRun(tinyConfig(data, outDir, { run: "outputs" }), noCache).catch((
+      e,
+    ) => e);
+    expect(error).toBeInstanceOf(FerryError);
+    expect(error.message).toMatch(/already exists; use --resume outputs/);
+  });
+
+  it("resumed after a kill, gives the same history and weights as an uninterrupted run", async () => {
+    const outDir = join(root, "resume");
+    const whole = await trainRun(tinyConfig(data, outDir, { ...callbacks, run: "whole" }), noCache);
+    expect(whole.stoppedEarly).toBe(true);
+    expect(whole.history).toHaveLength(4);
+    expect(whole.history.map((h) => h.learning_rate)).toEqual([0.01, 0.01, 0.005, 0.0025].map(
+      Math.fround,
+    ));
+
+    const killed = await trainRun(tinyConfig(data, outDir, { ...callbacks, run: "killed" }), {
+      ...noCache,
+      afterCheckpoint: (epoch) => {
+        if (epoch === 2) throw new Error("simulated kill after epoch 2");
+      },
+    }).catch((e) => e);
+    expect(killed.message).toBe("simulated kill after epoch 2");
+    const checkpoints = [...Deno.readDirSync(join(outDir, "killed", CHECKPOINT_DIR))];
+    expect(checkpoints.map((e) => e.name)).toEqual(["epoch-0002"]);
+
+    const tensorsBefore = tf.memory().numTensors;
+    const resumed = await resumeRun(join(outDir, "killed"), noCache);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(withoutTime(resumed.history)).toEqual(withoutTime(whole.history));
+    expect(resumed.weightsEpoch).toBe(whole.weightsEpoch);
+    const weights = async (run: string) => {
+      const model = await loadModel(join(outDir, run));
+      const values = model.getWeights().map((w) => Array.from(w.dataSync()));
+      model.dispose();
+      return values;
+    };
+    expect(await weights("killed")).toEqual(await weights("whole"));
+  });
+});
