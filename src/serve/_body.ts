@@ -54,16 +54,18 @@ export async function readImageUpload(
   request: Request,
   limits: { maxBodyBytes: number; maxFiles: number },
 ): Promise<ImageUpload> {
-  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  // The multipart boundary is case-sensitive: only the media type is compared in lower case.
+  const header = request.headers.get("content-type") ?? "";
+  const type = header.toLowerCase();
   const body = await readBody(request, limits.maxBodyBytes);
-  if (type.startsWith("multipart/form-data")) return await readMultipart(body, type, limits);
+  if (type.startsWith("multipart/form-data")) return await readMultipart(body, header, limits);
   if (type === "" || type.startsWith("image/") || type.startsWith("application/octet-stream")) {
     if (body.length === 0) throw missingImage();
     return { images: [body], fields: {} };
   }
   throw new FerryError(
     "unsupported_media",
-    `Cannot classify a body of type '${type}': send multipart/form-data, image/* or application/octet-stream`,
+    `Cannot classify a body of type '${header}': send multipart/form-data, image/* or application/octet-stream`,
   );
 }
 

@@ -40,14 +40,13 @@ export async function solidImage(
   colour: Colour,
   format: "jpeg" | "png" | "webp" = "jpeg",
   size = { width: 32, height: 32 },
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const image = sharp({ create: { ...size, channels: 3, background: colour } });
-  const buffer = await image.toFormat(format).toBuffer();
-  return new Uint8Array(buffer);
+  return Uint8Array.from(await image.toFormat(format).toBuffer());
 }
 
 /** A noisy image (varied pixels) encoded as JPEG, so that predictions differ per image. */
-export async function noisyJpeg(seed: number, size = 32): Promise<Uint8Array> {
+export async function noisyJpeg(seed: number, size = 32): Promise<Uint8Array<ArrayBuffer>> {
   const pixels = new Uint8Array(size * size * 3);
   let state = seed * 2654435761 >>> 0;
   for (let i = 0; i < pixels.length; i++) {
@@ -55,7 +54,7 @@ export async function noisyJpeg(seed: number, size = 32): Promise<Uint8Array> {
     pixels[i] = (state >>> 24) & 0xff;
   }
   const raw = { width: size, height: size, channels: 3 as const };
-  return new Uint8Array(await sharp(pixels, { raw }).jpeg({ quality: 80 }).toBuffer());
+  return Uint8Array.from(await sharp(pixels, { raw }).jpeg({ quality: 80 }).toBuffer());
 }
 
 function crc32(bytes: Uint8Array): number {

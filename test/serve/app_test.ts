@@ -41,7 +41,7 @@ describe("createApp() in process", () => {
     const jpeg = await noisyJpeg(7);
     const res = await service.app.request(
       "/v1/classify?top_k=3",
-      post(jpeg as Uint8Array<ArrayBuffer>, { "content-type": "image/jpeg" }),
+      post(jpeg, { "content-type": "image/jpeg" }),
     );
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -67,6 +67,23 @@ describe("createApp() in process", () => {
     expect(body.timing_ms.total).toBeGreaterThan(0);
   });
 
+  it("reads a multipart body whose boundary has capital letters (as browsers send)", async () => {
+    const service = await ready();
+    const boundary = "----WebKitFormBoundaryAbCdEf";
+    const head = new TextEncoder().encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="r.jpg"\r\n` +
+        "Content-Type: image/jpeg\r\n\r\n",
+    );
+    const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
+    const body = new Uint8Array(await new Blob([head, await solidImage(RED), tail]).arrayBuffer());
+    const res = await service.app.request(
+      "/v1/classify",
+      post(body, { "content-type": `multipart/form-data; boundary=${boundary}` }),
+    );
+    expect(res.status).toBe(200);
+    expect((await res.json()).predictions[0].label).toBe("red");
+  });
+
   it("takes top_k from a multipart field and refuses a bad one with 400", async () => {
     const service = await ready();
     const form = imageForm([await solidImage(RED)]);
@@ -75,7 +92,7 @@ describe("createApp() in process", () => {
     expect((await res.json()).predictions[0].top_k).toHaveLength(2);
     const bad = await service.app.request(
       "/v1/classify?top_k=zero",
-      post((await solidImage(RED)) as Uint8Array<ArrayBuffer>, { "content-type": "image/jpeg" }),
+      post(await solidImage(RED), { "content-type": "image/jpeg" }),
     );
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/top_k/);
@@ -113,7 +130,7 @@ describe("createApp() in process", () => {
       models: [slowSession(session, 50)],
       limits: { maxQueue: 1 },
     });
-    const jpeg = (await solidImage(RED)) as Uint8Array<ArrayBuffer>;
+    const jpeg = await solidImage(RED);
     const send = () =>
       service.app.request("/v1/classify", post(jpeg, { "content-type": "image/jpeg" }));
     const responses = await Promise.all([send(), send(), send(), send()]);
@@ -127,7 +144,7 @@ describe("createApp() in process", () => {
 
   it("answers 503 with Retry-After when a request's deadline passes in the queue", async () => {
     const service = createApp({ models: [slowSession(session, 80)], limits: { deadlineMs: 20 } });
-    const jpeg = (await solidImage(RED)) as Uint8Array<ArrayBuffer>;
+    const jpeg = await solidImage(RED);
     const send = () =>
       service.app.request("/v1/classify", post(jpeg, { "content-type": "image/jpeg" }));
     const first = send();
@@ -213,7 +230,7 @@ describe("createApp() in process", () => {
 
   it("counts requests, batch sizes, decoded images and errors in /metrics", async () => {
     const service = await ready();
-    const jpeg = (await solidImage(RED)) as Uint8Array<ArrayBuffer>;
+    const jpeg = await solidImage(RED);
     await service.app.request("/v1/classify", post(jpeg, { "content-type": "image/jpeg" }));
     await service.app.request("/v1/classify", post(SVG, { "content-type": "image/svg+xml" }));
     const text = await (await service.app.request("/metrics")).text();
