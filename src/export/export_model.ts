@@ -113,19 +113,17 @@ export async function exportModel(
       seed: options.seed ?? PARITY_IMAGE_DEFAULTS.seed,
       ...(options.data !== undefined ? { data: options.data } : {}),
     });
-    const task = reporter.task(`Checking parity on ${images.source}`);
+    reporter.info(`Checking parity on ${images.count} images: ${images.source}`);
     if (format === "tfjs") {
       const out = options.out ?? join(dir, "tfjs");
       if (resolve(out) === resolve(dir)) {
         throw new FerryError("usage", `Cannot export to '${out}': it is the source model's folder`);
       }
       const result = await exportTfjs(model, out, metadata, images);
-      task.done();
       return result;
     }
     const first = toOnnx(model, { metadata });
     const parity = await checkParity(model, first.bytes, images);
-    task.done();
     assertParity(parity);
     const final = toOnnx(model, {
       metadata: {

@@ -43,12 +43,9 @@ export function softmaxRows(values: Float32Array, width: number): Float32Array {
     let max = -Infinity;
     for (let i = start; i < start + width; i++) max = Math.max(max, values[i]!);
     let sum = 0;
-    for (let i = start; i < start + width; i++) {
-      const e = Math.exp(values[i]! - max);
-      values[i] = e;
-      sum += e;
-    }
-    for (let i = start; i < start + width; i++) values[i] = values[i]! / sum;
+    for (let i = start; i < start + width; i++) sum += Math.exp(values[i]! - max);
+    // Exponentials again rather than stored: float32 storage would round them before dividing.
+    for (let i = start; i < start + width; i++) values[i] = Math.exp(values[i]! - max) / sum;
   }
   return values;
 }
