@@ -138,16 +138,19 @@ export function formatClassificationReport(report: ClassificationReport, digits 
     digits,
   );
   const cell = (text: string) => " " + padLeft(text, 9);
+  // scikit-learn's quirk: when no prediction is right, its counts become float64 arrays, and it
+  // prints supports as floats ("3.0").
+  const count = report.accuracy === 0 ? (n: number) => `${n}.0` : String;
   const row = (name: string, s: Scores) =>
     padLeft(name, width) + " " +
     [s.precision, s.recall, s.f1Score].map((v) => cell(formatFixed(v, digits))).join("") +
-    cell(String(s.support)) + "\n";
+    cell(count(s.support)) + "\n";
   const total = report.macroAvg.support;
   return padLeft("", width) + " " +
     ["precision", "recall", "f1-score", "support"].map(cell).join("") + "\n\n" +
     report.classes.map((c) => row(c.name, c)).join("") + "\n" +
     padLeft("accuracy", width) + " " + cell("") + cell("") +
-    cell(formatFixed(report.accuracy, digits)) + cell(String(total)) + "\n" +
+    cell(formatFixed(report.accuracy, digits)) + cell(count(total)) + "\n" +
     row("macro avg", report.macroAvg) +
     row("weighted avg", report.weightedAvg);
 }

@@ -77,6 +77,22 @@ describe("formatClassificationReport()", () => {
   });
 });
 
+describe("formatClassificationReport() with no correct prediction", () => {
+  test("prints supports as floats, as scikit-learn does when its counts turn float64", () => {
+    const report = classificationReport([0, 0, 1], [1, 1, 0], { classNames: ["cat", "dog"] });
+    expect(formatClassificationReport(report)).toBe(
+      "              precision    recall  f1-score   support\n" +
+        "\n" +
+        "         cat       0.00      0.00      0.00       2.0\n" +
+        "         dog       0.00      0.00      0.00       1.0\n" +
+        "\n" +
+        "    accuracy                           0.00       3.0\n" +
+        "   macro avg       0.00      0.00      0.00       3.0\n" +
+        "weighted avg       0.00      0.00      0.00       3.0\n",
+    );
+  });
+});
+
 describe("classificationReport()", () => {
   test("warns like scikit-learn when a class is never predicted, and scores it 0", () => {
     const report = classificationReport(small.yTrue, small.yPred, small);
