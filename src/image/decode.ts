@@ -1,7 +1,8 @@
 import { FerryError } from "../errors.ts";
 import { declaredDimensions, type Dimensions } from "./_dimensions.ts";
 import { fastPathObstacle } from "./_fast_jpeg.ts";
-import { readJpegHeader } from "./_jpeg_header.ts";
+import { decodePngFast, fastPngParts } from "./_fast_png.ts";
+import { type JpegHeader, readJpegHeader } from "./_jpeg_header.ts";
 import { decodeWithSharp, type SharpDecodeOptions, tooLarge } from "./_sharp_decode.ts";
 import { decodeJpegWasm } from "./_wasm_jpeg.ts";
 import type { RgbImage } from "./rgb_image.ts";
@@ -37,9 +38,10 @@ export const DECODE_DEFAULTS = {
 
 /**
  * Which decoder produced an image: `"wasm-jpeg"` (mozjpeg in WebAssembly, for JPEGs already at
- * the output size whose bytes it reproduces exactly) or `"sharp"` (libvips, everything else).
+ * the output size whose bytes it reproduces exactly), `"js-png"` (zlib and the PNG filters, for
+ * plain 8-bit opaque PNGs at the output size) or `"sharp"` (libvips, everything else).
  */
-export type Decoder = "wasm-jpeg" | "sharp";
+export type Decoder = "wasm-jpeg" | "js-png" | "sharp";
 
 /** A decoded image and the decoder that made it. The pixels do not depend on the decoder. */
 export interface DecodedImage extends RgbImage {
@@ -52,9 +54,10 @@ export interface DecodedImage extends RgbImage {
  * `load_img(target_size=…)`). The format is recognised from the bytes alone.
  *
  * JPEGs already at the output size, 8-bit YCbCr or gray, unrotated and without a colour profile
- * take a WebAssembly decoder that gives sharp's exact bytes at about 10× the speed; anything it
- * cannot vouch for, including any file on which libjpeg warns, is decoded by sharp, so results
- * and errors are the same whichever path runs.
+ * take a WebAssembly decoder that gives sharp's exact bytes at about 10× the speed, and plain
+ * opaque 8-bit PNGs at the output size a small JavaScript decoder; anything these cannot vouch
+ * for, including any file on which libjpeg warns, is decoded by sharp, so results and errors are
+ * the same whichever path runs.
  *
  * Throws a {@linkcode FerryError}: `unsupported_media` for bytes that are no accepted image,
  * `too_large` (HTTP 422) for a source over `maxPixels`, `undecodable` for a broken image.
@@ -78,12 +81,26 @@ export async function decodeImage(
   };
   const jpeg = format === "jpeg" ? readJpegHeader(bytes) : undefined;
   checkPixels(jpeg ?? declaredDimensions(bytes, format), format, resolved.maxPixels);
-  const auto = (options.decoder ?? DECODE_DEFAULTS.decoder) === "auto";
-  if (auto && jpeg && fastPathObstacle(jpeg, resolved.width, resolved.height) === undefined) {
+  const fast = (options.decoder ?? DECODE_DEFAULTS.decoder) === "auto"
+    ? await decodeFast(bytes, format, jpeg, resolved)
+    : undefined;
+  return fast ?? { ...await decodeWithSharp(bytes, format, resolved), decoder: "sharp" };
+}
+
+/** The fast paths, for the files whose exact sharp result they can give; undefined otherwise. */
+async function decodeFast(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  jpeg: JpegHeader | undefined,
+  size: Dimensions,
+): Promise<DecodedImage | undefined> {
+  if (jpeg && fastPathObstacle(jpeg, size.width, size.height) === undefined) {
     const image = await decodeJpegWasm(bytes);
-    if (image) return { ...image, decoder: "wasm-jpeg" };
+    return image && { ...image, decoder: "wasm-jpeg" };
   }
-  return { ...await decodeWithSharp(bytes, format, resolved), decoder: "sharp" };
+  const png = format === "png" ? fastPngParts(bytes, size.width, size.height) : undefined;
+  const image = png && decodePngFast(png);
+  return image && { ...image, decoder: "js-png" };
 }
 
 function checkFormat(bytes: Uint8Array, options: DecodeOptions): ImageFormat {

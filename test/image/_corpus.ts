@@ -43,3 +43,41 @@ export function withoutIccProfile(jpeg: Uint8Array): Uint8Array {
   }
   return new Uint8Array([...kept, ...jpeg.subarray(at)]);
 }
+
+/** One PNG chunk: its four-letter type and its data. */
+export interface PngChunk {
+  type: string;
+  data: Uint8Array;
+}
+
+/** The chunks of a PNG file, in order. */
+export function pngChunks(png: Uint8Array): PngChunk[] {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const chunks: PngChunk[] = [];
+  for (let at = 8; at < png.length; at += 12 + view.getUint32(at)) {
+    const type = new TextDecoder().decode(png.subarray(at + 4, at + 8));
+    chunks.push({ type, data: png.slice(at + 8, at + 8 + view.getUint32(at)) });
+  }
+  return chunks;
+}
+
+/** A PNG file made of these chunks, each with a correct CRC. */
+export function buildPng(chunks: PngChunk[]): Uint8Array {
+  const parts: number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  for (const { type, data } of chunks) {
+    const body = new Uint8Array([...new TextEncoder().encode(type), ...data]);
+    const word = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+    parts.push(...word(data.length), ...body, ...word(crc32(body)));
+  }
+  return new Uint8Array(parts);
+}
+
+/** CRC-32 as PNG chunks use it, written out bit by bit (independent of the decoder's table). */
+export function crc32(bytes: Uint8Array): number {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}

@@ -2,7 +2,7 @@ import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { decodeImage, type DecodeOptions } from "../../src/image/mod.ts";
-import { bytesOf, withoutIccProfile } from "./_corpus.ts";
+import { bytesOf, crc32, withoutIccProfile } from "./_corpus.ts";
 
 const solid = (width: number, height: number, colour: string) =>
   sharp({ create: { width, height, channels: 3, background: colour } });
@@ -20,12 +20,16 @@ async function rejection(bytes: Uint8Array, options: DecodeOptions): Promise<Fer
 }
 
 describe("decodeImage() conversions", () => {
-  test("expands grayscale to RGB with equal channels, on both decoders", async () => {
+  test("expands grayscale to RGB with equal channels, on every decoder", async () => {
     const gray = new Uint8Array(64).map((_, i) => i * 4);
     const raw = { raw: { width: 8, height: 8, channels: 1 as const } };
-    const png = await decodeImage(await bytesOf(sharp(gray, raw).png()), { width: 8, height: 8 });
-    expect(png.decoder).toBe("sharp");
+    const pngBytes = await bytesOf(sharp(gray, raw).png());
+    const png = await decodeImage(pngBytes, { width: 8, height: 8 });
+    expect(png.decoder).toBe("js-png");
     expect(pixel(png, 5, 2)).toEqual([84, 84, 84]);
+    const resized = await decodeImage(pngBytes, { width: 4, height: 4 });
+    expect(resized.decoder).toBe("sharp");
+    expect(pixel(resized, 1, 1)[0]).toBe(pixel(resized, 1, 1)[2]);
     const jpeg = await decodeImage(await bytesOf(sharp(gray, raw).jpeg()), { width: 8, height: 8 });
     expect(jpeg.decoder).toBe("wasm-jpeg");
     for (let p = 0; p < 64; p++) {
@@ -84,16 +88,6 @@ describe("decodeImage() conversions", () => {
     expect(pixel(decoded, 31, 31)).toEqual([0x33, 0x66, 0x99]);
   });
 });
-
-/** CRC-32 as PNG chunks use it (ISO 3309). */
-function crc32(bytes: Uint8Array): number {
-  let crc = ~0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
 
 /** A PNG signature and a valid IHDR chunk declaring the size, and nothing else. */
 function pngHeader(width: number, height: number): Uint8Array {
