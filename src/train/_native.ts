@@ -7,21 +7,43 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { installLegacyUtilShim } from "./_native_shim.ts";
-import { registerNativeGradients } from "./_native_grads.ts";
+import { useNativeGradients } from "./_native_grads.ts";
 
 /** The outcome of trying the native backend. */
 export type NativeLoad =
   | { ok: true; detail: string }
   | { ok: false; reason: string };
 
-/** The part of tfjs-node's `NodeJSKernelBackend` ferry calls: one TensorFlow op, eagerly. */
+/** One attribute of a TensorFlow op, as tfjs-node's binding takes it. */
+export interface OpAttr {
+  name: string;
+  type: number;
+  value: unknown;
+}
+
+/** What tfjs-node's binding returns for each output of an op: a TensorFlow handle id. */
+export interface OpOutput {
+  id: number;
+  shape: number[];
+  dtype: number;
+}
+
+/** The part of tfjs-node's `NodeJSKernelBackend` ferry calls to run TensorFlow ops eagerly. */
 export interface NativeKernelBackend {
-  binding: { TF_Version?: string; TF_ATTR_TYPE: number; TF_FLOAT: number };
-  executeSingleOutput(
-    name: string,
-    attrs: { name: string; type: number; value: unknown }[],
-    inputs: tf.Tensor[],
-  ): tf.Tensor;
+  binding: {
+    TF_Version?: string;
+    TF_ATTR_TYPE: number;
+    TF_ATTR_INT: number;
+    TF_ATTR_STRING: number;
+    TF_ATTR_BOOL: number;
+    TF_FLOAT: number;
+    TF_INT64: number;
+    executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): OpOutput[];
+    deleteTensor(id: number): void;
+  };
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
+  getInputTensorIds(inputs: tf.Tensor[]): number[];
+  createOutputTensor(output: OpOutput): tf.Tensor;
 }
 
 const SETUP_HINT = "run `deno task setup:native` to build it";
@@ -58,7 +80,7 @@ async function importNative(): Promise<NativeLoad> {
         `(tfjs ${tf.version.tfjs}, tfjs-node's ${tfnode.version.tfjs})`,
     };
   }
-  registerNativeGradients();
+  useNativeGradients(true);
   const native = tf.findBackend("tensorflow") as unknown as NativeKernelBackend;
   const tfVersion = native.binding.TF_Version ?? "unknown";
   return {

@@ -1,24 +1,94 @@
 /**
- * Faster gradients for the native backend. tfjs differentiates ReLU as `dy * step(x)`, and
- * tfjs-node runs `Step` as six TensorFlow ops over the whole activation; TensorFlow's own
- * `ReluGrad` is one op with the same result (dy where x > 0, else 0). On other backends the
- * gradient is tfjs' own formula, so registering it changes nothing there.
+ * Faster gradients for the native backend, registered in place of tfjs' own (the gradient
+ * registry is global, not per backend). Each checks at run time that it is on the `tensorflow`
+ * backend and otherwise computes exactly what tfjs' default does, so other backends see no change.
+ *
+ * - ReLU: tfjs computes `dy * step(x)`, and tfjs-node runs `Step` as six TensorFlow ops over the
+ *   whole activation; TensorFlow's `ReluGrad` is one op with the same result.
+ * - MaxPool: see `_native_pool.ts`.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
 import type { NativeKernelBackend } from "./_native.ts";
+import {
+  NATIVE_MAX_POOL_GRAD,
+  nativeMaxPoolGradApplies,
+  registerNativeMaxPoolGrad,
+} from "./_native_pool.ts";
 
 /** tfjs kernel name of TensorFlow's `ReluGrad` op on the `tensorflow` backend. */
 export const NATIVE_RELU_GRAD = "FerryNativeReluGrad";
 
-let registered = false;
+/** ReLU's gradient: the native op when on the native backend with float32, tfjs' formula otherwise. */
+export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() === "tensorflow" && x.dtype === "float32" && dy.dtype === "float32") {
+    return tf.engine().runKernel(NATIVE_RELU_GRAD, { dy, x }) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.cast(tf.step(x), "float32"));
+}
 
-/** Registers the native ReLU gradient once per process (the gradient registry is global). */
-export function registerNativeGradients(): void {
-  if (registered) return;
-  registered = true;
+const reluGradConfig: tf.GradConfig = {
+  kernelName: tf.Relu,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => {
+    const [x] = saved as [tf.Tensor];
+    return { x: () => reluGrad(dy as tf.Tensor, x) };
+  },
+};
+
+const maxPoolGradConfig: tf.GradConfig = {
+  kernelName: tf.MaxPool,
+  inputsToSave: ["x"],
+  outputsToSave: [true],
+  gradFunc: (dyOrList, saved, attrs) => {
+    const dy = dyOrList as tf.Tensor;
+    const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolAttrs;
+    return {
+      x: () => {
+        if (nativeMaxPoolGradApplies(x, attrs as unknown as tf.MaxPoolAttrs)) {
+          const poolAttrs = { filterSize, strides, pad };
+          return tf.engine().runKernel(NATIVE_MAX_POOL_GRAD, { dy, x }, poolAttrs) as tf.Tensor;
+        }
+        // What tfjs' own MaxPool gradient runs.
+        return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, {
+          filterSize,
+          strides,
+          pad,
+          dimRoundingMode,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      },
+    };
+  },
+};
+
+const NATIVE_GRADIENTS = [reluGradConfig, maxPoolGradConfig];
+const tfjsGradients = new Map<string, tf.GradConfig>();
+let kernelsRegistered = false;
+
+/**
+ * Switches between ferry's native gradients (`true`, what loading the native backend does) and
+ * tfjs' own (`false`), e.g. to measure or compare them.
+ */
+export function useNativeGradients(enabled: boolean): void {
+  if (!kernelsRegistered) {
+    kernelsRegistered = true;
+    registerReluGradKernel();
+    registerNativeMaxPoolGrad();
+    for (const { kernelName } of NATIVE_GRADIENTS) {
+      const own = tf.getGradient(kernelName);
+      if (own !== undefined) tfjsGradients.set(kernelName, own);
+    }
+  }
+  for (const config of NATIVE_GRADIENTS) {
+    const chosen = enabled ? config : tfjsGradients.get(config.kernelName);
+    if (chosen !== undefined) tf.registerGradient(chosen);
+  }
+}
+
+function registerReluGradKernel(): void {
   tf.registerKernel({
     kernelName: NATIVE_RELU_GRAD,
     backendName: "tensorflow",
@@ -29,21 +99,4 @@ export function registerNativeGradients(): void {
       return native.executeSingleOutput("ReluGrad", [t], [dy, x]);
     },
   });
-  tf.registerGradient({
-    kernelName: tf.Relu,
-    inputsToSave: ["x"],
-    gradFunc: (dy, saved) => {
-      const [x] = saved as [tf.Tensor];
-      const dyTensor = dy as tf.Tensor;
-      return { x: () => reluGrad(dyTensor, x) };
-    },
-  });
-}
-
-/** ReLU's gradient: the native op when on the native backend with float32, tfjs' formula otherwise. */
-export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() === "tensorflow" && x.dtype === "float32" && dy.dtype === "float32") {
-    return tf.engine().runKernel(NATIVE_RELU_GRAD, { dy, x }) as tf.Tensor;
-  }
-  return tf.mul(dy, tf.cast(tf.step(x), "float32"));
 }

@@ -74,3 +74,10 @@ export async function initBackend(
   reporter.info(`Backend: ${info.name} (${info.reason})`);
   return info;
 }
+
+/**
+ * Switches the native backend's faster ReLU and max-pool gradients on (what {@linkcode initBackend}
+ * does when native TensorFlow loads) or back to tfjs' own, e.g. to compare the two. Both give
+ * identical gradients; on other backends the switch changes nothing.
+ */
+export { useNativeGradients } from "./_native_grads.ts";

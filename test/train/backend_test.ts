@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs";
+import { maxRelativeDifference } from "../native/_compare.ts";
 import { initBackend } from "../../src/train/mod.ts";
 import type { Reporter } from "../../src/progress/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
@@ -50,16 +51,6 @@ function gradients(model: tf.LayersModel): Map<string, Float32Array> {
   for (const [name, grad] of Object.entries(grads)) out.set(name, grad.dataSync() as Float32Array);
   tf.dispose([x, y, value, ...Object.values(grads)]);
   return out;
-}
-
-function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(a[i]!), Math.abs(b[i]!));
-  }
-  return diff / scale;
 }
 
 describe("initBackend()", () => {

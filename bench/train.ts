@@ -1,0 +1,190 @@
+/**
+ * Training speed: the notebook's CNN and recipe (Adam 1e-3, categorical cross-entropy, accuracy,
+ * batch 64, dropout on) on each of ferry's backends, side by side with Keras on TensorFlow
+ * (bench/keras_reference.py, run on the very same decoded images). Prints ms/step, images/s and
+ * s/epoch (extrapolated to the whole folder) with the ratio to Keras' epoch time.
+ *
+ *   deno run -A bench/train.ts [--dir ../shared/datasets/cifar10/train] [--images 6400]
+ *     [--backends tensorflow,tensorflow-stock,cpu] [--cpu-steps 1] [--rounds 1] [--python python3]
+ *
+ * Rows: `tensorflow` is ferry's native backend as `initBackend` sets it up (with its faster ReLU
+ * and max-pool gradients); `tensorflow-stock` is the same tfjs-node with tfjs' own gradients;
+ * `cpu` is tfjs' JavaScript backend, timed on `--cpu-steps` batches only (it takes minutes each).
+ * A backend that does not load is listed with the reason. Keras is skipped, saying why, when
+ * Python, TensorFlow or Keras are missing. With `--rounds R` every row is measured R times,
+ * interleaved, and the fastest is kept, which evens out other work sharing the machine.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import {
+  createBatches,
+  createRng,
+  type ImageDataset,
+  loadImageFolder,
+  shuffleInPlace,
+  subsetDataset,
+} from "../src/data/mod.ts";
+import { buildNotebookCnn, resolveModelOptions } from "../src/model/mod.ts";
+import { initBackend, useNativeGradients } from "../src/train/mod.ts";
+import { silentReporter } from "../src/progress/mod.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    dir: { type: "string", default: "../shared/datasets/cifar10/train" },
+    images: { type: "string", default: "6400" },
+    backends: { type: "string", default: "tensorflow,tensorflow-stock,cpu" },
+    "cpu-steps": { type: "string", default: "1" },
+    rounds: { type: "string", default: "1" },
+    python: { type: "string", default: "python3" },
+  },
+});
+const BATCH = 64;
+const WARMUP_STEPS = 3;
+
+interface Row {
+  name: string;
+  msPerStep?: number;
+  steps?: number;
+  note: string;
+}
+
+const load = () => `load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`;
+
+/** A seeded subset of `count` images, so every run and Keras see the same ones. */
+function pickSubset(dataset: ImageDataset, count: number): ImageDataset {
+  const order = shuffleInPlace(
+    Int32Array.from({ length: dataset.count }, (_, i) => i),
+    createRng(7),
+  );
+  return subsetDataset(dataset, order.subarray(0, Math.min(count, dataset.count)));
+}
+
+/** ms per training step of the notebook recipe on the active backend, over `maxSteps` batches. */
+function timeTraining(data: ImageDataset, maxSteps: number, warmup: number): [number, number] {
+  const model = buildNotebookCnn(resolveModelOptions({ numClasses: data.classNames.length }));
+  const optimizer = tf.train.adam(1e-3);
+  const step = (x: Float32Array, labels: Uint8Array, size: number) => {
+    const xs = tf.tensor4d(x, [size, data.height, data.width, 3]);
+    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(labels), "int32"), 10));
+    let correct: tf.Scalar | undefined;
+    const loss = optimizer.minimize(() => {
+      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
+      correct = tf.keep(
+        tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), "int32")),
+      );
+      return tf.mean(tf.metrics.categoricalCrossentropy(ys, probs)) as tf.Scalar;
+    }, true)!;
+    loss.dataSync();
+    correct!.dataSync();
+    tf.dispose([xs, ys, loss, correct!]);
+  };
+  let done = 0;
+  let start = 0;
+  for (const batch of createBatches(data, { batchSize: BATCH, seed: 1 })) {
+    if (done === warmup) start = performance.now();
+    if (done === warmup + maxSteps) break;
+    step(batch.x, batch.y, batch.size);
+    done++;
+  }
+  const steps = done - warmup;
+  const ms = (performance.now() - start) / steps;
+  optimizer.dispose();
+  model.dispose();
+  return [ms, steps];
+}
+
+async function tfjsRow(name: string, data: ImageDataset, cpuSteps: number): Promise<Row> {
+  const choice = name === "cpu" ? "cpu" : "tensorflow";
+  try {
+    const info = await initBackend(choice, silentReporter);
+    if (choice === "tensorflow") useNativeGradients(name === "tensorflow");
+    const all = Math.ceil(data.count / BATCH);
+    const [msPerStep, steps] = name === "cpu"
+      ? timeTraining(data, cpuSteps, 1)
+      : timeTraining(data, all, WARMUP_STEPS);
+    const gradients = name === "tensorflow-stock" ? ", tfjs' own gradients" : "";
+    return { name, msPerStep, steps, note: `${info.reason}${gradients}` };
+  } catch (error) {
+    return { name, note: `not measured: ${(error as Error).message}` };
+  }
+}
+
+async function kerasRow(python: string, raw: string, images: number): Promise<Row> {
+  const script = join(import.meta.dirname!, "keras_reference.py");
+  try {
+    const out = await new Deno.Command(python, {
+      args: [script, "--raw", raw, "--images", String(images)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      const lines = new TextDecoder().decode(out.stderr).trim().split("\n");
+      return { name: "keras", note: `skipped: ${lines.at(-1)}` };
+    }
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+    const result = JSON.parse(lines.at(-1)!);
+    return {
+      name: "keras",
+      msPerStep: Math.min(...result.ms_per_step),
+      steps: result.steps,
+      note: `Keras ${result.keras} on TensorFlow ${result.tensorflow}, model.fit`,
+    };
+  } catch (error) {
+    return { name: "keras", note: `skipped: ${python} cannot run (${(error as Error).message})` };
+  }
+}
+
+function best(a: Row | undefined, b: Row): Row {
+  if (a?.msPerStep === undefined) return b;
+  return b.msPerStep !== undefined && b.msPerStep < a.msPerStep ? b : a;
+}
+
+function printTable(rows: Row[], epochImages: number): void {
+  const keras = rows.find((r) => r.name === "keras")?.msPerStep;
+  const epochSteps = Math.ceil(epochImages / BATCH);
+  const header = ["backend", "ms/step", "images/s", `s/epoch (${epochImages})`, "× Keras", "note"];
+  const body = rows.map((r) => {
+    if (r.msPerStep === undefined) return [r.name, "-", "-", "-", "-", r.note];
+    return [
+      r.name,
+      r.msPerStep.toFixed(1),
+      Math.round(BATCH / (r.msPerStep / 1000)).toLocaleString("en-US"),
+      (r.msPerStep * epochSteps / 1000).toFixed(1),
+      keras === undefined ? "-" : `${(r.msPerStep / keras).toFixed(2)}×`,
+      `${r.note} (${r.steps} steps timed)`,
+    ];
+  });
+  const table = [header, header.map(() => "---"), ...body];
+  console.log(table.map((cells) => `| ${cells.join(" | ")} |`).join("\n"));
+}
+
+const cores = navigator.hardwareConcurrency;
+console.error(`before: ${load()}, ${cores} cores`);
+const { dataset } = await loadImageFolder(values.dir, { reporter: silentReporter });
+const data = pickSubset(dataset, Number(values.images));
+const raw = await Deno.makeTempFile({ prefix: "ferry-bench-train-", suffix: ".u8" });
+try {
+  const bytes = new Uint8Array(data.images.length + data.labels.length);
+  bytes.set(data.images);
+  bytes.set(data.labels, data.images.length);
+  await Deno.writeFile(raw, bytes);
+  const names = values.backends.split(",").filter((n) => n !== "");
+  const rows = new Map<string, Row>();
+  for (let round = 0; round < Number(values.rounds); round++) {
+    rows.set("keras", best(rows.get("keras"), await kerasRow(values.python, raw, data.count)));
+    for (const name of names) {
+      if (name === "cpu" && round > 0) continue;
+      rows.set(name, best(rows.get(name), await tfjsRow(name, data, Number(values["cpu-steps"]))));
+    }
+  }
+  console.log(
+    `Notebook CNN, batch ${BATCH}, Adam 1e-3: ${data.count} of the ${dataset.count} images of ` +
+      `${values.dir}, ${values.rounds} round(s), fastest kept; s/epoch for all ${dataset.count}.`,
+  );
+  printTable([...rows.values()], dataset.count);
+} finally {
+  await Deno.remove(raw);
+}
+console.error(`after: ${load()}`);

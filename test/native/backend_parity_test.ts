@@ -1,0 +1,134 @@
+import { beforeAll, describe, expect, test } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { maxRelativeDifference } from "./_compare.ts";
+import { initBackend, useNativeGradients } from "../../src/train/mod.ts";
+import { buildNotebookCnn, resolveModelOptions } from "../../src/model/mod.ts";
+import { silentReporter } from "../../src/progress/mod.ts";
+
+/** A fixed batch of `n` CIFAR-shaped images in [0, 1] with one-hot labels. */
+function batch(n: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  return tf.tidy(() => ({
+    x: tf.randomUniform([n, 32, 32, 3], 0, 1, "float32", 11) as tf.Tensor4D,
+    y: tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 3) % 10), "int32"), 10)
+      .toFloat() as tf.Tensor2D,
+  }));
+}
+
+function loss(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.metrics.categoricalCrossentropy(y, model.apply(x) as tf.Tensor).mean());
+}
+
+/** Loss and gradients (by weight name) of the model on a batch, without dropout. */
+function lossAndGrads(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
+  const { value, grads } = tf.variableGrads(() => loss(model, x, y));
+  const out = {
+    loss: value.dataSync()[0]!,
+    grads: new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync()])),
+  };
+  tf.dispose([value, ...Object.values(grads)]);
+  return out;
+}
+
+describe("the native TensorFlow backend", () => {
+  beforeAll(async () => {
+    await initBackend("tensorflow", silentReporter);
+  });
+
+  test("loads tfjs-node into the very engine that @tensorflow/tfjs' models use", async () => {
+    const tfnode = await import("@tensorflow/tfjs-node");
+    expect(tf.getBackend()).toBe("tensorflow");
+    expect(tfnode.engine()).toBe(tf.engine());
+    expect(tf.findBackend("tensorflow")).toBe(tfnode.backend());
+  });
+
+  test("differentiates ReLU with TensorFlow's one ReluGrad op, equal to tfjs' dy·step(x)", async () => {
+    const x = tf.tensor1d([-2, -0.5, 0, 0, 1e-30, 0.25, 3, -0]);
+    const dy = tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8]);
+    const reference = tf.mul(dy, tf.cast(tf.step(x), "float32"));
+    const profile = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.relu(v))(x, dy));
+    const kernels = profile.kernelNames;
+    expect(kernels).toContain("FerryNativeReluGrad");
+    expect(kernels).not.toContain("Step");
+    const grad = tf.grad((v: tf.Tensor) => tf.relu(v))(x, dy);
+    expect([...grad.dataSync()]).toEqual([...reference.dataSync()]);
+    expect([...grad.dataSync()]).toEqual([0, 0, 0, 0, 5, 6, 7, 0]);
+    tf.dispose([x, dy, reference, grad, profile.result as tf.Tensor]);
+  });
+
+  test("computes max-pool gradients like tfjs' MaxPoolGrad, ties and 'same' padding included", () => {
+    // Ties go to the first maximum of a window; 'same' windows hang over the edge.
+    const x = tf.tidy(() => tf.round(tf.randomUniform([3, 7, 9, 5], 0, 3, "float32", 3)));
+    for (const pad of ["valid", "same"] as const) {
+      const pool = (v: tf.Tensor) => tf.maxPool(v as tf.Tensor4D, [3, 2], [2, 3], pad);
+      const dy = tf.tidy(() => tf.randomNormal(pool(x).shape, 0, 1, "float32", 4));
+      useNativeGradients(false);
+      const reference = tf.grad(pool)(x, dy);
+      useNativeGradients(true);
+      const fast = tf.grad(pool)(x, dy);
+      expect([...fast.dataSync()], pad).toEqual([...reference.dataSync()]);
+      tf.dispose([dy, reference, fast]);
+    }
+    x.dispose();
+  });
+
+  test("gives the notebook CNN exactly tfjs' own gradients with its faster kernels", async () => {
+    const model = buildNotebookCnn(resolveModelOptions({ seed: 3 }));
+    const { x, y } = batch(8);
+    useNativeGradients(false);
+    const reference = lossAndGrads(model, x, y);
+    useNativeGradients(true);
+    const fast = lossAndGrads(model, x, y);
+    for (const [name, grad] of fast.grads) {
+      expect([...grad], name).toEqual([...reference.grads.get(name)!]);
+    }
+    const profile = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => loss(model, x, y));
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    expect(profile.kernelNames).toContain("FerryNativeMaxPoolGrad");
+    expect(profile.kernelNames).not.toContain("MaxPoolGrad");
+    expect(profile.kernelNames).not.toContain("Step");
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  test("gives the notebook CNN the same loss and gradients as the cpu backend, same batch and weights", async () => {
+    const model = buildNotebookCnn(resolveModelOptions({ seed: 5 }));
+    const { x, y } = batch(2);
+    const native = lossAndGrads(model, x, y);
+    await tf.setBackend("cpu");
+    const cpu = lossAndGrads(model, x, y);
+    await tf.setBackend("tensorflow");
+    expect(native.loss).toBeGreaterThan(1);
+    expect(Math.abs(native.loss - cpu.loss) / cpu.loss).toBeLessThan(1e-4);
+    expect(native.grads.size).toBe(10);
+    for (const [name, grad] of native.grads) {
+      expect(maxRelativeDifference(grad, cpu.grads.get(name)!), name).toBeLessThan(1e-3);
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  test("takes the same Adam step as the cpu backend: equal losses after one update", async () => {
+    const { x, y } = batch(2);
+    const lossAfterStep = async (backend: string): Promise<[number, number]> => {
+      await tf.setBackend(backend);
+      const model = buildNotebookCnn(resolveModelOptions({ seed: 9 }));
+      const optimizer = tf.train.adam(1e-3);
+      const first = optimizer.minimize(() => loss(model, x, y), true)!;
+      const after = loss(model, x, y);
+      const result: [number, number] = [first.dataSync()[0]!, after.dataSync()[0]!];
+      tf.dispose([first, after]);
+      optimizer.dispose();
+      model.dispose();
+      return result;
+    };
+    const native = await lossAfterStep("tensorflow");
+    const cpu = await lossAfterStep("cpu");
+    await tf.setBackend("tensorflow");
+    expect(native[1]).toBeLessThan(native[0]);
+    expect(Math.abs(native[0] - cpu[0]) / cpu[0]).toBeLessThan(1e-4);
+    expect(Math.abs(native[1] - cpu[1]) / cpu[1]).toBeLessThan(1e-4);
+    tf.dispose([x, y]);
+  });
+});
