@@ -1,0 +1,27 @@
+/** Python helpers for the interop checks: find python3 and install missing pip packages. */
+
+async function run(args: string[]): Promise<{ code: number; stderr: string }> {
+  const { code, stderr } = await new Deno.Command("python3", {
+    args,
+    stdout: "null",
+    stderr: "piped",
+  })
+    .output();
+  return { code, stderr: new TextDecoder().decode(stderr) };
+}
+
+/**
+ * Installs those of `packages` (import names = pip names) that python3 cannot import, with
+ * `pip install --retries 0` (the machine's pip store). Throws when python3 is missing or the
+ * install fails.
+ */
+export async function ensurePythonPackages(packages: string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const name of packages) {
+    if ((await run(["-c", `import ${name}`])).code !== 0) missing.push(name);
+  }
+  if (missing.length === 0) return;
+  console.log(`Installing ${missing.join(", ")} with pip`);
+  const { code, stderr } = await run(["-m", "pip", "install", "-q", "--retries", "0", ...missing]);
+  if (code !== 0) throw new Error(`pip install ${missing.join(" ")} failed:\n${stderr}`);
+}

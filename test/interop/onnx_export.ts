@@ -1,0 +1,142 @@
+/**
+ * Interop check: ferry's exported ONNX models read by independent peers. Python's `onnx` checker
+ * (full_check) must accept them, and Python onnxruntime must give the probabilities ferry's
+ * runtime (onnxruntime-node) gives on the same 256 inputs, within 1e-6. Installs `onnx` and
+ * `onnxruntime` from the pip store when missing; run by `deno task test:interop`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { exportModel, parityImages } from "../../src/export/mod.ts";
+import { buildModel, saveModel } from "../../src/model/mod.ts";
+import { openClassifier } from "../../src/runtime/mod.ts";
+import { ensurePythonPackages } from "./_python.ts";
+
+const TOLERANCE = 1e-6;
+const CIFAR10 = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+];
+
+await tf.setBackend("cpu");
+
+/** A functional model with every kind of layer the notebook CNN lacks. */
+function residualModel(): tf.LayersModel {
+  const input = tf.input({ shape: [12, 12, 3] });
+  const stem = tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: "same" })
+    .apply(input) as tf.SymbolicTensor;
+  const bn = tf.layers.batchNormalization().apply(stem) as tf.SymbolicTensor;
+  const act = tf.layers.activation({ activation: "elu" }).apply(bn) as tf.SymbolicTensor;
+  const branch = tf.layers.conv2d({
+    filters: 6,
+    kernelSize: 3,
+    padding: "same",
+    activation: "selu",
+  })
+    .apply(act) as tf.SymbolicTensor;
+  const sum = tf.layers.add().apply([act, branch]) as tf.SymbolicTensor;
+  const pooled = tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: "same" })
+    .apply(sum) as tf.SymbolicTensor;
+  const side = tf.layers.maxPooling2d({ poolSize: 2, padding: "same" }).apply(
+    act,
+  ) as tf.SymbolicTensor;
+  const joined = tf.layers.concatenate().apply([pooled, side]) as tf.SymbolicTensor;
+  const gap = tf.layers.globalAveragePooling2d({}).apply(joined) as tf.SymbolicTensor;
+  const hidden = tf.layers.dense({ units: 8 }).apply(gap) as tf.SymbolicTensor;
+  const leaky = tf.layers.leakyReLU({ alpha: 0.2 }).apply(hidden) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 4, activation: "softmax" }).apply(
+    leaky,
+  ) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out });
+}
+
+interface Case {
+  model: string;
+  input: string;
+  output: string;
+  shape: number[];
+  classes: string[];
+}
+
+async function prepare(root: string, name: string, model: tf.LayersModel, classes: string[]) {
+  const runDir = join(root, name);
+  await saveModel(model, runDir, { ferry: { classNames: classes, architecture: name, run: name } });
+  model.dispose();
+  const { out } = await exportModel(runDir);
+  const session = await openClassifier(out);
+  const images = await parityImages(session.info.inputSpec, { seed: 11 });
+  const probabilities = await session.run(images.x, images.count);
+  await session.release();
+  const c: Case = {
+    model: out,
+    input: join(root, `${name}.input.f32`),
+    output: join(root, `${name}.probabilities.f32`),
+    shape: [images.count, session.info.inputSpec.height, session.info.inputSpec.width, 3],
+    classes,
+  };
+  await Deno.writeFile(c.input, new Uint8Array(images.x.buffer));
+  await Deno.writeFile(c.output, new Uint8Array(probabilities.buffer));
+  return c;
+}
+
+await ensurePythonPackages(["onnx", "onnxruntime", "numpy"]);
+const root = await Deno.makeTempDir({ prefix: "ferry_interop_onnx_" });
+const cases = [
+  await prepare(root, "notebook_cnn", buildModel("notebook_cnn", { seed: 5 }), CIFAR10),
+  await prepare(root, "residual", residualModel(), ["a", "b", "c", "d"]),
+];
+const child = new Deno.Command("python3", {
+  args: [new URL("./_onnx_check.py", import.meta.url).pathname],
+  stdin: "piped",
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+const writer = child.stdin.getWriter();
+await writer.write(new TextEncoder().encode(JSON.stringify(cases)));
+await writer.close();
+const { code, stdout } = await child.output();
+await Deno.remove(root, { recursive: true });
+if (code !== 0) {
+  console.log(
+    `  FAIL python3 _onnx_check.py exited with ${code} (onnx checker or onnxruntime refused a model)`,
+  );
+  Deno.exit(1);
+}
+const results = JSON.parse(new TextDecoder().decode(stdout)) as {
+  checker: string;
+  ir_version: number;
+  opset: number;
+  class_names: string[];
+  input: (string | number)[];
+  max_abs_diff: number;
+  top1_mismatches: number;
+}[];
+let failures = 0;
+results.forEach((r, i) => {
+  const c = cases[i]!;
+  const name = c.model.split("/").slice(-2, -1)[0];
+  const ok = r.checker === "passed" && r.max_abs_diff <= TOLERANCE && r.top1_mismatches === 0 &&
+    JSON.stringify(r.class_names) === JSON.stringify(c.classes) && r.input[0] === "N";
+  if (!ok) failures++;
+  console.log(
+    `${ok ? "ok  " : "FAIL"} ${name}: onnx.checker full_check ${r.checker} (IR ${r.ir_version}, ` +
+      `opset ${r.opset}); Python onnxruntime vs ferry on ${c.shape[0]} images: max |Δprob| = ` +
+      `${
+        r.max_abs_diff.toExponential(2)
+      } (limit ${TOLERANCE}), top-1 mismatches ${r.top1_mismatches}; ` +
+      `class names ${
+        JSON.stringify(r.class_names) === JSON.stringify(c.classes) ? "match" : "DIFFER"
+      }`,
+  );
+});
+console.log(`ONNX interop: ${results.length - failures} of ${results.length} models agree`);
+Deno.exit(failures === 0 && results.length === cases.length ? 0 : 1);
