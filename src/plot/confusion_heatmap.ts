@@ -31,11 +31,16 @@ export function confusionMatrixSvg(
   const cell = options.cellSize ?? 44;
   const n = classNames.length;
   const labelWidth = Math.ceil(Math.max(0, ...classNames.map((c) => c.length)) * 7.2) + 12;
-  // Column labels are turned 45°, so they need about 0.71 of their length below the grid.
-  const left = 40 + labelWidth;
   const top = 44;
   const gridBottom = top + n * cell;
-  const width = left + n * cell + 24;
+  const title = options.title ?? "Confusion matrix";
+  // Room for the last column's label (turned 45°) on the right; a long title widens the image
+  // and the grid moves to its middle.
+  const lastLabel = Math.ceil((classNames.at(-1)?.length ?? 0) * 7.2 * 0.71) + 8;
+  const needed = 40 + labelWidth + n * cell + Math.max(24, lastLabel);
+  const width = Math.ceil(Math.max(needed, title.length * 8.5 + 40));
+  const left = 40 + labelWidth + Math.floor((width - needed) / 2);
+  // Column labels are turned 45°, so they need about 0.71 of their length below the grid.
   const height = Math.ceil(gridBottom + labelWidth * 0.71 + 44);
   const largest = Math.max(1, ...matrix.flat());
   const rowSums = matrix.map((row) => row.reduce((a, b) => a + b, 0));
@@ -43,8 +48,8 @@ export function confusionMatrixSvg(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
     `viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${num(left + (n * cell) / 2)}" y="26" text-anchor="middle" font-size="15">` +
-    `${escapeXml(options.title ?? "Confusion matrix")}</text>`,
+    `<text x="${num(width / 2)}" y="26" text-anchor="middle" font-size="15">` +
+    `${escapeXml(title)}</text>`,
   ];
   matrix.forEach((row, t) => {
     row.forEach((count, p) => {

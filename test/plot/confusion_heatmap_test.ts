@@ -31,6 +31,13 @@ describe("confusionMatrixSvg()", () => {
     );
     expect(svg).toContain(`fill="#f7fbff"><title>cat → r&amp;b &lt;bird&gt;: 0`);
   });
+  test("widens the image for a long title so that it is not cut off", () => {
+    const title = "Confusion matrix: notebook_cnn on the CIFAR-10 test split";
+    const narrow = svgSize(confusionMatrixSvg([[1, 0], [0, 1]], ["a", "b"]));
+    const wide = svgSize(confusionMatrixSvg([[1, 0], [0, 1]], ["a", "b"], { title }));
+    expect(wide.width).toBeGreaterThanOrEqual(title.length * 8.5 + 40);
+    expect(narrow.width).toBeLessThan(wide.width);
+  });
 });
 
 describe("svgToPng()", () => {
