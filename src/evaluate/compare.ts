@@ -39,6 +39,12 @@ export interface CompareOptions {
 /**
  * Reads the splits recorded in a training run's `metrics.json` (`{validation, test?}`) or in an
  * earlier evaluation's `report.json`.
+ *
+ * @example
+ * ```ts
+ * const splits = await readRecordedSplits("models/run1/metrics.json"); // validation, test
+ * const same = findSameData(evaluation, splits);
+ * ```
  */
 export async function readRecordedSplits(path: string): Promise<RecordedSplit[]> {
   let value: unknown;

@@ -26,6 +26,11 @@ export interface EvaluationFiles {
 /**
  * The evaluation as the terminal shows it: loss and accuracy, the classification report, the
  * confusion matrix, the most confused pairs, and the comparison's verdict.
+ *
+ * @example
+ * ```ts
+ * console.log(formatEvaluation(evaluation, context));
+ * ```
  */
 export function formatEvaluation(evaluation: Evaluation, context?: EvaluationContext): string {
   const lines = [
@@ -60,7 +65,14 @@ function comparisonText(context?: EvaluationContext): string | undefined {
   return context?.comparisonNote;
 }
 
-/** The evaluation as a Markdown document, with the heatmap linked as `confusion.png`. */
+/**
+ * The evaluation as a Markdown document, with the heatmap linked as `confusion.png`.
+ *
+ * @example
+ * ```ts
+ * await Deno.writeTextFile("eval/report.md", evaluationMarkdown(evaluation, context));
+ * ```
+ */
 export function evaluationMarkdown(evaluation: Evaluation, context: EvaluationContext): string {
   const { classNames, confusionMatrix: matrix } = evaluation;
   const cell = (s: string) => s.replace(/\|/g, "\\|");
@@ -117,6 +129,11 @@ export function evaluationMarkdown(evaluation: Evaluation, context: EvaluationCo
 /**
  * Writes `report.json`, `report.md`, `confusion.svg` and `confusion.png` into `dir` (created if
  * needed) and returns their paths.
+ *
+ * @example
+ * ```ts
+ * const files = await writeEvaluation("eval", evaluation, context);
+ * ```
  */
 export async function writeEvaluation(
   dir: string,

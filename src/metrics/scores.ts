@@ -4,7 +4,14 @@ import { checkLabels } from "./confusion_matrix.ts";
 /** Keras' `backend.epsilon()`: probabilities are clipped to [1e-7, 1 - 1e-7] before the log. */
 export const KERAS_EPSILON = 1e-7;
 
-/** Fraction of predictions equal to the true label. */
+/**
+ * Fraction of predictions equal to the true label.
+ *
+ * @example
+ * ```ts
+ * accuracy([0, 1, 2, 2], [0, 1, 1, 2]); // 0.75
+ * ```
+ */
 export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   checkLabels(yTrue, yPred, Number.MAX_SAFE_INTEGER);
   if (yTrue.length === 0) throw new FerryError("usage", "Cannot compute accuracy: no labels");
