@@ -3,7 +3,7 @@
  * on the CIFAR-10 training JPEGs (32×32) and on 1024×768 photos made from them. Prints a table.
  *
  *   deno run -A bench/image.ts [--dir ../shared/datasets/cifar10/train] [--sharp-limit 5000]
- *                              [--photos 100] [--workers 2] [--repeats 1]
+ *                              [--photos 100] [--pngs 5000] [--workers 2] [--repeats 1]
  *
  * "Cold" means no decode cache: every file is read and decoded (the OS page cache may still
  * hold the files). The sharp-only rows run on the first --sharp-limit files to keep the run
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     dir: { type: "string", default: "../shared/datasets/cifar10/train" },
     "sharp-limit": { type: "string", default: "5000" },
     photos: { type: "string", default: "100" },
+    pngs: { type: "string", default: "5000" },
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
     repeats: { type: "string", default: "1" },
   },
@@ -100,6 +101,15 @@ async function measure(
   console.error(`  ${images} / ${path}: ${(best / 1000).toFixed(2)} s`);
 }
 
+async function makePngs(from: string[], dir: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const [i, source] of from.entries()) {
+    paths.push(`${dir}/cifar_${i}.png`);
+    await sharp(source).png().toFile(paths[i]!);
+  }
+  return paths;
+}
+
 async function makePhotos(from: string[], count: number, dir: string): Promise<string[]> {
   return await Promise.all(
     from.slice(0, count).map(async (source, i) => {
@@ -115,20 +125,24 @@ async function makePhotos(from: string[], count: number, dir: string): Promise<s
 const load = () => `load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`;
 console.error(`before: ${load()}, ${navigator.hardwareConcurrency} cores`);
 const cifar = await listImages(values.dir);
-const photoDir = await Deno.makeTempDir({ prefix: "ferry-bench-image-" });
+const tempDir = await Deno.makeTempDir({ prefix: "ferry-bench-image-" });
 const pool = createDecodePool({ workers });
 try {
   const photos = await makePhotos(
     cifar.filter((_, i) => i % 500 === 0),
     Number(values.photos),
-    photoDir,
+    tempDir,
   );
-  for (
-    const [images, paths] of [["CIFAR-10 32×32 JPEG", cifar], [
-      "1024×768 JPEG photo",
-      photos,
-    ]] as const
-  ) {
+  const pngs = await makePngs(
+    cifar.filter((_, i) => i % 10 === 0).slice(0, Number(values.pngs)),
+    tempDir,
+  );
+  const sets = [
+    ["CIFAR-10 32×32 JPEG", cifar],
+    ["CIFAR-10 as 32×32 PNG", pngs],
+    ["1024×768 JPEG photo", photos],
+  ] as const;
+  for (const [images, paths] of sets) {
     const few = paths.slice(0, sharpLimit);
     await measure(images, "sharp, one at a time", few, (p) => inFlight(p, 1, viaSharp));
     await measure(images, "sharp, 64 in flight", few, (p) => inFlight(p, 64, viaSharp));
@@ -140,14 +154,14 @@ try {
     );
     await measure(
       images,
-      `decode pool, ${workers} workers, 64 in flight each`,
+      `decode pool, ${workers} workers, 256 in flight each`,
       paths,
-      (p) => inFlight(p, 64 * workers, (path) => pool.decodeFile(path, size)),
+      (p) => inFlight(p, 256 * workers, (path) => pool.decodeFile(path, size)),
     );
   }
 } finally {
   pool.close();
-  await Deno.remove(photoDir, { recursive: true });
+  await Deno.remove(tempDir, { recursive: true });
 }
 
 console.log(
