@@ -98,7 +98,14 @@ export async function exportModel(
   const model = await loadModel(dir);
   try {
     const fromRun = await readRunInfo(dir);
-    const [, height, width] = model.inputs[0]!.shape as [null, number, number, number];
+    const [, height, width, channels] = model.inputs[0]!.shape;
+    if (typeof height !== "number" || typeof width !== "number" || channels !== 3) {
+      throw new FerryError(
+        "model",
+        `Cannot export '${source}': its input [${model.inputs[0]!.shape.map(String)}] is not ` +
+          "a fixed-size RGB image (N, height, width, 3)",
+      );
+    }
     const inputSpec: InputSpec = {
       ...FERRY_INPUT_SPEC,
       width,
