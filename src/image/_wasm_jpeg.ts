@@ -1,5 +1,5 @@
 /**
- * The fast JPEG decoder: mozjpeg compiled to WebAssembly (`@jsquash/jpeg`), a few microseconds
+ * The fast JPEG decoder: mozjpeg compiled to WebAssembly (`@jsquash/jpeg`), about 50 µs of CPU
  * per 32×32 image where sharp pays about half a millisecond to set up a libvips pipeline.
  *
  * Two properties of the Emscripten module shape this file:

@@ -59,8 +59,10 @@ export interface DecodedImage extends RgbImage {
  * for, including any file on which libjpeg warns, is decoded by sharp, so results and errors are
  * the same whichever path runs.
  *
- * Throws a {@linkcode FerryError}: `unsupported_media` for bytes that are no accepted image,
- * `too_large` (HTTP 422) for a source over `maxPixels`, `undecodable` for a broken image.
+ * The result's `decoder` says which path ran. Throws a {@linkcode FerryError}: `usage` for a
+ * size that is not a positive integer, `unsupported_media` for bytes that are no accepted image
+ * (or SVG without `allowVector`), `too_large` (HTTP 422) for a source over `maxPixels` (read
+ * from the header, before anything is allocated), `undecodable` for a broken image.
  *
  * @example
  * ```ts
