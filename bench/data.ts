@@ -32,24 +32,28 @@ const load = () => `load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(
 console.error(`before: ${load()}, ${navigator.hardwareConcurrency} cores`);
 const cacheDir = await Deno.makeTempDir({ prefix: "ferry-bench-data-" });
 try {
-  // Cold: every file read and decoded, no cache involved (the page cache may hold the files).
-  let best = Infinity;
+  // Cold: every file read and decoded, no cache involved (the page cache may hold the files),
+  // on this thread (loadImageFolder's default) and on a decode pool with one worker per core.
   let dataset: ImageDataset | undefined;
-  for (let i = 0; i < repeats; i++) {
-    const [loaded, ms] = await timed(() => loadImageFolder(dir, { cache: false }));
-    dataset = loaded.dataset;
-    best = Math.min(best, ms);
+  let count = 0;
+  for (const workers of [1, navigator.hardwareConcurrency]) {
+    let best = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      const [loaded, ms] = await timed(() => loadImageFolder(dir, { cache: false, workers }));
+      dataset = loaded.dataset;
+      best = Math.min(best, ms);
+    }
+    count = dataset!.count;
+    const how = workers === 1 ? "this thread" : `pool of ${workers} workers`;
+    rows.push([
+      `cold decode of ${count} images, ${how} (best of ${repeats})`,
+      seconds(best),
+      `${rate(count, best)} images/s`,
+    ]);
   }
-  const count = dataset!.count;
-  rows.push([
-    `cold decode of ${count} images (best of ${repeats})`,
-    seconds(best),
-    `${rate(count, best)} images/s`,
-  ]);
-
   const [, writeMs] = await timed(() => loadImageFolder(dir, { cacheDir }));
   rows.push(["decode + write cache", seconds(writeMs), `${rate(count, writeMs)} images/s`]);
-  best = Infinity;
+  let best = Infinity;
   for (let i = 0; i < repeats; i++) {
     const [loaded, ms] = await timed(() => loadImageFolder(dir, { cacheDir }));
     if (!loaded.fromCache) throw new Error("the second load did not come from the cache");

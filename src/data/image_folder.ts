@@ -34,8 +34,9 @@ export interface ImageFolderOptions {
   concurrency?: number;
   /**
    * Decode threads: above 1, a decode pool of that many workers reads and decodes the files;
-   * 1 decodes on this thread. Unset: a pool of one worker per core for folders of at least
-   * 1,000 files, this thread for smaller ones (a pool takes a moment to start).
+   * 1 decodes on this thread (file reads and sharp still run off it). 1 by default because it
+   * measured faster for 32×32 JPEGs on 2 cores: see bench/data.ts, which times both.
+   * @default 1
    */
   workers?: number;
   /** Reads and decodes one file, replacing the built-in decoding (and `workers`). */
@@ -50,6 +51,7 @@ export const IMAGE_FOLDER_DEFAULTS = Object.freeze({
   height: 32,
   cache: true,
   concurrency: 64,
+  workers: 1,
 });
 
 /** What {@linkcode loadImageFolder} found. */
@@ -100,8 +102,7 @@ export async function loadImageFolder(
   let folder = o.cache ? await readDecodeCache(cacheFile, scan.fingerprint) : undefined;
   const fromCache = folder !== undefined;
   if (!folder) {
-    const workers = o.workers ??
-      (scan.files.length >= POOL_MIN_FILES ? navigator.hardwareConcurrency : 1);
+    const workers = o.workers;
     using pool = !o.decodeFile && workers > 1 ? createDecodePool({ workers }) : undefined;
     const decodeFile = o.decodeFile ??
       (pool ? (path, size) => pool.decodeFile(path, size) : readAndDecode);
@@ -117,8 +118,6 @@ export async function loadImageFolder(
   checkClasses(dir, folder.dataset, skipped.length);
   return { dataset: folder.dataset, skipped, fromCache };
 }
-
-const POOL_MIN_FILES = 1000;
 
 const readAndDecode: ImageFileDecoder = async (path, size) =>
   await decodeImage(await Deno.readFile(path), size);
