@@ -96,7 +96,14 @@ export const command: Command = {
       ...(config.labels.length > 0 ? { metadata: { classNames: config.labels } } : {}),
       reporter,
     });
-    console.log(`Wrote ${result.out} (${result.format}, ${result.bytes} bytes)`);
+    // The resolved config and the parity figures, saved beside the output.
+    const record = `${result.out.replace(/[\\/]+$/, "").replace(/\.onnx$/i, "")}.export.json`;
+    await Deno.writeTextFile(
+      record,
+      formatConfig({ source: positionals[0], config, out: result.out, parity: result.parity }) +
+        "\n",
+    );
+    console.log(`Wrote ${result.out} (${result.format}, ${result.bytes} bytes) and ${record}`);
     console.log(parityLine(result.parity));
     console.log(`Classes: ${result.metadata.classNames.join(", ")}`);
     return 0;

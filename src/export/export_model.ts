@@ -145,7 +145,10 @@ export async function exportModel(
     });
     const out = options.out ?? join(dir, "model.onnx");
     await Deno.mkdir(dirname(out), { recursive: true });
-    await Deno.writeFile(out, final.bytes);
+    // Write then rename: a reader (a running server) never sees half a model.
+    const tmp = `${out}.${Deno.pid}.tmp`;
+    await Deno.writeFile(tmp, final.bytes);
+    await Deno.rename(tmp, out);
     return { format, out, bytes: final.bytes.length, parity, metadata: final.metadata };
   } finally {
     model.dispose();

@@ -106,6 +106,13 @@ describe("ferry export", () => {
     expect(await main(["export", runDir, "--out", out, "--labels", "a,b,c"])).toBe(0);
     const meta = decodeMetadata((await readOnnxModel(out)).metadata);
     expect(meta.classNames).toEqual(["a", "b", "c"]);
+    const record = JSON.parse(await Deno.readTextFile(join(root, "cli.export.json")));
+    expect(record.config).toMatchObject({
+      format: "onnx",
+      parityImages: 256,
+      labels: ["a", "b", "c"],
+    });
+    expect(record.parity).toMatchObject({ images: 256, top1Mismatches: 0, passed: true });
   });
 
   test("a bad --format is a usage error (exit 2)", async () => {
