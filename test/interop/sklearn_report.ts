@@ -82,6 +82,16 @@ function ferry(c: Case): Result {
   };
 }
 
+// scikit-learn's import name differs from its pip name, so this installs it itself.
+async function ensureScikitLearn(): Promise<void> {
+  const python = (args: string[]) =>
+    new Deno.Command("python3", { args, stdout: "null", stderr: "inherit" }).output();
+  if ((await python(["-c", "import sklearn"])).code === 0) return;
+  console.log("Installing scikit-learn with pip");
+  const { code } = await python(["-m", "pip", "install", "-q", "--retries", "0", "scikit-learn"]);
+  if (code !== 0) throw new Error("pip install scikit-learn failed");
+}
+
 async function sklearn(cases: Case[]): Promise<Result[]> {
   const script = new URL("./_sklearn_report.py", import.meta.url).pathname;
   const child = new Deno.Command("python3", {
@@ -126,6 +136,7 @@ function firstDifference(a: unknown, b: unknown, path = ""): string | undefined 
   return a === b ? undefined : `${path}: ferry ${String(a)}, scikit-learn ${String(b)}`;
 }
 
+await ensureScikitLearn();
 const cases = makeCases();
 const theirs = await sklearn(cases);
 const failures: string[] = [];
