@@ -55,3 +55,14 @@ describe("toOnnx() refusals", () => {
     expect(exportError(model).message).toMatch(/'per_pixel' \(Dense\): Dense on a rank-4 input/);
   });
 });
+
+describe("the model registry's promise", () => {
+  test("every layer class src/model calls exportable has an ONNX mapping", async () => {
+    const { EXPORTABLE_LAYERS } = await import("../../src/model/mod.ts");
+    const { EXPORTABLE_LAYER_CLASSES } = await import("../../src/export/mod.ts");
+    const unmapped = [...EXPORTABLE_LAYERS].filter(
+      (name) => name !== "InputLayer" && !EXPORTABLE_LAYER_CLASSES.includes(name),
+    );
+    expect(unmapped).toEqual([]);
+  });
+});
