@@ -92,7 +92,11 @@ async function waitReady(url: string, child: Deno.ChildProcess, seconds = 120): 
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`server at ${url} did not become ready`);
+  let said = "";
+  if (exited && child.stderr) {
+    said = (await new Response(child.stderr).text()).split("\n").slice(-8).join("\n");
+  }
+  throw new Error(`server at ${url} did not become ready${said ? `:\n${said}` : ""}`);
 }
 
 /** Resident memory of a process and its descendants, in MiB. */
@@ -139,7 +143,7 @@ function startFerry(model: string, port: number, maxBatch: number, workers: numb
       "--no-access-log",
     ],
     stdout: "null",
-    stderr: "null",
+    stderr: "piped",
   }).spawn();
 }
 

@@ -178,8 +178,35 @@ async function run(parsed: ParsedFlags): Promise<number> {
   validate(config);
   const token = stringFlag(values, "token") ?? Deno.env.get("FERRY_TOKEN");
   reporter.info(`config: ${formatConfig(config)}`);
-  if (config.workers > 1) return await superviseWorkers(config.workers);
+  if (config.workers > 1) {
+    // Each process gets its share of the cores for onnxruntime, unless told otherwise.
+    const threads = config.threads ||
+      Math.max(1, Math.floor(navigator.hardwareConcurrency / config.workers));
+    return await superviseWorkers(config.workers, threads);
+  }
 
+  // Listen for signals from the start: one that arrives while models load stops the server as
+  // soon as it is up, instead of killing the process half-started.
+  const stop = Promise.withResolvers<string>();
+  const handlers = (["SIGTERM", "SIGINT"] as const).map((signal) => {
+    const handler = () => stop.resolve(signal);
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  try {
+    return await serveUntilStopped(config, values, token, stop.promise);
+  } finally {
+    for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
+  }
+}
+
+async function serveUntilStopped(
+  config: ServeConfig,
+  values: ParsedFlags["values"],
+  token: string | undefined,
+  stopped: Promise<string>,
+): Promise<number> {
+  const reporter = terminalReporter();
   const overrides = await modelOverridesFlags(values);
   const sessions: ClassifierSession[] = [];
   for (const path of await expandModelPaths(config.models)) {
@@ -222,17 +249,9 @@ async function run(parsed: ParsedFlags): Promise<number> {
   await service.warmUp();
   reporter.info(`listening on http://${server.addr.hostname}:${server.addr.port} (ready)`);
 
-  const stop = Promise.withResolvers<string>();
-  const signals = ["SIGTERM", "SIGINT"] as const;
-  const handlers = signals.map((signal) => {
-    const handler = () => stop.resolve(signal);
-    Deno.addSignalListener(signal, handler);
-    return [signal, handler] as const;
-  });
-  const signal = await Promise.race([stop.promise, server.finished.then(() => "closed")]);
+  const signal = await Promise.race([stopped, server.finished.then(() => "closed")]);
   reporter.info(`${signal}: finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
   const graceful = await server.shutdown();
-  for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
   log?.flush();
   await Promise.all(sessions.map((s) => s.release()));
   reporter.info(graceful ? "stopped" : "stopped: some requests were cut off at the timeout");
@@ -261,20 +280,32 @@ async function expandModelPaths(paths: string[]): Promise<string[]> {
 }
 
 /**
- * Runs `count` copies of this command as child processes on one port (`--reuse-port`), passes
- * SIGTERM/SIGINT on to them, and returns the worst exit code.
+ * Runs `count` copies of this command as child processes on one port (`--reuse-port`), each with
+ * `threads` onnxruntime threads; passes SIGTERM/SIGINT on to them, and returns the worst exit code.
  */
-async function superviseWorkers(count: number): Promise<number> {
+async function superviseWorkers(count: number, threads: number): Promise<number> {
   const args: string[] = [];
   for (let i = 0; i < Deno.args.length; i++) {
     const arg = Deno.args[i]!;
-    if (arg === "--workers") i++;
-    else if (!arg.startsWith("--workers=")) args.push(arg);
+    if (arg === "--workers" || arg === "--threads") i++;
+    else if (!/^--(workers|threads)=/.test(arg)) args.push(arg);
   }
   const script = new URL("./main.ts", import.meta.url).pathname;
   const children = Array.from({ length: count }, () =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, ...args, "--workers", "1", "--reuse-port"],
+      args: [
+        "run",
+        "-A",
+        // SO_REUSEPORT in Deno.serve is still behind this flag (Deno 2.9).
+        "--unstable-net",
+        script,
+        ...args,
+        "--workers",
+        "1",
+        "--threads",
+        String(threads),
+        "--reuse-port",
+      ],
       stdin: "null",
     }).spawn());
   const forward = (signal: Deno.Signal) => () => {

@@ -1,7 +1,8 @@
 import { FerryError } from "../errors.ts";
-import { valuesPerImage } from "../image/mod.ts";
+import { preprocess, valuesPerImage } from "../image/mod.ts";
 import { Batcher, type BatcherOptions, type ClassifierSession } from "../runtime/mod.ts";
 import type { ServeMetrics } from "./metrics.ts";
+import { WARM_IMAGES } from "./_warm_images.ts";
 
 /** A model as the service holds it: its session and its own batch queue. */
 export interface ServedModel {
@@ -69,11 +70,17 @@ export class ModelSet {
     return !this.#shuttingDown && [...this.byName.values()].every((m) => m.ready);
   }
 
-  /** Runs every model once on a blank image, so that the first request pays no start-up cost. */
+  /**
+   * Decodes the warm-up images and runs every model once on them, so that the first request
+   * pays no start-up cost.
+   */
   async warmUp(): Promise<void> {
     for (const model of this.byName.values()) {
-      const input = new Float32Array(valuesPerImage(model.session.info.inputSpec));
-      await model.session.run(input, 1);
+      const spec = model.session.info.inputSpec;
+      const inputs = await Promise.all(WARM_IMAGES.map((bytes) => preprocess(bytes, spec)));
+      const batch = new Float32Array(inputs.length * valuesPerImage(spec));
+      inputs.forEach((input, i) => batch.set(input, i * input.length));
+      await model.session.run(batch, inputs.length);
       model.ready = true;
     }
   }
