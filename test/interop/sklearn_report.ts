@@ -84,9 +84,9 @@ function ferry(c: Case): Result {
 
 // scikit-learn's import name differs from its pip name, so this installs it itself.
 async function ensureScikitLearn(): Promise<void> {
-  const python = (args: string[]) =>
-    new Deno.Command("python3", { args, stdout: "null", stderr: "inherit" }).output();
-  if ((await python(["-c", "import sklearn"])).code === 0) return;
+  const python = (args: string[], stderr: "null" | "inherit" = "inherit") =>
+    new Deno.Command("python3", { args, stdout: "null", stderr }).output();
+  if ((await python(["-c", "import sklearn"], "null")).code === 0) return;
   console.log("Installing scikit-learn with pip");
   const { code } = await python(["-m", "pip", "install", "-q", "--retries", "0", "scikit-learn"]);
   if (code !== 0) throw new Error("pip install scikit-learn failed");
