@@ -11,8 +11,9 @@ export interface DecodePoolOptions {
 /**
  * Decodes images on worker threads, each running {@linkcode decodeImage}: the same pixels,
  * decoder choice and errors (FerryErrors keep their kind) as calling it directly, on every core.
- * Jobs go to the worker with the fewest pending, in batched messages; keep a few hundred in
- * flight (e.g. 256 per worker) for full speed. Small JPEGs and PNGs take the fast paths inside
+ * Jobs go to the worker with the fewest pending, in batched messages; keep many in flight (about
+ * 1,000 per worker for 32×32 images) so that a worker never waits for the main thread, which
+ * matters most when other processes share the cores. Small JPEGs and PNGs take the fast paths inside
  * the workers; images that need sharp (photos to resize) run sharp inside the workers, which
  * measured as fast as sharp's own thread pool from the main thread.
  */
