@@ -1,3 +1,4 @@
+import { decodeMetadata } from "../runtime/mod.ts";
 import type { ServedModel } from "./_models.ts";
 
 /** Input tensor shape with a free batch dimension (-1), as the Open Inference Protocol writes it. */
@@ -27,10 +28,28 @@ export function modelSummary(model: ServedModel): Record<string, unknown> {
     classes: info.classNames,
     input_spec: info.inputSpec,
     output: info.outputIsProbabilities ? "probabilities" : "logits",
+    training: trainingOf(info.metadata),
     metadata: Object.fromEntries(
       Object.entries(info.metadata).map(([key, value]) => [key, parseIfJson(value)]),
     ),
   };
+}
+
+/** What the model's metadata says about its training run (empty for foreign models). */
+function trainingOf(props: Record<string, string>): Record<string, unknown> {
+  try {
+    const meta = decodeMetadata(props);
+    return {
+      architecture: meta.architecture,
+      run_id: meta.runId,
+      validation_metrics: meta.validationMetrics,
+      test_metrics: meta.testMetrics,
+      parity: meta.parity,
+    };
+  } catch {
+    // Metadata that does not parse is still shown as stored under `metadata`.
+    return {};
+  }
 }
 
 function parseIfJson(value: string): unknown {

@@ -91,6 +91,7 @@ describe("the service on a real socket", () => {
       provider: "cpu",
       classes: ["red", "green", "blue"],
       inputs: [{ datatype: "FP32", shape: [-1, 32, 32, 3] }],
+      training: {},
     });
   });
 
