@@ -49,6 +49,24 @@ describe("toOnnx() Conv2D", () => {
     expect(intsAttr(nodesOf(onnx, "Conv")[0]!, "group")).toBe(3);
   });
 
+  test("SeparableConv2D with stride 2 and 'same' padding is a depthwise then a 1×1 Conv", async () => {
+    const model = sequential([
+      tf.layers.separableConv2d({
+        filters: 5,
+        kernelSize: 3,
+        strides: 2,
+        depthMultiplier: 2,
+        padding: "same",
+        activation: "relu",
+      }),
+      ...head(),
+    ]);
+    const { onnx } = await exportAndCompare(model);
+    const convs = nodesOf(onnx, "Conv");
+    expect(convs.map((n) => intsAttr(n, "group"))).toEqual([3, 1]);
+    expect(intsAttr(convs[0]!, "pads")).toEqual([0, 0, 1, 1]);
+  });
+
   test("ZeroPadding2D pads height and width only", async () => {
     const model = sequential([
       tf.layers.zeroPadding2d({ padding: [[1, 2], [0, 1]] }),

@@ -12,7 +12,7 @@ import {
   softmaxLayer,
 } from "./activation.ts";
 import type { LayerMapper } from "./context.ts";
-import { conv2d, depthwiseConv2d } from "./conv.ts";
+import { conv2d, depthwiseConv2d, separableConv2d } from "./conv.ts";
 import { batchNormalization, dense, flatten, identity, zeroPadding2d } from "./core.ts";
 import { add, average, concatenate, maximum, minimum, multiply } from "./merge.ts";
 import {
@@ -26,6 +26,7 @@ import {
 export const LAYER_MAPPERS: Readonly<Record<string, LayerMapper>> = {
   Conv2D: conv2d,
   DepthwiseConv2D: depthwiseConv2d,
+  SeparableConv2D: separableConv2d,
   MaxPooling2D: maxPooling2d,
   AveragePooling2D: averagePooling2d,
   GlobalAveragePooling2D: globalAveragePooling2d,
