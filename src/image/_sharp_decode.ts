@@ -1,4 +1,3 @@
-import sharp from "sharp";
 import { FerryError } from "../errors.ts";
 import type { RgbImage } from "./rgb_image.ts";
 import type { ImageFormat } from "./sniff.ts";
@@ -30,6 +29,9 @@ export async function decodeWithSharp(
   format: ImageFormat,
   options: SharpDecodeOptions,
 ): Promise<RgbImage> {
+  // Loaded on first use: a process (or pool worker) that only meets small JPEGs and PNGs never
+  // pays for loading libvips.
+  const { default: sharp } = await import("sharp");
   try {
     const { data, info } = await sharp(bytes, {
       limitInputPixels: options.maxPixels,
