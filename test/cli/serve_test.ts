@@ -105,6 +105,18 @@ describe("ferry serve", () => {
     expect(said.match(/\bstopped\b/g)?.length).toBe(2);
   });
 
+  it("stops with exit code 8 and the reason when only CUDA is asked for and it cannot load", async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "src/cli/main.ts", "serve", dir, "--provider", "cuda", "--port", "0"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const said = new TextDecoder().decode(out.stderr);
+    // On a machine with a GPU and onnxruntime's CUDA libraries the server would start instead.
+    expect(out.code).toBe(8);
+    expect(said).toMatch(/Cannot open model .* cuda/);
+  });
+
   it("refuses a folder without models with a clear message and exit code 3", async () => {
     const empty = await Deno.makeTempDir({ prefix: "ferry-cli-empty-" });
     const out = await new Deno.Command(Deno.execPath(), {
