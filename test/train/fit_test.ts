@@ -112,6 +112,23 @@ describe("fit()", () => {
     await Deno.remove(dir, { recursive: true });
   });
 
+  it("trains a functional model with BatchNormalization and a residual Add, moving statistics included", async () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same" }).apply(input);
+    const norm = tf.layers.batchNormalization().apply(conv) as tf.SymbolicTensor;
+    const sum = tf.layers.add().apply([input, norm]) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(sum);
+    const output = tf.layers.dense({ units: 3, activation: "softmax" }).apply(pooled);
+    const model = tf.model({ inputs: input, outputs: output as tf.SymbolicTensor });
+    const movingMean = () => Array.from(model.layers[2]!.getWeights()[2]!.dataSync());
+    const before = { mean: movingMean(), tensors: tf.memory().numTensors };
+    const result = await fit(model, source(train, true), source(validation, false), options);
+    expect(movingMean()).not.toEqual(before.mean);
+    expect(Number.isFinite(result.history[0]!.val_loss)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before.tensors);
+    model.dispose();
+  });
+
   it("seeds dropout: the same seed gives the same weights, another one (same data, same init) others", async () => {
     const run = async (seed: number) => {
       const model = tinyModel();
