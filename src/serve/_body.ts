@@ -15,6 +15,16 @@ export async function readBody(
   request: Request,
   maxBytes: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    return await readLimited(request, maxBytes);
+  } catch (error) {
+    if (error instanceof FerryError) throw error;
+    // A client that hangs up mid-body is the client's error, not the server's.
+    throw new FerryError("usage", `Cannot read the request body: ${(error as Error).message}`);
+  }
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw tooLarge(declared, maxBytes);
   if (!request.body) return new Uint8Array(0);

@@ -125,6 +125,29 @@ describe("createApp() in process", () => {
     expect(empty.status).toBe(400);
   });
 
+  it("answers 400, not 500, when the body breaks off while it is read", async () => {
+    const service = await ready();
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) controller.error(new Error("connection reset"));
+        else controller.enqueue(new Uint8Array([0xff, 0xd8, 0xff]));
+        sent = true;
+      },
+    });
+    const res = await service.app.request(
+      "/v1/classify",
+      {
+        method: "POST",
+        body,
+        headers: { "content-type": "image/jpeg" },
+        duplex: "half",
+      } as RequestInit,
+    );
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatch(/Cannot read the request body/);
+  });
+
   it("answers 503 with Retry-After when the queue is full", async () => {
     const service = createApp({
       models: [slowSession(session, 50)],
