@@ -15,8 +15,10 @@ beforeAll(async () => {
   md5 = createHash("md5").update(archive).digest("hex");
 });
 
+const temps: string[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.shutdown()));
+  await Promise.all(temps.splice(0).map((path) => Deno.remove(path, { recursive: true })));
 });
 
 /** An HTTP server on 127.0.0.1 that answers every request with `body`. */
@@ -59,7 +61,11 @@ function recorder() {
   return { reporter, ticks, totals };
 }
 
-const tempDir = () => Deno.makeTempDir({ prefix: "ferry-cifar-" });
+const tempDir = async () => {
+  const path = await Deno.makeTempDir({ prefix: "ferry-cifar-" });
+  temps.push(path);
+  return path;
+};
 const listDir = async (dir: string) =>
   (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name);
 

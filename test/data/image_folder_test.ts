@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import sharp from "sharp";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadImageFolder } from "../../src/data/mod.ts";
 import { FerryError } from "../../src/errors.ts";
 import type { Reporter } from "../../src/progress/mod.ts";
@@ -43,6 +43,10 @@ beforeEach(async () => {
   await write("banana/broken.jpg", jpeg.subarray(0, 200));
   await write("banana/notes.txt", new TextEncoder().encode("not an image"));
   await write("banana/.DS_Store", new Uint8Array(10));
+});
+
+afterEach(async () => {
+  for (const path of [dir, cacheDir]) await Deno.remove(path, { recursive: true });
 });
 
 describe("loadImageFolder()", () => {
@@ -125,7 +129,8 @@ describe("loadImageFolder()", () => {
     await expect(loadImageFolder(dir, options())).rejects.toThrow(
       /class "cherry" .* has no readable image/,
     );
-    const bare = await Deno.makeTempDir();
+    const bare = join(dir, "cherry", "bare");
+    await Deno.mkdir(bare);
     await Deno.writeFile(join(bare, "loose.png"), await solid(2, 2, 3, [1, 2, 3]).png().toBuffer());
     await expect(loadImageFolder(bare, options())).rejects.toThrow(/has no class subfolders/);
     await expect(loadImageFolder(join(bare, "missing"), options())).rejects.toThrow(
