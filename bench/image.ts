@@ -3,11 +3,13 @@
  * on the CIFAR-10 training JPEGs (32×32) and on 1024×768 photos made from them. Prints a table.
  *
  *   deno run -A bench/image.ts [--dir ../shared/datasets/cifar10/train] [--sharp-limit 5000]
- *                              [--photos 100] [--pngs 5000] [--workers 2] [--repeats 1]
+ *                              [--photos 100] [--pngs 5000] [--verify 2000] [--workers 2]
+ *                              [--repeats 1]
  *
  * "Cold" means no decode cache: every file is read and decoded (the OS page cache may still
  * hold the files). The sharp-only rows run on the first --sharp-limit files to keep the run
- * short; the fast path and the pool run on all of them.
+ * short; the fast path and the pool run on all of them. First, --verify files spread over the
+ * training set are decoded by both paths and must be byte-identical.
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     "sharp-limit": { type: "string", default: "5000" },
     photos: { type: "string", default: "100" },
     pngs: { type: "string", default: "5000" },
+    verify: { type: "string", default: "2000" },
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
     repeats: { type: "string", default: "1" },
   },
@@ -139,11 +142,28 @@ async function makePhotos(from: string[], count: number, dir: string): Promise<s
   );
 }
 
+/** Decodes files spread over the set through both paths; returns [identical, fast-path files]. */
+async function verify(paths: string[], count: number): Promise<[number, number]> {
+  let identical = 0;
+  let fast = 0;
+  const step = Math.max(1, Math.floor(paths.length / count));
+  for (let i = 0; i < paths.length && fast < count; i += step) {
+    const bytes = await read(paths[i]!);
+    const image = await decodeImage(bytes, size);
+    if (image.decoder === "sharp") continue;
+    fast++;
+    const reference = await decodeImage(bytes, { ...size, decoder: "sharp" });
+    if (image.data.every((v, j) => v === reference.data[j])) identical++;
+  }
+  return [identical, fast];
+}
+
 const load = () => `load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`;
 console.error(`before: ${load()}, ${navigator.hardwareConcurrency} cores`);
 const cifar = await listImages(values.dir);
 const tempDir = await Deno.makeTempDir({ prefix: "ferry-bench-image-" });
 const pool = createDecodePool({ workers });
+let verdict = "";
 try {
   const photos = await makePhotos(
     cifar.filter((_, i) => i % 500 === 0),
@@ -154,6 +174,10 @@ try {
     cifar.filter((_, i) => i % 10 === 0).slice(0, Number(values.pngs)),
     tempDir,
   );
+  const [identical, checked] = await verify(cifar, Number(values.verify));
+  verdict = `${identical} of ${checked} training JPEGs byte-identical to the sharp path`;
+  console.error(`  ${verdict}`);
+  if (identical !== checked) throw new Error(`The fast path differs from sharp: ${verdict}`);
   const sets = [
     ["CIFAR-10 32×32 JPEG", cifar],
     ["CIFAR-10 as 32×32 PNG", pngs],
@@ -184,6 +208,7 @@ try {
 console.log(
   `\nferry image path: read + decode + normalise to ${size.width}×${size.height} float32, ${navigator.hardwareConcurrency} cores\n`,
 );
+console.log(`${verdict}\n`);
 console.log(
   "| images | path | count | time | images/s | CPU µs/image | decoder used |\n|---|---|---:|---:|---:|---:|---|",
 );

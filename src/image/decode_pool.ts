@@ -32,7 +32,7 @@ export interface DecodePool extends Disposable {
 }
 
 /** Most jobs in one message to a worker. */
-const BATCH = 16;
+const BATCH = 64;
 
 interface Pending {
   resolve(image: DecodedImage): void;
