@@ -80,6 +80,9 @@ async function importNative(): Promise<NativeLoad> {
         `(tfjs ${tf.version.tfjs}, tfjs-node's ${tfnode.version.tfjs})`,
     };
   }
+  if (!(await tf.setBackend("tensorflow"))) {
+    return { ok: false, reason: "tfjs-node loaded but its backend did not initialise" };
+  }
   useNativeGradients(true);
   const native = tf.findBackend("tensorflow") as unknown as NativeKernelBackend;
   const tfVersion = native.binding.TF_Version ?? "unknown";

@@ -5,7 +5,7 @@
  *
  * - ReLU: tfjs computes `dy * step(x)`, and tfjs-node runs `Step` as six TensorFlow ops over the
  *   whole activation; TensorFlow's `ReluGrad` is one op with the same result.
- * - MaxPool: see `_native_pool.ts`.
+ * - MaxPool: oneDNN's pooling gradient instead of TensorFlow's eager loop; see `_native_pool.ts`.
  *
  * @module
  */
@@ -50,7 +50,7 @@ const maxPoolGradConfig: tf.GradConfig = {
       x: () => {
         if (nativeMaxPoolGradApplies(x, attrs as unknown as tf.MaxPoolAttrs)) {
           const poolAttrs = { filterSize, strides, pad };
-          return tf.engine().runKernel(NATIVE_MAX_POOL_GRAD, { dy, x }, poolAttrs) as tf.Tensor;
+          return tf.engine().runKernel(NATIVE_MAX_POOL_GRAD, { dy, x, y }, poolAttrs) as tf.Tensor;
         }
         // What tfjs' own MaxPool gradient runs.
         return tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, {
@@ -73,10 +73,13 @@ let kernelsRegistered = false;
  * tfjs' own (`false`), e.g. to measure or compare them.
  */
 export function useNativeGradients(enabled: boolean): void {
-  if (!kernelsRegistered) {
+  const native = tf.findBackend("tensorflow") as unknown as NativeKernelBackend | null;
+  if (!kernelsRegistered && native !== null) {
     kernelsRegistered = true;
     registerReluGradKernel();
-    registerNativeMaxPoolGrad();
+    registerNativeMaxPoolGrad(native);
+  }
+  if (tfjsGradients.size === 0) {
     for (const { kernelName } of NATIVE_GRADIENTS) {
       const own = tf.getGradient(kernelName);
       if (own !== undefined) tfjsGradients.set(kernelName, own);
