@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
+import { createDecodePool } from "../image/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import {
   type ClassifierSession,
@@ -51,6 +52,7 @@ interface ServeConfig {
   cors: string[];
   topK: number;
   workers: number;
+  decodeWorkers: number;
   reusePort: boolean;
   shutdownTimeoutMs: number;
   accessLog: boolean;
@@ -73,6 +75,7 @@ const DEFAULTS: Omit<ServeConfig, "models"> = {
   cors: [],
   topK: APP_DEFAULTS.topK,
   workers: 1,
+  decodeWorkers: 0,
   reusePort: SERVER_DEFAULTS.reusePort,
   shutdownTimeoutMs: SERVER_DEFAULTS.shutdownTimeoutMs,
   accessLog: true,
@@ -136,6 +139,7 @@ export const command: Command = {
     },
     "top-k": num("Classes listed per image when the client does not say", "K", DEFAULTS.topK),
     workers: num("Server processes sharing the port, each with its own session", "N", 1),
+    "decode-workers": num("Threads that decode images (0: the server's own thread)", "N", 0),
     "reuse-port": {
       type: "boolean",
       description: "Share the port with other processes (set for each of --workers)",
@@ -223,6 +227,9 @@ async function serveUntilStopped(
     );
   }
   const log = config.accessLog ? jsonLines(Deno.stdout) : undefined;
+  const decodePool = config.decodeWorkers > 0
+    ? createDecodePool({ workers: config.decodeWorkers })
+    : undefined;
   const service = createApp({
     models: sessions,
     ...(config.defaultModel ? { defaultModel: config.defaultModel } : {}),
@@ -239,6 +246,7 @@ async function serveUntilStopped(
       allowVector: config.allowSvg,
     },
     ...(log ? { log: log.write } : {}),
+    ...(decodePool ? { decodePool } : {}),
   });
   const server = startServer(service, {
     hostname: config.host,
@@ -253,6 +261,7 @@ async function serveUntilStopped(
   reporter.info(`${signal}: finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
   const graceful = await server.shutdown();
   log?.flush();
+  decodePool?.close();
   await Promise.all(sessions.map((s) => s.release()));
   reporter.info(graceful ? "stopped" : "stopped: some requests were cut off at the timeout");
   return graceful ? 0 : 1;
@@ -369,6 +378,7 @@ async function flagsToConfig(
     cors: listFlag(values, "cors"),
     topK: numberFlag(values, "top-k"),
     workers: numberFlag(values, "workers"),
+    decodeWorkers: numberFlag(values, "decode-workers"),
     reusePort: booleanFlag(values, "reuse-port"),
     shutdownTimeoutMs: numberFlag(values, "shutdown-timeout-ms"),
     accessLog: booleanFlag(values, "access-log"),
@@ -397,6 +407,12 @@ function validate(config: ServeConfig): void {
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new FerryError("usage", `Cannot use --port: expected 0 to 65535, got ${config.port}`);
+  }
+  if (!Number.isInteger(config.decodeWorkers) || config.decodeWorkers < 0) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --decode-workers: must be 0 or a positive integer, got ${config.decodeWorkers}`,
+    );
   }
   if (!(config.maxWaitMs >= 0)) {
     throw new FerryError(

@@ -24,6 +24,7 @@ export interface ServeState {
   metrics: ServeMetrics;
   topK: number;
   background: AppOptions["background"];
+  decodePool: AppOptions["decodePool"];
 }
 
 /** Variables a request carries through the middleware. */
@@ -69,6 +70,7 @@ export function createApp(options: AppOptions): ServeApp {
     metrics,
     topK: options.topK ?? APP_DEFAULTS.topK,
     background: options.background,
+    decodePool: options.decodePool,
   };
   const log = options.log;
   const app = new Hono<ServeEnv>();

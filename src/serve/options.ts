@@ -1,3 +1,4 @@
+import type { DecodePool } from "../image/mod.ts";
 import type { BatcherOptions, ClassifierSession } from "../runtime/mod.ts";
 
 /** What a request may ask of the service before it is refused. */
@@ -52,6 +53,11 @@ export interface AppOptions {
   log?: (entry: LogEntry) => void;
   /** Colour transparent pixels are flattened onto. @default white */
   background?: { r: number; g: number; b: number };
+  /**
+   * Decode images on these worker threads (the caller owns and closes the pool).
+   * @default none: decode on the event loop's thread
+   */
+  decodePool?: DecodePool;
 }
 
 /** Defaults of {@linkcode AppOptions} besides limits. */

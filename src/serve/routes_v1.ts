@@ -20,6 +20,7 @@ export function v1Routes(state: ServeState): Hono<ServeEnv> {
       metrics: state.metrics,
       topK,
       background: state.background,
+      decodePool: state.decodePool,
     });
     return c.json({
       model: model.name,

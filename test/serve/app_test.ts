@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FERRY_INPUT_SPEC, preprocess } from "../../src/image/mod.ts";
+import { createDecodePool, FERRY_INPUT_SPEC, preprocess } from "../../src/image/mod.ts";
 import type { ClassifierSession } from "../../src/runtime/mod.ts";
 import { type AppOptions, createApp, type LogEntry } from "../../src/serve/mod.ts";
 import {
@@ -50,6 +50,21 @@ describe("createApp() in process", () => {
     expect(body.predictions[0].probability).toBe(best);
     expect(body.predictions[0].top_k.map((t: { probability: number }) => t.probability))
       .toEqual([...expected].sort((a, b) => b - a));
+  });
+
+  it("gives the same answers when a decode pool decodes the images", async () => {
+    const images = await Promise.all([noisyJpeg(1), noisyJpeg(2, 48), solidImage(BLUE, "png")]);
+    const pool = createDecodePool({ workers: 1 });
+    try {
+      const pooled = await ready({ decodePool: pool });
+      const inline = await ready();
+      const answer = async (service: typeof inline) =>
+        (await (await service.app.request("/v1/classify?top_k=3", post(imageForm(images)))).json())
+          .predictions;
+      expect(await answer(pooled)).toEqual(await answer(inline));
+    } finally {
+      pool.close();
+    }
   });
 
   it("keeps upload order for several images in one multipart request", async () => {
