@@ -28,6 +28,7 @@ export function trainStep(
   variables: tf.Variable[],
   loss: LossName,
   batch: Batch,
+  labelSmoothing = 0,
 ): { loss: number; correct: number } {
   const [xs, ys] = batchTensors(batch, model.inputs[0]!.shape.slice(1) as number[]);
   let correct: tf.Scalar | undefined;
@@ -36,7 +37,7 @@ export function trainStep(
       const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
       // Kept past minimize's tidy; disposed below.
       correct = tf.keep(correctCount(ys, probs));
-      return batchLoss(loss, ys, probs);
+      return batchLoss(loss, ys, probs, labelSmoothing);
     },
     true,
     variables,
@@ -51,6 +52,7 @@ export function evaluateBatches(
   model: tf.LayersModel,
   loss: LossName,
   batches: Iterable<Batch>,
+  labelSmoothing = 0,
 ): Totals & { labels: number[]; predictions: number[] } {
   const totals = {
     samples: 0,
@@ -64,7 +66,7 @@ export function evaluateBatches(
     const [lossSum, predicted] = tf.tidy(() => {
       const [xs, ys] = batchTensors(batch, inputShape);
       const probs = model.apply(xs, { training: false }) as tf.Tensor2D;
-      return [tf.sum(sampleLosses(loss, ys, probs)), tf.argMax(probs, -1)];
+      return [tf.sum(sampleLosses(loss, ys, probs, labelSmoothing)), tf.argMax(probs, -1)];
     });
     totals.lossSum += lossSum!.dataSync()[0]!;
     const classes = predicted!.dataSync();

@@ -1,3 +1,4 @@
+import { AUGMENT_DEFAULTS } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
 import {
   type Activation,
@@ -11,6 +12,7 @@ import { EARLY_STOPPING_DEFAULTS } from "./early_stopping.ts";
 import { LOSSES, type LossName } from "./losses.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optimizer.ts";
 import { REDUCE_LR_DEFAULTS } from "./reduce_lr.ts";
+import { LR_SCHEDULES, type LrSchedule } from "./schedule.ts";
 
 /** A training run's whole configuration: what `config.json` holds and `--resume` rebuilds from. */
 export interface TrainConfig {
@@ -50,6 +52,18 @@ export interface TrainConfig {
   seed: number;
   /** Keras `ImageDataGenerator(horizontal_flip, 0.1 shifts)` augmentation of training batches. @default true */
   augment: boolean;
+  /** Mirror training images left–right with probability 0.5 (with `augment`). @default true */
+  augmentFlip: boolean;
+  /** Largest shift, as a fraction of the size, both ways (with `augment`). @default 0.1 */
+  augmentShift: number;
+  /** Largest rotation in degrees (with `augment`). @default 0 */
+  augmentRotation: number;
+  /** Zoom range: factors in [1 − z, 1 + z] (with `augment`). @default 0 */
+  augmentZoom: number;
+  /** Label smoothing of categorical cross-entropy. @default 0 */
+  labelSmoothing: number;
+  /** Learning-rate curve over the run: constant, cosine or one_cycle. @default "constant" */
+  lrSchedule: LrSchedule;
   /** EarlyStopping on val_loss. @default true */
   earlyStopping: boolean;
   /** @default 5 */
@@ -94,6 +108,12 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   epochs: 50,
   seed: 42,
   augment: true,
+  augmentFlip: AUGMENT_DEFAULTS.horizontalFlip,
+  augmentShift: AUGMENT_DEFAULTS.widthShiftRange,
+  augmentRotation: AUGMENT_DEFAULTS.rotationRange,
+  augmentZoom: 0,
+  labelSmoothing: 0,
+  lrSchedule: "constant",
   earlyStopping: true,
   patience: EARLY_STOPPING_DEFAULTS.patience,
   minDelta: EARLY_STOPPING_DEFAULTS.minDelta,
@@ -153,6 +173,22 @@ export function validateTrainConfig(config: TrainConfig): TrainConfig {
   oneOf("loss", config.loss, LOSSES);
   oneOf("optimizer", config.optimizer, OPTIMIZERS);
   oneOf("backend", config.backend, BACKEND_CHOICES);
+  oneOf("lrSchedule", config.lrSchedule, LR_SCHEDULES);
+  if (!(config.labelSmoothing >= 0 && config.labelSmoothing < 1)) {
+    fail("'labelSmoothing' must be in [0, 1)", config.labelSmoothing);
+  }
+  if (config.labelSmoothing > 0 && config.loss !== "categorical_crossentropy") {
+    fail("'labelSmoothing' needs loss categorical_crossentropy", config.loss);
+  }
+  if (!(config.augmentShift >= 0 && config.augmentShift < 1)) {
+    fail("'augmentShift' must be in [0, 1)", config.augmentShift);
+  }
+  if (!(config.augmentZoom >= 0 && config.augmentZoom < 1)) {
+    fail("'augmentZoom' must be in [0, 1)", config.augmentZoom);
+  }
+  if (!(config.augmentRotation >= 0 && config.augmentRotation <= 180)) {
+    fail("'augmentRotation' must be in [0, 180]", config.augmentRotation);
+  }
   if (config.data === "") fail("'data' must name a folder", config.data);
   if (/[\\/]|^\.\.?$/.test(config.run)) fail("'run' must be a plain folder name", config.run);
   return config;

@@ -10,6 +10,7 @@ import { type EpochLog, formatEpochLog } from "./history.ts";
 import type { LossName } from "./losses.ts";
 import { createOptimizer, type OptimizerOptions, setLearningRate } from "./optimizer.ts";
 import { ReduceLrOnPlateau, type ReduceLrOptions } from "./reduce_lr.ts";
+import { type LrSchedule, scheduleFactor } from "./schedule.ts";
 
 /** Batches of one split; `batches(epoch)` must give the same batches for the same epoch. */
 export interface BatchSource {
@@ -26,6 +27,10 @@ export interface FitOptions {
   optimizer: OptimizerOptions;
   /** Seeds dropout masks, per epoch and step. */
   seed: number;
+  /** Label smoothing of categorical cross-entropy (training and validation loss). @default 0 */
+  labelSmoothing?: number;
+  /** Learning-rate curve over the run's steps, times the (ReduceLROnPlateau-lowered) base. @default "constant" */
+  schedule?: LrSchedule;
   /** EarlyStopping on val_loss, or false for none. */
   earlyStopping: EarlyStoppingOptions | false;
   /** ReduceLROnPlateau on val_loss, or false for none. */
@@ -75,6 +80,9 @@ export async function fit(
     new EarlyStopping(options.earlyStopping, resume?.state.earlyStopping);
   const reduce = options.reduceLr &&
     new ReduceLrOnPlateau(options.reduceLr, resume?.state.reduceLr);
+  const schedule = options.schedule ?? "constant";
+  const smoothing = options.labelSmoothing ?? 0;
+  const totalSteps = options.epochs * train.steps;
   let best: tf.Tensor[] | undefined;
   try {
     if (resume) {
@@ -89,12 +97,18 @@ export async function fit(
       const started = performance.now();
       const task = reporter.task(`Epoch ${epoch + 1}/${options.epochs}`, train.steps);
       let samples = 0, lossSum = 0, correct = 0, step = 0;
+      let epochRate = state.learningRate;
       for (const batch of train.batches(epoch)) {
         // tfjs' Dropout draws its mask from Math.random unless it has a seed, and a fixed
         // seed would draw the same mask every step; a seed per step keeps it random and
         // reproducible.
         dropouts.forEach((layer, i) => layer.seed = mixSeed(options.seed, epoch, step, i));
-        const result = trainStep(model, optimizer, variables, options.loss, batch);
+        if (schedule !== "constant") {
+          const at = scheduleFactor(schedule, epoch * train.steps + step, totalSteps);
+          epochRate = Math.fround(state.learningRate * at);
+          setLearningRate(optimizer, epochRate);
+        }
+        const result = trainStep(model, optimizer, variables, options.loss, batch, smoothing);
         if (!Number.isFinite(result.loss)) {
           task.done(`stopped: loss ${result.loss} at batch ${step + 1}`);
           throw new FerryError(
@@ -113,14 +127,14 @@ export async function fit(
           `loss ${(lossSum / samples).toFixed(4)} - accuracy ${(correct / samples).toFixed(4)}`,
         );
       }
-      const val = evaluateBatches(model, options.loss, validation.batches(epoch));
+      const val = evaluateBatches(model, options.loss, validation.batches(epoch), smoothing);
       const log: EpochLog = {
         epoch: epoch + 1,
         loss: lossSum / samples,
         accuracy: correct / samples,
         val_loss: val.lossSum / val.samples,
         val_accuracy: val.correct / val.samples,
-        learning_rate: state.learningRate,
+        learning_rate: epochRate,
         seconds: (performance.now() - started) / 1000,
       };
       task.done(formatEpochLog(log, step));

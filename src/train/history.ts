@@ -6,7 +6,7 @@ export interface EpochLog {
   accuracy: number;
   val_loss: number;
   val_accuracy: number;
-  /** The learning rate used during this epoch (before any reduction at its end). */
+  /** The learning rate of this epoch (before any reduction at its end; under a schedule, its last step's). */
   learning_rate: number;
   /** Wall-clock seconds of the epoch, validation included. */
   seconds: number;

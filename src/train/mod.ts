@@ -51,5 +51,6 @@ export {
   OPTIMIZERS,
   setLearningRate,
 } from "./optimizer.ts";
+export { LR_SCHEDULES, type LrSchedule, scheduleFactor } from "./schedule.ts";
 export { type HistoryFile, RUN_FILES } from "./_outputs.ts";
 export type { SplitMetrics } from "./_evaluate.ts";

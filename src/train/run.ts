@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import {
+  type AugmentOptions,
   createBatches,
   type ImageDataset,
   type ImageFolderOptions,
@@ -13,7 +14,7 @@ import { buildModel, formatSummary, modelSummary, saveModel } from "../model/mod
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import { type BackendInfo, initBackend } from "./backend.ts";
 import { disposeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { type TrainConfig, validateTrainConfig } from "./config.ts";
+import { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.ts";
 import { type BatchSource, fit } from "./fit.ts";
 import type { EpochLog } from "./history.ts";
 import { RUN_FILES, writeHistory, writeJson, writeTextAtomic } from "./_outputs.ts";
@@ -79,6 +80,18 @@ async function loadData(
   return { train, validation, test };
 }
 
+/** The augmentation the config asks for, in the data layer's terms. */
+function augmentOptions(config: TrainConfig): AugmentOptions | false {
+  if (!config.augment) return false;
+  return {
+    horizontalFlip: config.augmentFlip,
+    widthShiftRange: config.augmentShift,
+    heightShiftRange: config.augmentShift,
+    rotationRange: config.augmentRotation,
+    zoomRange: config.augmentZoom,
+  };
+}
+
 function batchSource(
   dataset: ImageDataset,
   config: TrainConfig,
@@ -87,7 +100,7 @@ function batchSource(
   const base = { batchSize: config.batchSize, seed: config.seed };
   const options = (epoch: number) =>
     training
-      ? { ...base, shuffle: true, epoch, augment: config.augment ? {} : false as const }
+      ? { ...base, shuffle: true, epoch, augment: augmentOptions(config) }
       : { ...base, batchSize: Math.max(config.batchSize, 256), shuffle: false };
   return {
     steps: Math.ceil(
@@ -157,6 +170,8 @@ export async function trainRun(
             momentum: resolved.momentum,
           },
           seed: resolved.seed,
+          labelSmoothing: resolved.labelSmoothing,
+          schedule: resolved.lrSchedule,
           earlyStopping: resolved.earlyStopping && {
             patience: resolved.patience,
             minDelta: resolved.minDelta,
@@ -228,5 +243,6 @@ export async function resumeRun(
   const parts = runDir.replace(/[\\/]+$/, "").split(/[\\/]/);
   const run = parts.pop()!;
   const outDir = parts.length > 0 ? parts.join("/") : ".";
-  return await trainRun({ ...saved, run, outDir }, { ...options, resume: true });
+  // Defaults first: a run saved before an option existed resumes with that option's default.
+  return await trainRun({ ...TRAIN_DEFAULTS, ...saved, run, outDir }, { ...options, resume: true });
 }

@@ -129,6 +129,22 @@ describe("fit()", () => {
     model.dispose();
   });
 
+  it("follows a learning-rate schedule step by step and records each epoch's last rate", async () => {
+    const model = tinyModel();
+    const steps = source(train, true).steps;
+    const result = await fit(model, source(train, true), source(validation, false), {
+      ...options,
+      epochs: 2,
+      schedule: "cosine",
+      labelSmoothing: 0.1,
+    });
+    const expected = [steps - 1, 2 * steps - 1].map((t) =>
+      Math.fround(Math.fround(0.01) * (1 + Math.cos((Math.PI * t) / (2 * steps))) / 2)
+    );
+    expect(result.history.map((h) => h.learning_rate)).toEqual(expected);
+    model.dispose();
+  });
+
   it("seeds dropout: the same seed gives the same weights, another one (same data, same init) others", async () => {
     const run = async (seed: number) => {
       const model = tinyModel();

@@ -28,6 +28,21 @@ describe("sampleLosses()", () => {
     values("mse").forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
   });
 
+  it("smooths categorical targets to (1 - e) * onehot + e / k", () => {
+    const v = tf.tidy(() =>
+      Array.from(
+        sampleLosses("categorical_crossentropy", labels(), probs(), 0.3).dataSync(),
+      )
+    );
+    const target = (label: number, k: number) => (k === label ? 0.7 : 0) + 0.1;
+    const rows = [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]];
+    rows.forEach((row, i) => {
+      const label = [0, 1][i]!;
+      const expected = -row.reduce((sum, p, k) => sum + target(label, k) * Math.log(p), 0);
+      expect(v[i]).toBeCloseTo(expected, 5);
+    });
+  });
+
   it("caps the loss of a zero probability at -log(1e-7)", () => {
     const v = tf.tidy(() =>
       sampleLosses("categorical_crossentropy", tf.tensor1d([0], "int32"), tf.tensor2d([[0, 1]]))
