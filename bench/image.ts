@@ -185,6 +185,8 @@ try {
   ] as const;
   for (const [images, paths] of sets) {
     const few = paths.slice(0, sharpLimit);
+    // Unmeasured warm-up: each worker loads what this kind of image needs (libvips for photos).
+    await Promise.all(paths.slice(0, 4 * workers).map((path) => pool.decodeFile(path, size)));
     await measure(images, "sharp, one at a time", few, (p) => inFlight(p, 1, viaSharp));
     await measure(images, "sharp, 64 in flight", few, (p) => inFlight(p, 64, viaSharp));
     await measure(
