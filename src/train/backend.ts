@@ -9,7 +9,8 @@ import * as tf from "@tensorflow/tfjs";
 import { FerryError } from "../errors.ts";
 import type { Reporter } from "../progress/mod.ts";
 import { loadNative } from "./_native.ts";
-import { activateCpu, activateWasm, FALLBACK_BACKEND } from "./_backend_fallback.ts";
+import { activateCpu, FALLBACK_BACKEND } from "./_backend_fallback.ts";
+import { activateWasm } from "./_wasm.ts";
 
 /** The backends a user can ask for; `auto` is native TensorFlow when it loads, else the fallback. */
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";

@@ -4,7 +4,6 @@ import { maxRelativeDifference } from "../native/_compare.ts";
 import { initBackend } from "../../src/train/mod.ts";
 import type { Reporter } from "../../src/progress/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
-import { FerryError } from "../../src/errors.ts";
 
 function recorder(): Reporter & { infos: string[]; warns: string[] } {
   const infos: string[] = [];
@@ -76,10 +75,10 @@ describe("initBackend()", () => {
     expect(tf.getBackend()).toBe("cpu");
   });
 
-  test("'wasm' is refused with a usage error until its training kernels exist", async () => {
-    const refusal = initBackend("wasm", silentReporter);
-    await expect(refusal).rejects.toThrow(FerryError);
-    await expect(refusal).rejects.toThrow(/Cannot use backend 'wasm'.*Conv2DBackpropFilter/);
+  test("'wasm' makes the WebAssembly backend, with ferry's training kernels, the active one", async () => {
+    const info = await initBackend("wasm", silentReporter);
+    expect(info).toEqual({ name: "wasm", reason: "requested" });
+    expect(tf.getKernel("Conv2DBackpropFilter", "wasm")).toBeDefined();
   });
 
   test("an unknown choice is refused, naming the value given", async () => {
