@@ -1,0 +1,27 @@
+/**
+ * `deno task bench <name> [options]` runs bench/<name>.ts; with no name it lists them. Each
+ * benchmark prints a table; docs/benchmarks.md holds the numbers measured on the reference machine.
+ *
+ * @module
+ */
+const BENCHMARKS: Record<string, string> = {
+  image: "decoders on the CIFAR-10 JPEGs and on photos (images/s)",
+  data: "cold and cached image-folder loads, augmentation throughput",
+  train: "training speed per backend beside Keras",
+  classify: "folder classification beside the Python peer, peak memory",
+  serve: "HTTP serving beside the FastAPI peer, model-only throughput",
+};
+
+const [name, ...rest] = Deno.args;
+if (name === undefined || !(name in BENCHMARKS)) {
+  console.log("Usage: deno task bench <name> [options]\n");
+  for (const [key, text] of Object.entries(BENCHMARKS)) console.log(`  ${key.padEnd(10)}${text}`);
+  Deno.exit(name === undefined ? 0 : 2);
+}
+const child = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", new URL(`./${name}.ts`, import.meta.url).pathname, ...rest],
+  stdin: "inherit",
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn();
+Deno.exit((await child.status).code);
