@@ -11,7 +11,7 @@ import { createDecodePool } from "../image/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import {
   type ClassifierSession,
-  openClassifier,
+  openClassifierInWorker,
   type Provider,
   SESSION_DEFAULTS,
 } from "../runtime/mod.ts";
@@ -213,7 +213,8 @@ async function serveUntilStopped(
   const overrides = await modelOverridesFlags(values);
   const sessions: ClassifierSession[] = [];
   for (const path of await expandModelPaths(config.models)) {
-    const session = await openClassifier(path, {
+    // On a thread of its own: onnxruntime-node runs on the calling thread, which would stall HTTP.
+    const session = await openClassifierInWorker(path, {
       providers: config.providers,
       threads: config.threads,
       overrides,

@@ -15,6 +15,7 @@ export {
 } from "./providers.ts";
 export { type ClassScore, softmaxRows, topK } from "./top_k.ts";
 export { Batcher, BATCHER_DEFAULTS, type BatcherOptions, type BatchEvent } from "./batcher.ts";
+export { openClassifierInWorker } from "./worker_classifier.ts";
 export { type OnnxModelFile, readOnnxModel, type TensorDescription } from "./model_file.ts";
 export { buildModelInfo } from "./model_info.ts";
 export {

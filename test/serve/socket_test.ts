@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ClassifierSession } from "../../src/runtime/mod.ts";
+import { type ClassifierSession, openClassifierInWorker } from "../../src/runtime/mod.ts";
 import { createApp, type RunningServer, startServer } from "../../src/serve/mod.ts";
 import {
   BLUE,
@@ -13,6 +13,7 @@ import {
   solidImage,
   SVG,
 } from "./_helpers.ts";
+import { writeSlowTinyModel } from "./_slow_model.ts";
 
 const TOKEN = "s3cret-token";
 let session: ClassifierSession;
@@ -221,6 +222,37 @@ describe("the service on a real socket", () => {
         expect(t.probability).toBeCloseTo(single.results[i].top_k[j].probability, 5)
       );
     });
+  });
+
+  it("keeps answering other requests while onnxruntime runs a long batch on its worker", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ferry-slow-" });
+    const slow = await openClassifierInWorker(await writeSlowTinyModel(dir), { threads: 1 });
+    const service = createApp({ models: [slow] });
+    await service.warmUp();
+    const running = startServer(service, { port: 0 });
+    const url = `http://127.0.0.1:${running.addr.port}`;
+    try {
+      const images = await Promise.all(Array.from({ length: 8 }, () => solidImage(GREEN)));
+      let classifiedAt = Infinity;
+      const classified = fetch(`${url}/v1/classify`, { method: "POST", body: imageForm(images) })
+        .then(async (res) => {
+          classifiedAt = performance.now();
+          return (await res.json()).predictions;
+        });
+      const healthAt: number[] = [];
+      while (classifiedAt === Infinity && healthAt.length < 200) {
+        await (await fetch(`${url}/v2/health/live`)).body?.cancel();
+        healthAt.push(performance.now());
+      }
+      const predictions = await classified;
+      expect(predictions.map((p: { label: string }) => p.label)).toEqual(Array(8).fill("green"));
+      // Had the run blocked the event loop, no health answer could arrive before the batch's.
+      expect(healthAt.filter((t) => t < classifiedAt).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await running.shutdown();
+      await slow.release();
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 
   it("shutdown() finishes requests in flight, then stops accepting", async () => {

@@ -1,0 +1,54 @@
+/**
+ * The thread behind {@linkcode openClassifierInWorker}: opens one classifier and runs it on the
+ * batches its owner posts. onnxruntime-node's `run` executes on the calling thread (its promise
+ * only defers the call with `setImmediate`), so running it here keeps the owner's event loop free.
+ *
+ * @module
+ */
+import { FerryError } from "../errors.ts";
+import type { ClassifierSession } from "./classifier.ts";
+import { openClassifier } from "./session.ts";
+import type { FailureData, ToOwner, ToWorker } from "./_worker_protocol.ts";
+
+declare const self: {
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+  postMessage(message: ToOwner, transfer?: Transferable[]): void;
+  close(): void;
+};
+
+let session: ClassifierSession | undefined;
+
+function failure(error: unknown): FailureData {
+  return error instanceof FerryError
+    ? { kind: error.kind, message: error.message, httpStatus: error.httpStatus }
+    : { message: (error as Error)?.message ?? String(error) };
+}
+
+self.onmessage = async ({ data: message }) => {
+  if (message.type === "open") {
+    try {
+      session = await openClassifier(message.path, {
+        ...message.options,
+        reporter: {
+          info: () => {},
+          warn: (text) => self.postMessage({ type: "warn", message: text }),
+          task: () => ({ tick() {}, done() {} }),
+        },
+      });
+      self.postMessage({ type: "opened", info: session.info });
+    } catch (error) {
+      self.postMessage({ type: "failed", error: failure(error) });
+    }
+  } else if (message.type === "run") {
+    try {
+      const output = await session!.run(message.input, message.count);
+      self.postMessage({ type: "result", id: message.id, output }, [output.buffer]);
+    } catch (error) {
+      self.postMessage({ type: "result", id: message.id, error: failure(error) });
+    }
+  } else {
+    await session?.release();
+    self.postMessage({ type: "released" });
+    self.close();
+  }
+};

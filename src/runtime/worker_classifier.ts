@@ -1,0 +1,84 @@
+import { FerryError } from "../errors.ts";
+import { silentReporter } from "../progress/mod.ts";
+import type { ClassifierSession, ModelInfo } from "./classifier.ts";
+import type { OpenClassifierOptions } from "./session.ts";
+import type { FailureData, ToOwner, ToWorker } from "./_worker_protocol.ts";
+
+function rebuild(failure: FailureData): Error {
+  return failure.kind
+    ? new FerryError(failure.kind, failure.message, { httpStatus: failure.httpStatus })
+    : new Error(failure.message);
+}
+
+/**
+ * {@linkcode openClassifier} on a worker thread of its own: the same model, provider choice,
+ * answers and errors, but `run` never blocks the caller's event loop. onnxruntime-node runs a
+ * session on the thread that calls it, so a server that ran it directly could not answer other
+ * requests (not even health checks) while a batch runs. Inputs are copied to the worker; outputs
+ * come back without a copy.
+ *
+ * @example
+ * ```ts
+ * const model = await openClassifierInWorker("models/cifar10/model.onnx", { threads: 1 });
+ * const probs = await model.run(input, 1);
+ * await model.release();
+ * ```
+ */
+export async function openClassifierInWorker(
+  path: string,
+  options: OpenClassifierOptions = {},
+): Promise<ClassifierSession> {
+  const { reporter = silentReporter, ...rest } = options;
+  const worker = new Worker(new URL("./_classifier_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const pending = new Map<number, { resolve(o: Float32Array): void; reject(e: Error): void }>();
+  const opened = Promise.withResolvers<ModelInfo>();
+  const released = Promise.withResolvers<void>();
+  worker.onmessage = ({ data }: MessageEvent<ToOwner>) => {
+    if (data.type === "warn") reporter.warn(data.message);
+    else if (data.type === "opened") opened.resolve(data.info);
+    else if (data.type === "failed") opened.reject(rebuild(data.error));
+    else if (data.type === "released") released.resolve();
+    else {
+      const job = pending.get(data.id)!;
+      pending.delete(data.id);
+      if (data.output) job.resolve(data.output);
+      else job.reject(rebuild(data.error!));
+    }
+  };
+  worker.onerror = (event) => {
+    event.preventDefault();
+    const error = new FerryError("model", `Cannot run model '${path}': ${event.message}`);
+    opened.reject(error);
+    for (const job of pending.values()) job.reject(error);
+    pending.clear();
+  };
+  const post = (message: ToWorker) => worker.postMessage(message);
+  post({ type: "open", path, options: rest });
+  let info: ModelInfo;
+  try {
+    info = await opened.promise;
+  } catch (error) {
+    worker.terminate();
+    throw error;
+  }
+  let nextId = 0;
+  return {
+    info,
+    run(input, count) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        // Cloning a view clones its whole buffer: send a view of a larger buffer as a copy.
+        const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
+        post({ type: "run", id, input: whole ? input : input.slice(), count });
+      });
+    },
+    async release() {
+      post({ type: "release" });
+      await released.promise;
+      worker.terminate();
+    },
+  };
+}

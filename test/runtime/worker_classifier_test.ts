@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { FerryError } from "../../src/errors.ts";
+import { openClassifier, openClassifierInWorker } from "../../src/runtime/mod.ts";
+import { writeTinyModel } from "../_fixtures/tiny_model.ts";
+
+describe("openClassifierInWorker()", () => {
+  it("gives the same info and probabilities as openClassifier()", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ferry-worker-" });
+    const path = await writeTinyModel(dir);
+    const direct = await openClassifier(path, { threads: 1 });
+    const worker = await openClassifierInWorker(path, { threads: 1 });
+    try {
+      expect(worker.info).toEqual(direct.info);
+      const input = new Float32Array(3 * 3072);
+      for (let i = 0; i < input.length; i++) input[i] = ((i * 7919) % 256) / 255;
+      // A view into a larger buffer, as a batch slice would be.
+      const view = new Float32Array(input.buffer, 3072 * 4, 2 * 3072);
+      expect([...await worker.run(view, 2)]).toEqual([...await direct.run(view, 2)]);
+      expect(view[0]).toBe(input[3072]);
+    } finally {
+      await direct.release();
+      await worker.release();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  it("passes errors back with their kind", async () => {
+    const missing = await openClassifierInWorker("/nonexistent/model.onnx").catch((e) => e);
+    expect(missing).toBeInstanceOf(FerryError);
+    expect(missing.kind).toBe("not_found");
+    const dir = await Deno.makeTempDir({ prefix: "ferry-worker-" });
+    const worker = await openClassifierInWorker(await writeTinyModel(dir));
+    try {
+      await expect(worker.run(new Float32Array(5), 1)).rejects.toMatchObject({ kind: "usage" });
+    } finally {
+      await worker.release();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
