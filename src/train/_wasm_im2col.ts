@@ -12,44 +12,53 @@ import type * as tf from "@tensorflow/tfjs";
 /** The geometry of one NHWC convolution or pooling, as tfjs computes it. */
 type Geometry = tf.backend_util.Conv2DInfo;
 
-/** Output positions copied together: their strided reads share cache lines across channels. */
-const TILE = 64;
+/** First and one-past-last output index whose input index `o*stride + offset` is in [0, size). */
+function validRange(
+  outSize: number,
+  size: number,
+  stride: number,
+  offset: number,
+): [number, number] {
+  const first = offset >= 0 ? 0 : Math.ceil(-offset / stride);
+  const last = Math.max(0, Math.min(outSize, Math.ceil((size - offset) / stride)));
+  return [Math.min(first, last), last];
+}
 
 /**
- * Writes the transposed patch matrix of `x` (NHWC) into `out`: row `(kh*KW + kw)*Cin + ci`,
- * column `(n*OH + oh)*OW + ow` holds the input value that filter tap (kh, kw, ci) sees at output
- * position (n, oh, ow), 0 where it falls in the padding. Each tap is a transpose of a shifted
- * (positions × Cin) matrix, done in tiles so that the writes stay contiguous.
+ * Writes the transposed patch matrix of images `firstImage` to `firstImage + images - 1` into
+ * `out` (`R` rows of `images·OH·OW` values, R = KH·KW·Cin): row `(kh*KW + kw)*Cin + ci`, column
+ * `(n*OH + oh)*OW + ow` holds the input value that filter tap (kh, kw, ci) sees at output position
+ * (n, oh, ow), 0 where it falls in the padding. `xT` is the input channel-major (Cin × N·H·W, see
+ * {@linkcode transpose2d}), so that each row is made of contiguous runs of an input row.
  */
-export function im2colTransposed(x: Float32Array, g: Geometry, out: Float32Array): void {
-  const { inHeight, inWidth, inChannels: cin, outHeight, outWidth } = g;
-  const columns = g.batchSize * outHeight * outWidth;
-  const source = new Int32Array(TILE);
+export function im2colTransposed(
+  xT: Float32Array,
+  g: Geometry,
+  out: Float32Array,
+  firstImage: number,
+  images: number,
+): void {
+  const { inHeight, inWidth, inChannels: cin, outHeight, outWidth, strideWidth: sw } = g;
+  const plane = g.batchSize * inHeight * inWidth;
+  let o = 0;
   for (let kh = 0; kh < g.filterHeight; kh++) {
     for (let kw = 0; kw < g.filterWidth; kw++) {
-      const firstRow = (kh * g.filterWidth + kw) * cin;
-      // (n, oh, ow) of column p0, advanced incrementally (no divisions per column).
-      let n = 0, oh = 0, ow = 0;
-      for (let p0 = 0; p0 < columns; p0 += TILE) {
-        const width = Math.min(TILE, columns - p0);
-        for (let j = 0; j < width; j++) {
-          const ih = oh * g.strideHeight - g.padInfo.top + kh * g.dilationHeight;
-          const iw = ow * g.strideWidth - g.padInfo.left + kw * g.dilationWidth;
-          const inside = ih >= 0 && ih < inHeight && iw >= 0 && iw < inWidth;
-          source[j] = inside ? ((n * inHeight + ih) * inWidth + iw) * cin : -1;
-          if (++ow === outWidth) {
-            ow = 0;
-            if (++oh === outHeight) {
-              oh = 0;
-              n++;
+      const offsetW = kw * g.dilationWidth - g.padInfo.left;
+      const [owFirst, owLast] = validRange(outWidth, inWidth, sw, offsetW);
+      for (let ci = 0; ci < cin; ci++) {
+        for (let n = firstImage; n < firstImage + images; n++) {
+          for (let oh = 0; oh < outHeight; oh++) {
+            const ih = oh * g.strideHeight - g.padInfo.top + kh * g.dilationHeight;
+            if (ih < 0 || ih >= inHeight) {
+              out.fill(0, o, o + outWidth);
+              o += outWidth;
+              continue;
             }
-          }
-        }
-        for (let ci = 0; ci < cin; ci++) {
-          const o = (firstRow + ci) * columns + p0;
-          for (let j = 0; j < width; j++) {
-            const s = source[j]!;
-            out[o + j] = s < 0 ? 0 : x[s + ci]!;
+            let ow = 0;
+            for (; ow < owFirst; ow++) out[o++] = 0;
+            let src = ci * plane + (n * inHeight + ih) * inWidth + owFirst * sw + offsetW;
+            for (; ow < owLast; ow++, src += sw) out[o++] = xT[src]!;
+            for (; ow < outWidth; ow++) out[o++] = 0;
           }
         }
       }
@@ -85,6 +94,9 @@ export function col2im(cols: Float32Array, g: Geometry, dx: Float32Array): void 
     }
   }
 }
+
+/** Rows per tile of a transpose. */
+const TILE = 64;
 
 /** Writes the transpose of the `rows`×`cols` row-major matrix `a` into `out` (cols×rows). */
 export function transpose2d(a: Float32Array, rows: number, cols: number, out: Float32Array): void {

@@ -63,25 +63,98 @@ function geometry(
   );
 }
 
-/** dW[kh,kw,ci,co] = Σ patches(x)ᵀ · dy, as (KH·KW·Cin × P) · (P × Cout), P = N·OH·OW. */
+/**
+ * Output positions per partial product of the filter gradient (whole images, at least one).
+ * XNNPACK's matrix product does not block its shared dimension; kept short, each partial
+ * product's operands stay in cache.
+ */
+const FILTER_GRAD_CHUNK = 1024;
+
+/**
+ * dW[kh,kw,ci,co] = Σ patches(x)ᵀ · dy, as a sum over chunks of images of
+ * (KH·KW·Cin × positions) · (positions × Cout) products.
+ */
 const conv2DBackpropFilter: Kernel = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: Info; dy: Info };
   const filterShape = attrs.filterShape as number[];
   const g = geometry(x.shape, filterShape, attrs, "Conv2DBackpropFilter");
   const rows = g.filterHeight * g.filterWidth * g.inChannels;
-  const columns = g.batchSize * g.outHeight * g.outWidth;
-  const patches = backend.makeOutput([rows, columns], "float32");
-  im2colTransposed(heap(backend, x), g, heap(backend, patches));
-  const out = matMul(backend, patches, dy, rows, columns, filterShape[3]!);
-  backend.disposeData(patches.dataId);
-  return { dataId: out.dataId, shape: filterShape, dtype: "float32" };
+  const outChannels = filterShape[3]!;
+  const perImage = g.outHeight * g.outWidth;
+  const imagesPerChunk = Math.max(1, Math.floor(FILTER_GRAD_CHUNK / perImage));
+  // Channel-major input, so that patch rows are copied in runs (JavaScript memory).
+  const pixels = g.batchSize * g.inHeight * g.inWidth;
+  const xT = new Float32Array(pixels * g.inChannels);
+  transpose2d(heap(backend, x), pixels, g.inChannels, xT);
+  const dw = backend.makeOutput(filterShape, "float32");
+  heap(backend, dw).fill(0);
+  for (let n = 0; n < g.batchSize; n += imagesPerChunk) {
+    const images = Math.min(imagesPerChunk, g.batchSize - n);
+    const count = images * perImage;
+    const patches = backend.makeOutput([rows, count], "float32");
+    // A tensor of its own: the wasm matrix product caches its packed weights by tensor id.
+    const dyPart = backend.makeOutput([count, outChannels], "float32");
+    im2colTransposed(xT, g, heap(backend, patches), n, images);
+    const first = n * perImage * outChannels;
+    heap(backend, dyPart).set(heap(backend, dy).subarray(first, first + count * outChannels));
+    const part = matMul(backend, patches, dyPart, rows, count, outChannels);
+    const sum = heap(backend, dw);
+    const add = heap(backend, part);
+    for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + add[i]!;
+    backend.disposeData(patches.dataId);
+    backend.disposeData(dyPart.dataId);
+    backend.disposeData(part.dataId);
+  }
+  return dw;
 };
 
+/**
+ * For stride 1: dx is the forward convolution of dy with the filter turned by 180° and its
+ * channel axes swapped, padded so that every tap that saw an input position reaches it back.
+ * XNNPACK runs it directly (no patch matrix).
+ */
+function inputGradByConvolution(
+  backend: BackendWasm,
+  dy: Info,
+  filter: Info,
+  g: tf.backend_util.Conv2DInfo,
+): Info {
+  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
+  const turned = backend.makeOutput([kh, kw, cout, cin], "float32");
+  const w = heap(backend, filter);
+  const t = heap(backend, turned);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const src = (i * kw + j) * cin * cout;
+      const dst = ((kh - 1 - i) * kw + (kw - 1 - j)) * cout * cin;
+      for (let ci = 0; ci < cin; ci++) {
+        for (let co = 0; co < cout; co++) t[dst + co * cin + ci] = w[src + ci * cout + co]!;
+      }
+    }
+  }
+  const { top, bottom, left, right } = g.padInfo;
+  const conv = originals.get("Conv2D")!.kernelFunc as unknown as Kernel;
+  const dx = conv({
+    inputs: { x: dy, filter: turned },
+    backend,
+    attrs: {
+      strides: [1, 1],
+      dilations: [1, 1],
+      pad: [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]],
+      dataFormat: "NHWC",
+    },
+  });
+  backend.disposeData(turned.dataId);
+  return dx;
+}
+
 /** dx = col2im(dy · Wᵀ), with dy as (P × Cout) and W as (KH·KW·Cin × Cout). */
-const conv2DBackpropInput: Kernel = ({ inputs, backend, attrs }) => {
-  const { dy, filter } = inputs as { dy: Info; filter: Info };
-  const inputShape = attrs.inputShape as number[];
-  const g = geometry(inputShape, filter.shape, attrs, "Conv2DBackpropInput");
+function inputGradByPatches(
+  backend: BackendWasm,
+  dy: Info,
+  filter: Info,
+  g: tf.backend_util.Conv2DInfo,
+): Info {
   const rows = g.filterHeight * g.filterWidth * g.inChannels;
   const outChannels = filter.shape[3]!;
   const columns = g.batchSize * g.outHeight * g.outWidth;
@@ -89,11 +162,22 @@ const conv2DBackpropInput: Kernel = ({ inputs, backend, attrs }) => {
   transpose2d(heap(backend, filter), rows, outChannels, heap(backend, filterT));
   const patchGrads = matMul(backend, dy, filterT, columns, outChannels, rows);
   backend.disposeData(filterT.dataId);
-  const dx = backend.makeOutput(inputShape, "float32");
+  const dx = backend.makeOutput(g.inShape, "float32");
   // Views are taken after the last allocation: growing the wasm memory detaches older ones.
   col2im(heap(backend, patchGrads), g, heap(backend, dx));
   backend.disposeData(patchGrads.dataId);
   return dx;
+}
+
+const conv2DBackpropInput: Kernel = ({ inputs, backend, attrs }) => {
+  const { dy, filter } = inputs as { dy: Info; filter: Info };
+  const g = geometry(attrs.inputShape as number[], filter.shape, attrs, "Conv2DBackpropInput");
+  const { top, bottom, left, right } = g.padInfo;
+  const unitStride = g.strideHeight === 1 && g.strideWidth === 1;
+  const padsFit = Math.max(top, bottom) < g.filterHeight && Math.max(left, right) < g.filterWidth;
+  return unitStride && padsFit
+    ? inputGradByConvolution(backend, dy, filter, g)
+    : inputGradByPatches(backend, dy, filter, g);
 };
 
 /** A copy of `x` with its last two axes swapped, when they are to be read transposed. */
@@ -161,6 +245,7 @@ export function registerWasmTrainingKernels(): void {
   if (shipped === undefined) {
     throw new FerryError("training", "Cannot register wasm kernels: BatchMatMul is missing");
   }
+  originals.set("Conv2D", tf.getKernel("Conv2D", BACKEND)!);
   for (const [name, kernelFunc] of Object.entries(REPLACEMENTS)) {
     const existing = tf.getKernel(name, BACKEND);
     if (existing !== undefined) {
