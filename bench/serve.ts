@@ -1,5 +1,5 @@
 /**
- * `deno run -A bench/serve.ts [--duration 5] [--setups 1,2,1+2] [--repeat 2] [--soak 0]`: ferry's
+ * `deno run -A bench/serve.ts [--duration 5] [--setups 2,1] [--repeat 2] [--soak 0]`: ferry's
  * prediction service under load beside the FastAPI peer (bench/peers/serve_peer.py) serving the
  * same ONNX file. Debian's `hey` sends single-image requests (raw body) of a real 32×32 CIFAR-10
  * JPEG and of a 1024×768 JPEG at concurrency 1, 16 and 64; ferry runs with batching on and off.
@@ -20,7 +20,7 @@ const args = parseArgs({
   args: Deno.args,
   options: {
     duration: { type: "string", default: "5" },
-    setups: { type: "string", default: "1,2,1+2" },
+    setups: { type: "string", default: "2,1" },
     repeat: { type: "string", default: "2" },
     threads: { type: "string", default: "1" },
     concurrency: { type: "string", default: "1,16,64" },
