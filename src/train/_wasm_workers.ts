@@ -1,0 +1,177 @@
+/**
+ * Synchronous data-parallel training on the wasm backend: tfjs' wasm build runs one thread under
+ * Deno (it disables its threads whenever it believes it runs in Node), so each extra core gets
+ * a Deno Worker holding a copy of the model. Every step the batch is cut into shards; the main
+ * thread computes the gradients of its shard while each worker, given the current weights,
+ * computes those of another; the shard gradients, weighted by shard size, average to the
+ * gradient of the whole batch's mean loss, and the optimiser takes one step with it. The result
+ * is the single-thread step's, up to float rounding and the dropout masks drawn.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import type { Batch } from "../data/dataset.ts";
+import { FerryError } from "../errors.ts";
+import type { ModelOptions } from "../model/mod.ts";
+import type { LossName } from "./losses.ts";
+import { shardGradients, type ShardResult } from "./_wasm_shard.ts";
+import type { WorkerReply, WorkerRequest } from "./_wasm_worker.ts";
+
+/** One worker and the reply it owes. */
+class GradientWorker {
+  #worker = new Worker(new URL("./_wasm_worker.ts", import.meta.url), { type: "module" });
+  #pending: { resolve: (r: WorkerReply) => void } | undefined;
+
+  constructor() {
+    this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      pending?.resolve(event.data);
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      const pending = this.#pending;
+      this.#pending = undefined;
+      pending?.resolve({ type: "error", message: event.message });
+    };
+  }
+
+  async request(message: WorkerRequest, transfer: Transferable[] = []): Promise<WorkerReply> {
+    const reply = new Promise<WorkerReply>((resolve) => this.#pending = { resolve });
+    this.#worker.postMessage(message, transfer);
+    const answer = await reply;
+    if (answer.type === "error") {
+      throw new FerryError("training", `Cannot compute gradients in a worker: ${answer.message}`);
+    }
+    return answer;
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+  }
+}
+
+/** Rows `[start, start + size)` of `batch`. */
+function shardOf(batch: Batch, start: number, size: number): Batch {
+  const pixels = batch.x.length / batch.size;
+  return {
+    x: batch.x.subarray(start * pixels, (start + size) * pixels),
+    y: batch.y.subarray(start, start + size),
+    size,
+  };
+}
+
+/** Shard sizes for `parts` parts of `size` rows, as even as can be. */
+function shardSizes(size: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor((size + i) / parts)).reverse();
+}
+
+/** What {@linkcode WasmGradientPool.step} trains on. */
+export interface ShardedStepOptions {
+  /** The model's trainable variables, in `model.trainableWeights` order. */
+  variables: tf.Variable[];
+  /** The loss minimised. */
+  loss: LossName;
+  /** The whole batch; it is cut into one shard per thread. */
+  batch: Batch;
+  /** Keras' label smoothing ε. @default 0 */
+  labelSmoothing?: number;
+  /** Seeds the workers' dropout masks, one seed per shard (pass a new one each step). @default Math.random masks */
+  dropoutSeed?: number;
+}
+
+/** Workers that each hold the model and compute gradients on a shard of every batch. */
+export class WasmGradientPool {
+  readonly #workers: GradientWorker[];
+
+  private constructor(workers: GradientWorker[]) {
+    this.#workers = workers;
+  }
+
+  /**
+   * Starts `workers` workers, each building `architecture` with `options` on its own wasm
+   * backend (the registry's architectures only: a worker has its own module graph).
+   */
+  static async create(
+    architecture: string,
+    options: ModelOptions,
+    workers: number,
+  ): Promise<WasmGradientPool> {
+    const pool = Array.from({ length: workers }, () => new GradientWorker());
+    try {
+      await Promise.all(pool.map((w) => w.request({ type: "init", architecture, options })));
+    } catch (error) {
+      pool.forEach((w) => w.terminate());
+      throw error;
+    }
+    return new WasmGradientPool(pool);
+  }
+
+  /** Number of workers (the main thread computes one more shard). */
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /**
+   * One optimiser step on `batch`, its gradient computed in shards across the main thread and
+   * the workers; returns the batch's mean loss and number of correct predictions, as
+   * `trainStep` does.
+   */
+  async step(
+    model: tf.LayersModel,
+    optimizer: tf.Optimizer,
+    options: ShardedStepOptions,
+  ): Promise<{ loss: number; correct: number }> {
+    const { variables, loss, batch, labelSmoothing = 0, dropoutSeed } = options;
+    const sizes = shardSizes(batch.size, this.#workers.length + 1).filter((s) => s > 0);
+    const weights = variables.map((v) => v.dataSync() as Float32Array);
+    let start = sizes[0]!;
+    const remote = this.#workers.slice(0, sizes.length - 1).map((worker, i) => {
+      const shard = shardOf(batch, start, sizes[i + 1]!);
+      start += shard.size;
+      const copies = weights.map((w) => w.slice());
+      return worker.request({
+        type: "shard",
+        weights: copies,
+        x: shard.x.slice(),
+        y: shard.y.slice(),
+        size: shard.size,
+        loss,
+        labelSmoothing,
+        ...(dropoutSeed === undefined ? {} : { dropoutSeed: dropoutSeed + i + 1 }),
+      }, copies.map((c) => c.buffer)) as Promise<ShardResult>;
+    });
+    const local = shardGradients(
+      model,
+      variables,
+      loss,
+      shardOf(batch, 0, sizes[0]!),
+      labelSmoothing,
+    );
+    const results = [local, ...(await Promise.all(remote))];
+    const averaged: Record<string, tf.Tensor> = {};
+    tf.tidy(() => {
+      variables.forEach((v, k) => {
+        let sum = tf.zeros(v.shape);
+        results.forEach((r, i) => {
+          sum = tf.add(sum, tf.mul(tf.tensor(r.gradients[k]!, v.shape), sizes[i]! / batch.size));
+        });
+        averaged[v.name] = tf.keep(sum);
+      });
+    });
+    optimizer.applyGradients(averaged as tf.NamedTensorMap);
+    tf.dispose(Object.values(averaged));
+    let lossSum = 0, correct = 0;
+    results.forEach((r, i) => {
+      lossSum += r.loss * sizes[i]!;
+      correct += r.correct;
+    });
+    return { loss: lossSum / batch.size, correct };
+  }
+
+  /** Stops the workers. */
+  close(): void {
+    this.#workers.forEach((w) => w.terminate());
+  }
+}

@@ -1,0 +1,79 @@
+import { afterAll, describe, expect, test } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { maxRelativeDifference } from "../native/_compare.ts";
+import { buildModel, type ModelOptions, resolveModelOptions } from "../../src/model/mod.ts";
+import { initBackend } from "../../src/train/mod.ts";
+import { silentReporter } from "../../src/progress/mod.ts";
+import { WasmGradientPool } from "../../src/train/_wasm_workers.ts";
+import { shardGradients } from "../../src/train/_wasm_shard.ts";
+import type { Batch } from "../../src/data/dataset.ts";
+
+// The notebook CNN on 8×8 images without dropout: small, and deterministic.
+const OPTIONS: ModelOptions = resolveModelOptions({
+  inputShape: [8, 8, 3],
+  numClasses: 4,
+  dropout: 0,
+});
+
+function batchOf(size: number): Batch {
+  const x = new Float32Array(size * 8 * 8 * 3).map((_, i) => ((i * 7919) % 101) / 101);
+  const y = Uint8Array.from({ length: size }, (_, i) => i % 4);
+  return { x, y, size };
+}
+
+interface Trained {
+  loss: number;
+  correct: number;
+  weights: Float32Array[];
+}
+
+/** One Adam step on `batch`, by `step`, from the seeded initial weights. */
+async function trainOnce(
+  step: (
+    m: tf.LayersModel,
+    o: tf.Optimizer,
+    v: tf.Variable[],
+  ) => Promise<{ loss: number; correct: number }>,
+): Promise<Trained> {
+  const model = buildModel("notebook_cnn", OPTIONS);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.adam(1e-3);
+  const result = await step(model, optimizer, variables);
+  const weights = variables.map((v) => v.dataSync() as Float32Array);
+  optimizer.dispose();
+  model.dispose();
+  return { ...result, weights };
+}
+
+describe("WasmGradientPool", () => {
+  let pool: WasmGradientPool | undefined;
+  afterAll(() => pool?.close());
+
+  test("a step sharded across the main thread and a worker equals the single-thread step", async () => {
+    await initBackend("wasm", silentReporter);
+    pool = await WasmGradientPool.create("notebook_cnn", OPTIONS, 1);
+    const batch = batchOf(7);
+    const single = await trainOnce((model, optimizer, variables) => {
+      const r = shardGradients(model, variables, "categorical_crossentropy", batch, 0);
+      const grads: tf.NamedTensorMap = {};
+      variables.forEach((v, i) => grads[v.name] = tf.tensor(r.gradients[i]!, v.shape));
+      optimizer.applyGradients(grads);
+      tf.dispose(Object.values(grads));
+      return Promise.resolve(r);
+    });
+    const sharded = await trainOnce((model, optimizer, variables) =>
+      pool!.step(model, optimizer, { variables, loss: "categorical_crossentropy", batch })
+    );
+    expect(Math.abs(sharded.loss - single.loss) / single.loss).toBeLessThan(1e-5);
+    expect(sharded.correct).toBe(single.correct);
+    for (const [i, w] of sharded.weights.entries()) {
+      expect(maxRelativeDifference(w, single.weights[i]!)).toBeLessThan(1e-4);
+    }
+  });
+
+  test("a worker that cannot build the architecture fails creation with a training error", async () => {
+    await expect(WasmGradientPool.create("no_such_architecture", OPTIONS, 1)).rejects.toThrow(
+      /Cannot compute gradients in a worker: .*no_such_architecture/,
+    );
+  });
+});
