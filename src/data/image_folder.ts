@@ -101,6 +101,9 @@ export async function loadImageFolder(
   const cacheFile = cacheFileFor(o.cacheDir ?? ferryCacheDir(), dir, o.width, o.height);
   let folder = o.cache ? await readDecodeCache(cacheFile, scan.fingerprint) : undefined;
   const fromCache = folder !== undefined;
+  if (folder) {
+    reporter.info(`${dir}: ${folder.dataset.count} images from the decode cache ${cacheFile}`);
+  }
   if (!folder) {
     const workers = o.workers;
     using pool = !o.decodeFile && workers > 1 ? createDecodePool({ workers }) : undefined;
