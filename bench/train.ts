@@ -5,7 +5,7 @@
  * s/epoch (extrapolated to the whole folder) with the ratio to Keras' epoch time.
  *
  *   deno run -A bench/train.ts [--dir ../shared/datasets/cifar10/train] [--images 6400]
- *     [--backends tensorflow,tensorflow-stock,cpu] [--cpu-steps 1] [--rounds 1] [--python python3]
+ *     [--backends tensorflow,tensorflow-stock,wasm,cpu] [--cpu-steps 1] [--rounds 1] [--python python3]
  *
  * Rows: `tensorflow` is ferry's native backend as `initBackend` sets it up (with its faster ReLU
  * and max-pool gradients); `tensorflow-stock` is the same tfjs-node with tfjs' own gradients;
@@ -34,7 +34,7 @@ const { values } = parseArgs({
   options: {
     dir: { type: "string", default: "../shared/datasets/cifar10/train" },
     images: { type: "string", default: "6400" },
-    backends: { type: "string", default: "tensorflow,tensorflow-stock,cpu" },
+    backends: { type: "string", default: "tensorflow,tensorflow-stock,wasm,cpu" },
     "cpu-steps": { type: "string", default: "1" },
     rounds: { type: "string", default: "1" },
     python: { type: "string", default: "python3" },
@@ -96,7 +96,7 @@ function timeTraining(data: ImageDataset, maxSteps: number, warmup: number): [nu
 }
 
 async function tfjsRow(name: string, data: ImageDataset, cpuSteps: number): Promise<Row> {
-  const choice = name === "cpu" ? "cpu" : "tensorflow";
+  const choice = name === "cpu" || name === "wasm" ? name : "tensorflow";
   try {
     const info = await initBackend(choice, silentReporter);
     if (choice === "tensorflow") useNativeGradients(name === "tensorflow");

@@ -14,6 +14,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { FerryError } from "../errors.ts";
 import { col2im, im2colTransposed, transpose2d } from "./_wasm_im2col.ts";
 import { maxPoolGrad as maxPoolGradInto } from "./_wasm_pool.ts";
+import { leadingAxes, sumRows } from "./_wasm_sum.ts";
 
 type Info = tf.TensorInfo;
 interface Args {
@@ -227,7 +228,34 @@ const maxPoolGrad: Kernel = ({ inputs, backend, attrs }) => {
   return dx;
 };
 
+/** Float sums over leading axes in one pass; anything else goes to the shipped kernel. */
+const sum: Kernel = (args) => {
+  const { x } = args.inputs as { x: Info };
+  const axis = args.attrs.axis as number | number[];
+  const axes = Array.isArray(axis) ? axis : [axis];
+  const k = leadingAxes(axes, x.shape.length);
+  if (x.dtype !== "float32" || k <= 0) {
+    return originals.get("Sum")!.kernelFunc(args as never) as Info;
+  }
+  const outer = x.shape.slice(0, k).reduce((a, b) => a * b, 1);
+  const kept = x.shape.slice(k);
+  const shape = args.attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept;
+  const out = args.backend.makeOutput(shape, "float32");
+  const inner = kept.reduce((a, b) => a * b, 1);
+  sumRows(heap(args.backend, x), outer, inner, heap(args.backend, out));
+  return out;
+};
+
+/** Tensors are immutable: an identity shares the data (as tfjs' cpu backend does), no copy. */
+const identity: Kernel = ({ inputs, backend }) => {
+  const { x } = inputs as { x: Info };
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 const REPLACEMENTS: Record<string, Kernel> = {
+  Sum: sum,
+  Identity: identity,
   MaxPoolGrad: maxPoolGrad,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,

@@ -41,3 +41,15 @@ export function shardGradients(
   tf.dispose([xs, ys, value, correct!, ...Object.values(grads)]);
   return result;
 }
+
+/** One optimiser step with `gradients` (plain arrays, in `variables` order). */
+export function applyGradientArrays(
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  gradients: Float32Array[],
+): void {
+  const named: tf.NamedTensorMap = {};
+  variables.forEach((v, i) => named[v.name] = tf.tensor(gradients[i]!, v.shape));
+  optimizer.applyGradients(named);
+  tf.dispose(Object.values(named));
+}

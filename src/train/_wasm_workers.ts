@@ -15,7 +15,7 @@ import type { Batch } from "../data/dataset.ts";
 import { FerryError } from "../errors.ts";
 import type { ModelOptions } from "../model/mod.ts";
 import type { LossName } from "./losses.ts";
-import { shardGradients, type ShardResult } from "./_wasm_shard.ts";
+import { applyGradientArrays, shardGradients, type ShardResult } from "./_wasm_shard.ts";
 import type { WorkerReply, WorkerRequest } from "./_wasm_worker.ts";
 
 /** One worker and the reply it owes. */
@@ -150,18 +150,18 @@ export class WasmGradientPool {
       labelSmoothing,
     );
     const results = [local, ...(await Promise.all(remote))];
-    const averaged: Record<string, tf.Tensor> = {};
-    tf.tidy(() => {
-      variables.forEach((v, k) => {
-        let sum = tf.zeros(v.shape);
-        results.forEach((r, i) => {
-          sum = tf.add(sum, tf.mul(tf.tensor(r.gradients[k]!, v.shape), sizes[i]! / batch.size));
-        });
-        averaged[v.name] = tf.keep(sum);
+    // The batch's mean loss is the size-weighted mean of the shards' mean losses; so is its
+    // gradient.
+    const averaged = variables.map((_, k) => {
+      const out = new Float32Array(results[0]!.gradients[k]!.length);
+      results.forEach((r, i) => {
+        const g = r.gradients[k]!;
+        const weight = sizes[i]! / batch.size;
+        for (let j = 0; j < out.length; j++) out[j] = out[j]! + weight * g[j]!;
       });
+      return out;
     });
-    optimizer.applyGradients(averaged as tf.NamedTensorMap);
-    tf.dispose(Object.values(averaged));
+    applyGradientArrays(optimizer, variables, averaged);
     let lossSum = 0, correct = 0;
     results.forEach((r, i) => {
       lossSum += r.loss * sizes[i]!;

@@ -111,6 +111,24 @@ describe("wasm training kernels", () => {
     expect(maxRelativeDifference(wasm, cpu)).toBeLessThan(1e-4);
   });
 
+  test.each([
+    { axes: [0, 1, 2], keepDims: false },
+    { axes: [0], keepDims: true },
+    { axes: [-4, 1], keepDims: false },
+    { axes: [1, 3], keepDims: true },
+  ])("Sum matches cpu over axes $axes, keepDims $keepDims", async ({ axes, keepDims }) => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.randomUniform([5, 4, 3, 6], -1, 1, "float32", 31);
+        const s = tf.sum(x, axes, keepDims);
+        return { shape: s.shape, values: s.dataSync() as Float32Array };
+      });
+    const cpu = await on("cpu", run);
+    const wasm = await on("wasm", run);
+    expect(wasm.shape).toEqual(cpu.shape);
+    expect(maxRelativeDifference(wasm.values, cpu.values)).toBeLessThan(1e-5);
+  });
+
   test("the kernels leave no tensors or wasm buffers behind", async () => {
     await initBackend("wasm", silentReporter);
     const c = CONV_CASES[1]!;
@@ -120,6 +138,7 @@ describe("wasm training kernels", () => {
     const dataIds = tf.backend().numDataIds();
     convGradients(c, 5);
     matMulResult([7, 5], [4, 7], true, true);
+    tf.tidy(() => tf.sum(tf.clone(tf.ones([4, 3])), 0).dataSync());
     expect(tf.memory().numTensors).toBe(before);
     expect(tf.backend().numDataIds()).toBe(dataIds);
   });

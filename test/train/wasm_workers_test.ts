@@ -5,7 +5,7 @@ import { buildModel, type ModelOptions, resolveModelOptions } from "../../src/mo
 import { initBackend } from "../../src/train/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
 import { WasmGradientPool } from "../../src/train/_wasm_workers.ts";
-import { shardGradients } from "../../src/train/_wasm_shard.ts";
+import { applyGradientArrays, shardGradients } from "../../src/train/_wasm_shard.ts";
 import type { Batch } from "../../src/data/dataset.ts";
 
 // The notebook CNN on 8×8 images without dropout: small, and deterministic.
@@ -55,10 +55,7 @@ describe("WasmGradientPool", () => {
     const batch = batchOf(7);
     const single = await trainOnce((model, optimizer, variables) => {
       const r = shardGradients(model, variables, "categorical_crossentropy", batch, 0);
-      const grads: tf.NamedTensorMap = {};
-      variables.forEach((v, i) => grads[v.name] = tf.tensor(r.gradients[i]!, v.shape));
-      optimizer.applyGradients(grads);
-      tf.dispose(Object.values(grads));
+      applyGradientArrays(optimizer, variables, r.gradients);
       return Promise.resolve(r);
     });
     const sharded = await trainOnce((model, optimizer, variables) =>
