@@ -13,7 +13,11 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { FerryError } from "../errors.ts";
 import { col2im, im2colTransposed, transpose2d } from "./_wasm_im2col.ts";
-import { maxPoolGrad as maxPoolGradInto } from "./_wasm_pool.ts";
+import {
+  maxPoolGrad as maxPoolGradInto,
+  maxPoolGradDisjoint,
+  windowsAreDisjoint,
+} from "./_wasm_pool.ts";
 import { leadingAxes, sumRows } from "./_wasm_sum.ts";
 
 type Info = tf.TensorInfo;
@@ -212,9 +216,9 @@ const batchMatMul: Kernel = (args) => {
   return out;
 };
 
-/** Max-pooling's gradient, NHWC; `output` (the pooled maxima) is not needed. */
+/** Max-pooling's gradient, NHWC; the pooled maxima `output` shortcut disjoint windows. */
 const maxPoolGrad: Kernel = ({ inputs, backend, attrs }) => {
-  const { dy, input } = inputs as { dy: Info; input: Info };
+  const { dy, input, output } = inputs as { dy: Info; input: Info; output: Info };
   const g = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
     attrs.filterSize as [number, number],
@@ -224,7 +228,17 @@ const maxPoolGrad: Kernel = ({ inputs, backend, attrs }) => {
     attrs.dimRoundingMode as "floor" | undefined,
   );
   const dx = backend.makeOutput(input.shape, "float32");
-  maxPoolGradInto(heap(backend, input), heap(backend, dy), g, heap(backend, dx));
+  if (windowsAreDisjoint(g) && output !== undefined) {
+    maxPoolGradDisjoint(
+      heap(backend, input),
+      heap(backend, output),
+      heap(backend, dy),
+      g,
+      heap(backend, dx),
+    );
+  } else {
+    maxPoolGradInto(heap(backend, input), heap(backend, dy), g, heap(backend, dx));
+  }
   return dx;
 };
 

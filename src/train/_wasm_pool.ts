@@ -53,3 +53,48 @@ export function maxPoolGrad(x: Float32Array, dy: Float32Array, g: Geometry, dx: 
     }
   }
 }
+
+/** Whether the windows tile the input without overlap or padding (the usual 2×2, stride 2). */
+export function windowsAreDisjoint(g: Geometry): boolean {
+  const { top, left, bottom, right } = g.padInfo;
+  return top === 0 && left === 0 && bottom === 0 && right === 0 && g.dilationHeight === 1 &&
+    g.dilationWidth === 1 && g.strideHeight === g.filterHeight &&
+    g.strideWidth === g.filterWidth;
+}
+
+/**
+ * {@linkcode maxPoolGrad} for windows that do not overlap, given the pooled maxima `y`: the
+ * first input equal to its window's maximum takes the window's gradient. Every input position
+ * has at most one window, so there is nothing to accumulate and no running maximum to keep.
+ */
+export function maxPoolGradDisjoint(
+  x: Float32Array,
+  y: Float32Array,
+  dy: Float32Array,
+  g: Geometry,
+  dx: Float32Array,
+): void {
+  const { inHeight, inWidth, inChannels: c, outHeight, outWidth } = g;
+  const fh = g.filterHeight, fw = g.filterWidth;
+  dx.fill(0);
+  let o = 0;
+  for (let n = 0; n < g.batchSize; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, o += c) {
+        const corner = ((n * inHeight + oh * fh) * inWidth + ow * fw) * c;
+        for (let ci = 0; ci < c; ci++) {
+          const max = y[o + ci]!;
+          search: for (let kh = 0; kh < fh; kh++) {
+            for (let kw = 0; kw < fw; kw++) {
+              const i = corner + (kh * inWidth + kw) * c + ci;
+              if (x[i] === max) {
+                dx[i] = dy[o + ci]!;
+                break search;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
