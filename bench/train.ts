@@ -9,7 +9,8 @@
  *
  * Rows: `tensorflow` is ferry's native backend as `initBackend` sets it up (with its faster ReLU
  * and max-pool gradients); `tensorflow-stock` is the same tfjs-node with tfjs' own gradients;
- * `cpu` is tfjs' JavaScript backend, timed on `--cpu-steps` batches only (it takes minutes each).
+ * `wasm` is the WebAssembly fallback; `cpu` is tfjs' JavaScript backend, timed on `--cpu-steps`
+ * batches only, without warm-up (one takes a minute and a half on an idle 2-core machine).
  * A backend that does not load is listed with the reason. Keras is skipped, saying why, when
  * Python, TensorFlow or Keras are missing. With `--rounds R` every row is measured R times,
  * interleaved, and the fastest is kept, which evens out other work sharing the machine.
@@ -102,7 +103,7 @@ async function tfjsRow(name: string, data: ImageDataset, cpuSteps: number): Prom
     if (choice === "tensorflow") useNativeGradients(name === "tensorflow");
     const all = Math.ceil(data.count / BATCH);
     const [msPerStep, steps] = name === "cpu"
-      ? timeTraining(data, cpuSteps, 1)
+      ? timeTraining(data, cpuSteps, 0)
       : timeTraining(data, all, WARMUP_STEPS);
     const gradients = name === "tensorflow-stock" ? ", tfjs' own gradients" : "";
     return { name, msPerStep, steps, note: `${info.reason}${gradients}` };
@@ -141,6 +142,11 @@ function best(a: Row | undefined, b: Row): Row {
   return b.msPerStep !== undefined && b.msPerStep < a.msPerStep ? b : a;
 }
 
+function formatRate(imagesPerSecond: number): string {
+  if (imagesPerSecond >= 10) return Math.round(imagesPerSecond).toLocaleString("en-US");
+  return imagesPerSecond.toPrecision(2);
+}
+
 function printTable(rows: Row[], epochImages: number): void {
   const keras = rows.find((r) => r.name === "keras")?.msPerStep;
   const epochSteps = Math.ceil(epochImages / BATCH);
@@ -150,7 +156,7 @@ function printTable(rows: Row[], epochImages: number): void {
     return [
       r.name,
       r.msPerStep.toFixed(1),
-      Math.round(BATCH / (r.msPerStep / 1000)).toLocaleString("en-US"),
+      formatRate(BATCH / (r.msPerStep / 1000)),
       (r.msPerStep * epochSteps / 1000).toFixed(1),
       keras === undefined ? "-" : `${(r.msPerStep / keras).toFixed(2)}×`,
       `${r.note} (${r.steps} steps timed)`,

@@ -1,8 +1,7 @@
 /**
- * The backend ferry trains on when native TensorFlow does not load. Today that is tfjs' pure
- * JavaScript `cpu` backend (correct, but far too slow for a full CIFAR-10 run). The WebAssembly
- * path of issue #4 slots in here: once its missing training kernels (Conv2DBackpropFilter, a fast
- * Conv2DBackpropInput) are registered, `wasm` becomes the fallback and `activateWasm` its setup.
+ * The backend `auto` trains on when native TensorFlow does not load: tfjs' pure JavaScript `cpu`
+ * backend (correct, but far too slow for a full CIFAR-10 run). The WebAssembly backend with
+ * ferry's training kernels (`_wasm.ts`) is the faster candidate for this place.
  *
  * @module
  */
@@ -19,15 +18,8 @@ export async function activateCpu(): Promise<void> {
     throw new FerryError("usage", "Cannot use backend 'cpu': tfjs could not initialise it");
   }
   await tf.ready();
-}
-
-/** The WebAssembly backend cannot train a Conv2D model yet (issue #4's fallback part). */
-export function activateWasm(): Promise<void> {
-  return Promise.reject(
-    new FerryError(
-      "usage",
-      "Cannot use backend 'wasm': its training kernels (Conv2DBackpropFilter) are not " +
-        "implemented yet; use 'tensorflow' or 'cpu'",
-    ),
-  );
+  // On its first write the cpu backend prints a banner telling Node users to install tfjs-node;
+  // ferry has already said which backend it uses and why, so mark the banner as shown.
+  const cpu = tf.backend() as unknown as { firstUse?: boolean };
+  if (cpu.firstUse === true) cpu.firstUse = false;
 }
