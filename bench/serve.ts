@@ -42,6 +42,8 @@ const CIFAR = "/work/shared/datasets/cifar10/train";
 
 interface LoadResult {
   rps: number;
+  /** Server CPU time per request (all its processes and threads), in microseconds. */
+  cpuUs?: number;
   p50: number;
   p99: number;
   ok: number;
@@ -113,12 +115,17 @@ async function waitReady(url: string, child: Deno.ChildProcess, seconds = 120): 
   throw new Error(`server at ${url} did not become ready${said ? `:\n${said}` : ""}`);
 }
 
-/** Resident memory of a process and its descendants, in MiB. */
-async function rssMiB(pid: number): Promise<number> {
-  let total = 0;
+/** Resident memory (MiB) and CPU time used so far (s) of a process and its descendants. */
+async function treeStats(pid: number): Promise<{ rssMiB: number; cpuSeconds: number }> {
+  let rssMiB = 0;
+  let ticks = 0;
   const visit = async (p: number) => {
     const status = await Deno.readTextFile(`/proc/${p}/status`).catch(() => "");
-    total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    rssMiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    // utime and stime (all threads), the 14th and 15th fields, counted after the command name.
+    const stat = await Deno.readTextFile(`/proc/${p}/stat`).catch(() => "");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
     const tasks = await Array.fromAsync(Deno.readDir(`/proc/${p}/task`)).catch(() => []);
     for (const task of tasks) {
       const kids = await Deno.readTextFile(`/proc/${p}/task/${task.name}/children`).catch(() => "");
@@ -126,7 +133,8 @@ async function rssMiB(pid: number): Promise<number> {
     }
   };
   await visit(pid);
-  return total;
+  // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ).
+  return { rssMiB, cpuSeconds: ticks / 100 };
 }
 
 async function stop(child: Deno.ChildProcess): Promise<void> {
@@ -257,7 +265,9 @@ async function images(dir: string): Promise<{ small: string; large: string }> {
 }
 
 const fmt = (r: LoadResult) =>
-  `${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.ok}/${r.total}`;
+  `${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${
+    Math.round(r.cpuUs ?? NaN)
+  } | ${r.ok}/${r.total}`;
 
 /** One server under test: how to start it and where it answers. */
 interface Contender {
@@ -266,6 +276,8 @@ interface Contender {
   port: number;
   ready: string;
   start(): Deno.ChildProcess;
+  /** Set once started. */
+  pid?: number;
 }
 
 /**
@@ -278,7 +290,10 @@ async function compare(contenders: Contender[], body: string, concurrency: numbe
   for (let round = 0; round < REPEAT; round++) {
     const order = round % 2 ? [...contenders].reverse() : contenders;
     for (const contender of order) {
+      const before = await treeStats(contender.pid!);
       const r = await hey(`http://127.0.0.1:${contender.port}/v1/classify`, body, concurrency);
+      const after = await treeStats(contender.pid!);
+      r.cpuUs = (after.cpuSeconds - before.cpuSeconds) / r.total * 1e6;
       const key = `${contender.name}/${contender.batching}`;
       const previous = best.get(key);
       if (!previous || r.rps > previous.rps) best.set(key, r);
@@ -340,7 +355,11 @@ if (import.meta.main) {
         start: () => startPeer(model.path, base + 2, setup.processes),
       });
     }
-    const children = contenders.map((c) => c.start());
+    const children = contenders.map((c) => {
+      const child = c.start();
+      c.pid = child.pid;
+      return child;
+    });
     try {
       await Promise.all(
         contenders.map((c, i) => waitReady(`http://127.0.0.1:${c.port}${c.ready}`, children[i]!)),
@@ -352,7 +371,11 @@ if (import.meta.main) {
           const peer = best.get("FastAPI peer/–");
           for (const [key, r] of best) {
             const [server, batching] = key.split("/");
-            const ratio = peer && server === "ferry" ? `${(r.rps / peer.rps).toFixed(2)}×` : "";
+            // Requests per second, and how much less CPU per request ferry needed than the peer:
+            // the second holds however busy the machine is.
+            const ratio = peer && server === "ferry"
+              ? `${(r.rps / peer.rps).toFixed(2)}× (CPU ${(peer.cpuUs! / r.cpuUs!).toFixed(2)}×)`
+              : "";
             const shown = server === "ferry" ? label : String(setup.processes);
             rows.push(
               `| ${server} | ${shown} | ${batching} | ${name} | ${c} | ${fmt(r)} | ${ratio} |`,
@@ -368,19 +391,22 @@ if (import.meta.main) {
     `\nSingle-image requests (hey, ${DURATION} s per run, best of ${REPEAT}, raw JPEG body)\n`,
   );
   console.log(
-    "| server | processes | batching | image | concurrency | req/s | p50 ms | p99 ms | 200s | vs peer |",
+    "| server | processes | batching | image | concurrency | req/s | p50 ms | p99 ms | server CPU µs/req | 200s | vs peer |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(row);
 
   const soak = Number(args.values.soak);
   if (soak > 0) {
-    const setup = SETUPS.at(-1)!;
+    const setup = SETUPS[0]!;
     const server = startFerry(model.path, 18490, 64, setup);
     try {
       await waitReady("http://127.0.0.1:18490/v2/health/ready", server);
       const samples: number[] = [];
-      const sampler = setInterval(async () => samples.push(await rssMiB(server.pid)), 5000);
+      const sampler = setInterval(
+        async () => samples.push((await treeStats(server.pid)).rssMiB),
+        5000,
+      );
       const r = await hey("http://127.0.0.1:18490/v1/classify", small, 64, soak);
       clearInterval(sampler);
       const first = samples[1] ?? samples[0] ?? 0;

@@ -112,7 +112,12 @@ export function createApp(options: AppOptions): ServeApp {
     });
   }
 
-  app.get("/", (c) => c.html(PAGE_HTML));
+  app.get("/", (c) =>
+    c.html(PAGE_HTML, 200, {
+      // The page needs nothing from elsewhere; the policy makes sure it gets nothing.
+      "content-security-policy": "default-src 'none'; connect-src 'self'; img-src blob:; " +
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+    }));
   app.get(
     "/metrics",
     (c) =>
