@@ -92,10 +92,19 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-/** Environment for tfjs-node's scripts: node-pre-gyp on PATH, as npm would arrange it. */
+/**
+ * Environment for tfjs-node's scripts: node-pre-gyp on PATH, as npm would arrange it, and, where
+ * the distribution's Node ships its headers in /usr/include/node, node-gyp pointed at them
+ * (it would otherwise download them, which an offline machine cannot).
+ */
 function buildEnv(pkg: string, extra: Record<string, string> = {}): Record<string, string> {
   const preGypBin = join(pkg, "..", "..", "@mapbox", "node-pre-gyp", "bin");
-  return { ...Deno.env.toObject(), PATH: `${preGypBin}:${Deno.env.get("PATH") ?? ""}`, ...extra };
+  const env: Record<string, string> = {
+    ...Deno.env.toObject(),
+    PATH: `${preGypBin}:${Deno.env.get("PATH") ?? ""}`,
+  };
+  if (isFile("/usr/include/node/node_api.h")) env.npm_config_nodedir ??= "/usr";
+  return { ...env, ...extra };
 }
 
 /** tfjs-node's install script: downloads libtensorflow, then fetches or builds the binding. */
@@ -130,9 +139,6 @@ async function setupFromWheel(pkg: string): Promise<boolean> {
     "--build-from-source",
     "--build-latest-napi-version-only",
   ];
-  // Distribution Node packages ship their headers in /usr/include/node; node-gyp would
-  // otherwise download them, which an offline machine cannot.
-  if (isFile("/usr/include/node/node_api.h")) args.push("--nodedir=/usr");
   return await run("node", args, { cwd: pkg, env: buildEnv(pkg) });
 }
 
@@ -156,7 +162,9 @@ async function main(args: string[]): Promise<number> {
     console.log(`Already set up: ${before.message}`);
     return 0;
   }
-  console.log(`* Native backend not loading yet: ${before.message}`);
+  console.log(
+    before.ok ? "* Rebuilding (--force)" : `* Native backend not loading yet: ${before.message}`,
+  );
   let mode = options.from;
   if (mode === "auto") {
     const offline = options.archive === undefined &&
