@@ -18,7 +18,6 @@ import {
   type OnnxTensor,
 } from "../src/runtime/mod.ts";
 
-
 /** Writes the notebook CNN with random weights to `dir/notebook_cnn.onnx`; returns its path. */
 export async function writeNotebookCnn(dir: string): Promise<string> {
   let seed = 42;

@@ -19,6 +19,11 @@ const IMAGE_EXTENSIONS = new Set([
   ".svg",
 ]);
 
+/** Whether the file's name promises an image (its bytes still decide the format). */
+export function hasImageName(path: string): boolean {
+  return IMAGE_EXTENSIONS.has(extname(path).toLowerCase());
+}
+
 /** Bytes enough for `sniffFormat` to recognise every format, SVG's prolog included. */
 const SNIFF_BYTES = 1024;
 
@@ -29,7 +34,7 @@ const SNIFF_BYTES = 1024;
  * video among the photos is skipped without reading it all.
  */
 export async function readImageFile(path: string): Promise<Uint8Array | undefined> {
-  if (IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) return await Deno.readFile(path);
+  if (hasImageName(path)) return await Deno.readFile(path);
   using file = await Deno.open(path, { read: true });
   const head = new Uint8Array(SNIFF_BYTES);
   let length = 0;

@@ -29,7 +29,6 @@ export {
 } from "./format.ts";
 export {
   classifyEntries,
-  type DecodeFn,
   PIPELINE_DEFAULTS,
   type PipelineBatch,
   type PipelineOptions,
@@ -37,4 +36,4 @@ export {
 export { readResumeState, type ResumeState } from "./resume.ts";
 export type { ClassifiedRow, LabelScore } from "./row.ts";
 export { createSorter, type Sorter, type SortIntoOptions } from "./sort_into.ts";
-export { WALK_DEFAULTS, type WalkEntry, walkFiles, type WalkOptions } from "./walk.ts";
+export { WALK_DEFAULTS, walkBatches, type WalkEntry, walkFiles, type WalkOptions } from "./walk.ts";

@@ -1,20 +1,26 @@
-import { decodeImage, normalizeInto, type RgbImage, valuesPerImage } from "../image/mod.ts";
+import {
+  decodeImage,
+  type DecodePool,
+  normalizeInto,
+  type RgbImage,
+  valuesPerImage,
+} from "../image/mod.ts";
 import type { ClassifierSession } from "../runtime/classifier.ts";
 import { topK } from "../runtime/mod.ts";
-import { readImageFile } from "./_read.ts";
+import { hasImageName, readImageFile } from "./_read.ts";
 import type { ClassifiedRow } from "./row.ts";
 import type { WalkEntry } from "./walk.ts";
 
-/** Turns encoded bytes into an RGB image of the model's size (the image layer's decoder or pool). */
-export type DecodeFn = (bytes: Uint8Array, width: number, height: number) => Promise<RgbImage>;
-
 /** Options of {@linkcode classifyEntries}. */
 export interface PipelineOptions {
-  /** Images per onnxruntime run. @default 256 */
+  /** Images per onnxruntime run: 64 runs as fast as 256 on CPU with a quarter of the memory. @default 64 */
   batchSize?: number;
   /** Classes listed per image, most probable first. @default 3 */
   topK?: number;
-  /** Files read and decoded ahead of inference; bounds memory. @default 2 × batchSize */
+  /**
+   * Files read and decoded ahead of inference; bounds memory (each holds a model-sized image
+   * once decoded). @default 1024 with a pool, else 2 × batchSize
+   */
   readAhead?: number;
   /** Write an error row for files that hold no image format instead of skipping them. @default false */
   reportNonImages?: boolean;
@@ -22,12 +28,15 @@ export interface PipelineOptions {
   skip?: (path: string) => boolean;
   /** Stops reading new files; the images already read are still classified and yielded. */
   signal?: AbortSignal;
-  /** The decoder. @default decodeImage from the image layer, one image at a time per call */
-  decode?: DecodeFn;
+  /**
+   * Worker threads that read and decode files while the model runs on this thread; without a
+   * pool, files are decoded here, between model runs.
+   */
+  pool?: DecodePool;
 }
 
 /** Defaults of {@linkcode PipelineOptions}. */
-export const PIPELINE_DEFAULTS = { batchSize: 256, topK: 3, reportNonImages: false } as const;
+export const PIPELINE_DEFAULTS = { batchSize: 64, topK: 3, reportNonImages: false } as const;
 
 /** Rows of one batch, in walk order, and what was passed over while gathering them. */
 export interface PipelineBatch {
@@ -48,28 +57,36 @@ interface Loaded {
   nonImage?: boolean;
 }
 
-const defaultDecode: DecodeFn = (bytes, width, height) => decodeImage(bytes, { width, height });
-
 /**
- * The streaming classifier: reads and decodes files ahead (in parallel, up to `readAhead`
+ * The streaming classifier over batches of walked entries (`walkBatches`): reads and decodes files ahead (in parallel, up to `readAhead`
  * files) while earlier batches run through the model, and yields rows batch by batch in walk
  * order. Memory is bounded by `readAhead` and `batchSize`, never by the number of files. A file
  * that cannot be read or decoded becomes a row with an `error`; it never stops the run.
  */
 export async function* classifyEntries(
   session: ClassifierSession,
-  entries: AsyncIterable<WalkEntry>,
+  entries: AsyncIterable<WalkEntry[]>,
   options: PipelineOptions = {},
 ): AsyncGenerator<PipelineBatch> {
   const { batchSize, topK: k, reportNonImages } = { ...PIPELINE_DEFAULTS, ...options };
-  const readAhead = options.readAhead ?? 2 * batchSize;
-  const decode = options.decode ?? defaultDecode;
+  const { pool } = options;
+  const readAhead = options.readAhead ?? (pool ? 1024 : 2 * batchSize);
   const { inputSpec, classNames } = session.info;
+  const size = { width: inputSpec.width, height: inputSpec.height };
+  const decode = (bytes: Uint8Array) => pool ? pool.decode(bytes, size) : decodeImage(bytes, size);
   const perImage = valuesPerImage(inputSpec);
   const input = new Float32Array(batchSize * perImage);
 
   const load = async (entry: WalkEntry): Promise<Loaded> => {
     if (entry.error !== undefined) return { entry, error: entry.error };
+    if (pool && hasImageName(entry.path)) {
+      // The worker reads the file itself: the bytes never cross threads.
+      try {
+        return { entry, image: await pool.decodeFile(entry.path, size) };
+      } catch (error) {
+        return { entry, error: (error as Error).message };
+      }
+    }
     let bytes: Uint8Array | undefined;
     try {
       bytes = await readImageFile(entry.path);
@@ -82,7 +99,7 @@ export async function* classifyEntries(
         : { entry, nonImage: true };
     }
     try {
-      return { entry, image: await decode(bytes, inputSpec.width, inputSpec.height) };
+      return { entry, image: await decode(bytes) };
     } catch (error) {
       return { entry, error: (error as Error).message };
     }
@@ -90,15 +107,27 @@ export async function* classifyEntries(
 
   const iterator = entries[Symbol.asyncIterator]();
   const ahead: Promise<Loaded>[] = [];
-  let walked = false;
+  let walked: WalkEntry[] = [];
+  let walkedAt = 0;
+  let walkDone = false;
   let nonImages = 0;
   let resumed = 0;
   const fill = async () => {
-    while (!walked && ahead.length < readAhead && !options.signal?.aborted) {
-      const next = await iterator.next();
-      if (next.done) walked = true;
-      else if (options.skip?.(next.value.path)) resumed++;
-      else ahead.push(load(next.value));
+    while (ahead.length < readAhead && !options.signal?.aborted) {
+      if (walkedAt === walked.length) {
+        if (walkDone) return;
+        const next = await iterator.next();
+        if (next.done) {
+          walkDone = true;
+          return;
+        }
+        walked = next.value;
+        walkedAt = 0;
+        continue;
+      }
+      const entry = walked[walkedAt++]!;
+      if (options.skip?.(entry.path)) resumed++;
+      else ahead.push(load(entry));
     }
   };
 

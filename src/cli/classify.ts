@@ -45,6 +45,7 @@ interface ClassifyConfig {
   out: string | null;
   topK: number;
   batchSize: number;
+  decodeWorkers: number;
   recursive: boolean;
   include: string[];
   exclude: string[];
@@ -62,6 +63,7 @@ const DEFAULTS: Omit<ClassifyConfig, "model"> = {
   out: null,
   topK: PIPELINE_DEFAULTS.topK,
   batchSize: PIPELINE_DEFAULTS.batchSize,
+  decodeWorkers: CLASSIFY_DEFAULTS.decodeWorkers,
   recursive: WALK_DEFAULTS.recursive,
   include: WALK_DEFAULTS.include,
   exclude: WALK_DEFAULTS.exclude,
@@ -101,6 +103,12 @@ export const command: Command = {
       value: "N",
       description: "Images per inference run",
       default: DEFAULTS.batchSize,
+    },
+    "decode-workers": {
+      type: "string",
+      value: "N",
+      description: "Worker threads decoding while the model runs (0: between runs, on this one)",
+      default: DEFAULTS.decodeWorkers,
     },
     recursive: {
       type: "boolean",
@@ -195,6 +203,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
       sink: Deno.stdout,
       topK: config.topK,
       batchSize: config.batchSize,
+      decodeWorkers: config.decodeWorkers,
       recursive: config.recursive,
       include: config.include,
       exclude: config.exclude,
@@ -233,6 +242,7 @@ async function flagsToConfig(values: ParsedFlags["values"]): Promise<Partial<Cla
     out: stringFlag(values, "out"),
     topK: numberFlag(values, "top-k"),
     batchSize: numberFlag(values, "batch-size"),
+    decodeWorkers: numberFlag(values, "decode-workers"),
     recursive: booleanFlag(values, "recursive"),
     include: listFlag(values, "include"),
     exclude: listFlag(values, "exclude"),
@@ -258,6 +268,12 @@ function validate(config: ClassifyConfig): void {
         `Cannot use --${flag}: must be a positive integer, got ${value}`,
       );
     }
+  }
+  if (!Number.isInteger(config.decodeWorkers) || config.decodeWorkers < 0) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --decode-workers: must be 0 or more, got ${config.decodeWorkers}`,
+    );
   }
   if (!Number.isInteger(config.threads) || config.threads < 0) {
     throw new FerryError("usage", `Cannot use --threads: must be 0 or more, got ${config.threads}`);

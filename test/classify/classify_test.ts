@@ -72,6 +72,21 @@ describe("classifyPaths()", () => {
     expect(summary.nonImages).toBe(1);
   });
 
+  test("gives the same rows when worker threads decode", async () => {
+    const here = await run({ decodeWorkers: 0 });
+    const workers = await run({ decodeWorkers: 2 });
+    const strip = (rows: Record<string, unknown>[]) =>
+      rows.map(({ path, label, probability, error }) => ({
+        path,
+        label,
+        probability,
+        // The file-reading side words a failure its own way; that it failed is what counts.
+        failed: error !== null,
+      }));
+    expect(strip(workers.rows)).toEqual(strip(here.rows));
+    expect(workers.summary.failed).toBe(3);
+  });
+
   test("reports a non-image file as an error row when asked", async () => {
     const { rows, summary } = await run({ reportNonImages: true });
     expect(rows.find((r) => rel(r.path) === "notes.txt")?.error).toMatch(/not a known image/);
