@@ -8,7 +8,8 @@ cross-entropy, accuracy metric, batch 64, shuffled; inputs /255.
 Images come either from --raw (uint8 NHWC images then uint8 labels, as bench/train.ts writes the
 exact images it trains on) or from --dir (<dir>/<class>/*.jpg, decoded by TensorFlow, first
 --images files in sorted order). One warm-up fit on a few batches (graph tracing), then the timed
-epochs. Prints one JSON line: {"tensorflow": ..., "keras": ..., "images": N, "ms_per_step": [...]}.
+epochs. Prints one JSON line: {"tensorflow", "keras", "images", "steps", "ms_per_step": [...],
+"cpu_ms_per_step": [...]} (wall and process CPU time per step, one entry per timed epoch).
 
   pip install --retries 0 tensorflow-cpu keras
   python3 bench/keras_reference.py --dir ../shared/datasets/cifar10/train --images 6400
@@ -17,6 +18,7 @@ epochs. Prints one JSON line: {"tensorflow": ..., "keras": ..., "images": N, "ms
 import argparse
 import json
 import os
+import resource
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -41,6 +43,12 @@ def notebook_cnn(classes):
         layers.Dropout(0.5),
         layers.Dense(classes, activation="softmax"),
     ])
+
+
+def cpu_seconds():
+    """CPU time of this process, all threads (what bench/train.ts reports for ferry too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load_raw(path, count):
@@ -87,17 +95,19 @@ def main():
     warm = min(len(x), args.batch * 5)
     model.fit(x[:warm], y[:warm], batch_size=args.batch, epochs=1, verbose=0)
     steps = -(-len(x) // args.batch)
-    ms_per_step = []
+    ms_per_step, cpu_ms_per_step = [], []
     for _ in range(args.epochs):
-        start = time.perf_counter()
+        cpu_start, start = cpu_seconds(), time.perf_counter()
         model.fit(x, y, batch_size=args.batch, epochs=1, shuffle=True, verbose=0)
         ms_per_step.append((time.perf_counter() - start) * 1000 / steps)
+        cpu_ms_per_step.append((cpu_seconds() - cpu_start) * 1000 / steps)
     print(json.dumps({
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "images": int(len(x)),
         "steps": steps,
         "ms_per_step": ms_per_step,
+        "cpu_ms_per_step": cpu_ms_per_step,
     }))
 
 

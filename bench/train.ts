@@ -16,6 +16,7 @@
  * interleaved, and the fastest is kept, which evens out other work sharing the machine.
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
@@ -27,7 +28,7 @@ import {
   subsetDataset,
 } from "../src/data/mod.ts";
 import { buildNotebookCnn, resolveModelOptions } from "../src/model/mod.ts";
-import { initBackend, useNativeGradients } from "../src/train/mod.ts";
+import { createOptimizer, initBackend, useNativeGradients } from "../src/train/mod.ts";
 import { silentReporter } from "../src/progress/mod.ts";
 
 const { values } = parseArgs({
@@ -47,8 +48,16 @@ const WARMUP_STEPS = 3;
 interface Row {
   name: string;
   msPerStep?: number;
+  /** Process CPU time per step, all threads: less sensitive than wall time to other work. */
+  cpuMsPerStep?: number;
   steps?: number;
   note: string;
+}
+
+interface Timing {
+  msPerStep: number;
+  cpuMsPerStep: number;
+  steps: number;
 }
 
 const load = () => `load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`;
@@ -62,10 +71,11 @@ function pickSubset(dataset: ImageDataset, count: number): ImageDataset {
   return subsetDataset(dataset, order.subarray(0, Math.min(count, dataset.count)));
 }
 
-/** ms per training step of the notebook recipe on the active backend, over `maxSteps` batches. */
-function timeTraining(data: ImageDataset, maxSteps: number, warmup: number): [number, number] {
+/** Time per training step of the notebook recipe on the active backend, over `maxSteps` batches. */
+function timeTraining(data: ImageDataset, maxSteps: number, warmup: number): Timing {
   const model = buildNotebookCnn(resolveModelOptions({ numClasses: data.classNames.length }));
-  const optimizer = tf.train.adam(1e-3);
+  // ferry's Adam: Keras' defaults (ε 1e-7), as `ferry train` builds it.
+  const optimizer = createOptimizer({ name: "adam", learningRate: 1e-3, momentum: 0 });
   const step = (x: Float32Array, labels: Uint8Array, size: number) => {
     const xs = tf.tensor4d(x, [size, data.height, data.width, 3]);
     const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(labels), "int32"), 10));
@@ -83,17 +93,23 @@ function timeTraining(data: ImageDataset, maxSteps: number, warmup: number): [nu
   };
   let done = 0;
   let start = 0;
+  let cpuStart = process.cpuUsage();
   for (const batch of createBatches(data, { batchSize: BATCH, seed: 1 })) {
-    if (done === warmup) start = performance.now();
+    if (done === warmup) [start, cpuStart] = [performance.now(), process.cpuUsage()];
     if (done === warmup + maxSteps) break;
     step(batch.x, batch.y, batch.size);
     done++;
   }
   const steps = done - warmup;
-  const ms = (performance.now() - start) / steps;
+  const cpu = process.cpuUsage(cpuStart);
+  const timing = {
+    msPerStep: (performance.now() - start) / steps,
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
+    steps,
+  };
   optimizer.dispose();
   model.dispose();
-  return [ms, steps];
+  return timing;
 }
 
 async function tfjsRow(name: string, data: ImageDataset, cpuSteps: number): Promise<Row> {
@@ -102,11 +118,11 @@ async function tfjsRow(name: string, data: ImageDataset, cpuSteps: number): Prom
     const info = await initBackend(choice, silentReporter);
     if (choice === "tensorflow") useNativeGradients(name === "tensorflow");
     const all = Math.ceil(data.count / BATCH);
-    const [msPerStep, steps] = name === "cpu"
+    const timing = name === "cpu"
       ? timeTraining(data, cpuSteps, 0)
       : timeTraining(data, all, WARMUP_STEPS);
     const gradients = name === "tensorflow-stock" ? ", tfjs' own gradients" : "";
-    return { name, msPerStep, steps, note: `${info.reason}${gradients}` };
+    return { name, ...timing, note: `${info.reason}${gradients}` };
   } catch (error) {
     return { name, note: `not measured: ${(error as Error).message}` };
   }
@@ -129,6 +145,7 @@ async function kerasRow(python: string, raw: string, images: number): Promise<Ro
     return {
       name: "keras",
       msPerStep: Math.min(...result.ms_per_step),
+      cpuMsPerStep: Math.min(...result.cpu_ms_per_step),
       steps: result.steps,
       note: `Keras ${result.keras} on TensorFlow ${result.tensorflow}, model.fit`,
     };
@@ -148,17 +165,30 @@ function formatRate(imagesPerSecond: number): string {
 }
 
 function printTable(rows: Row[], epochImages: number): void {
-  const keras = rows.find((r) => r.name === "keras")?.msPerStep;
+  const keras = rows.find((r) => r.name === "keras");
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? "-" : `${(a / b).toFixed(2)}×`;
   const epochSteps = Math.ceil(epochImages / BATCH);
-  const header = ["backend", "ms/step", "images/s", `s/epoch (${epochImages})`, "× Keras", "note"];
+  const header = [
+    "backend",
+    "ms/step",
+    "images/s",
+    `s/epoch (${epochImages})`,
+    "× Keras",
+    "CPU ms/step",
+    "× Keras (CPU)",
+    "note",
+  ];
   const body = rows.map((r) => {
-    if (r.msPerStep === undefined) return [r.name, "-", "-", "-", "-", r.note];
+    if (r.msPerStep === undefined) return [r.name, "-", "-", "-", "-", "-", "-", r.note];
     return [
       r.name,
       r.msPerStep.toFixed(1),
       formatRate(BATCH / (r.msPerStep / 1000)),
       (r.msPerStep * epochSteps / 1000).toFixed(1),
-      keras === undefined ? "-" : `${(r.msPerStep / keras).toFixed(2)}×`,
+      ratio(r.msPerStep, keras?.msPerStep),
+      r.cpuMsPerStep?.toFixed(1) ?? "-",
+      ratio(r.cpuMsPerStep, keras?.cpuMsPerStep),
       `${r.note} (${r.steps} steps timed)`,
     ];
   });
