@@ -40,29 +40,87 @@ export function im2colTransposed(
 ): void {
   const { inHeight, inWidth, inChannels: cin, outHeight, outWidth, strideWidth: sw } = g;
   const plane = g.batchSize * inHeight * inWidth;
+  // Unit strides and as many output columns as input columns ('same'): an image's patch row is
+  // its input plane shifted, so it is copied in one block and its edge columns zeroed after.
+  const shifted = sw === 1 && g.strideHeight === 1 && g.dilationHeight === 1 &&
+    g.dilationWidth === 1 && outWidth === inWidth;
   let o = 0;
   for (let kh = 0; kh < g.filterHeight; kh++) {
+    const offsetH = kh * g.dilationHeight - g.padInfo.top;
+    const [ohFirst, ohLast] = validRange(outHeight, inHeight, g.strideHeight, offsetH);
     for (let kw = 0; kw < g.filterWidth; kw++) {
       const offsetW = kw * g.dilationWidth - g.padInfo.left;
       const [owFirst, owLast] = validRange(outWidth, inWidth, sw, offsetW);
       for (let ci = 0; ci < cin; ci++) {
-        for (let n = firstImage; n < firstImage + images; n++) {
+        for (let n = firstImage; n < firstImage + images; n++, o += outHeight * outWidth) {
+          if (shifted) {
+            const image = ci * plane + n * inHeight * inWidth;
+            copyShifted(xT, image + offsetH * inWidth + offsetW, out, o, ohFirst, ohLast, g);
+            zeroEdges(out, o, ohFirst, ohLast, owFirst, owLast, g);
+            continue;
+          }
+          let d = o;
           for (let oh = 0; oh < outHeight; oh++) {
-            const ih = oh * g.strideHeight - g.padInfo.top + kh * g.dilationHeight;
+            const ih = oh * g.strideHeight + offsetH;
             if (ih < 0 || ih >= inHeight) {
-              out.fill(0, o, o + outWidth);
-              o += outWidth;
+              out.fill(0, d, d + outWidth);
+              d += outWidth;
               continue;
             }
             let ow = 0;
-            for (; ow < owFirst; ow++) out[o++] = 0;
+            for (; ow < owFirst; ow++) out[d++] = 0;
             let src = ci * plane + (n * inHeight + ih) * inWidth + owFirst * sw + offsetW;
-            for (; ow < owLast; ow++, src += sw) out[o++] = xT[src]!;
-            for (; ow < outWidth; ow++) out[o++] = 0;
+            for (; ow < owLast; ow++, src += sw) out[d++] = xT[src]!;
+            for (; ow < outWidth; ow++) out[d++] = 0;
           }
         }
       }
     }
+  }
+}
+
+/**
+ * Copies output rows [ohFirst, ohLast) of one patch row as one block: output (oh, ow) reads
+ * `xT[origin + oh·W + ow]`. Values that wrap round from a neighbouring row (or fall off the
+ * array's ends) land in edge columns, which {@linkcode zeroEdges} clears.
+ */
+function copyShifted(
+  xT: Float32Array,
+  origin: number,
+  out: Float32Array,
+  o: number,
+  ohFirst: number,
+  ohLast: number,
+  g: Geometry,
+): void {
+  let from = origin + ohFirst * g.inWidth;
+  let to = from + (ohLast - ohFirst) * g.inWidth;
+  let d = o + ohFirst * g.outWidth;
+  if (from < 0) {
+    d -= from;
+    from = 0;
+  }
+  to = Math.min(to, xT.length);
+  if (to > from) out.set(xT.subarray(from, to), d);
+}
+
+/** Zeroes the padding of one patch row: rows outside [ohFirst, ohLast), columns outside [owFirst, owLast). */
+function zeroEdges(
+  out: Float32Array,
+  o: number,
+  ohFirst: number,
+  ohLast: number,
+  owFirst: number,
+  owLast: number,
+  g: Geometry,
+): void {
+  const w = g.outWidth;
+  out.fill(0, o, o + ohFirst * w);
+  out.fill(0, o + ohLast * w, o + g.outHeight * w);
+  for (let oh = ohFirst; oh < ohLast; oh++) {
+    const row = o + oh * w;
+    for (let ow = 0; ow < owFirst; ow++) out[row + ow] = 0;
+    for (let ow = owLast; ow < w; ow++) out[row + ow] = 0;
   }
 }
 
