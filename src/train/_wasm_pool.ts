@@ -82,6 +82,10 @@ export function maxPoolGradDisjoint(
     for (let oh = 0; oh < outHeight; oh++) {
       for (let ow = 0; ow < outWidth; ow++, o += c) {
         const corner = ((n * inHeight + oh * fh) * inWidth + ow * fw) * c;
+        if (fh === 2 && fw === 2) {
+          twoByTwo(x, y, dy, dx, corner, inWidth * c, o, c);
+          continue;
+        }
         for (let ci = 0; ci < c; ci++) {
           const max = y[o + ci]!;
           search: for (let kh = 0; kh < fh; kh++) {
@@ -96,5 +100,26 @@ export function maxPoolGradDisjoint(
         }
       }
     }
+  }
+}
+
+/** One 2×2 window of {@linkcode maxPoolGradDisjoint}, all channels, unrolled. */
+function twoByTwo(
+  x: Float32Array,
+  y: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  corner: number,
+  rowStride: number,
+  o: number,
+  c: number,
+): void {
+  const p01 = corner + c, p10 = corner + rowStride, p11 = p10 + c;
+  for (let ci = 0; ci < c; ci++) {
+    const max = y[o + ci]!, g = dy[o + ci]!;
+    if (x[corner + ci] === max) dx[corner + ci] = g;
+    else if (x[p01 + ci] === max) dx[p01 + ci] = g;
+    else if (x[p10 + ci] === max) dx[p10 + ci] = g;
+    else dx[p11 + ci] = g;
   }
 }

@@ -43,7 +43,7 @@ interface PoolCase {
 
 const POOL_CASES: PoolCase[] = [];
 for (const pad of ["same", "valid"] as const) {
-  for (const [size, stride] of [[2, 2], [3, 1], [3, 2]]) {
+  for (const [size, stride] of [[2, 2], [3, 3], [3, 1], [3, 2]]) {
     POOL_CASES.push({ size: size!, stride: stride!, pad });
   }
 }
