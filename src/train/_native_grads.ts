@@ -5,7 +5,8 @@
  *
  * - ReLU: tfjs computes `dy * step(x)`, and tfjs-node runs `Step` as six TensorFlow ops over the
  *   whole activation; TensorFlow's `ReluGrad` is one op with the same result.
- * - MaxPool: oneDNN's pooling gradient instead of TensorFlow's eager loop; see `_native_pool.ts`.
+ * - MaxPool: oneDNN's pooling, forward and gradient, instead of TensorFlow's eager loop; see
+ *   `_native_pool.ts`.
  *
  * @module
  */
@@ -15,7 +16,8 @@ import type { NativeKernelBackend } from "./_native.ts";
 import {
   NATIVE_MAX_POOL_GRAD,
   nativeMaxPoolGradApplies,
-  registerNativeMaxPoolGrad,
+  registerNativeMaxPool,
+  useNativeMaxPool,
 } from "./_native_pool.ts";
 
 /** tfjs kernel name of TensorFlow's `ReluGrad` op on the `tensorflow` backend. */
@@ -48,7 +50,7 @@ const maxPoolGradConfig: tf.GradConfig = {
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolAttrs;
     return {
       x: () => {
-        if (nativeMaxPoolGradApplies(x, attrs as unknown as tf.MaxPoolAttrs)) {
+        if (nativeMaxPoolGradApplies(x, { filterSize, strides, pad, dimRoundingMode })) {
           const poolAttrs = { filterSize, strides, pad };
           return tf.engine().runKernel(NATIVE_MAX_POOL_GRAD, { dy, x, y }, poolAttrs) as tf.Tensor;
         }
@@ -69,16 +71,17 @@ const tfjsGradients = new Map<string, tf.GradConfig>();
 let kernelsRegistered = false;
 
 /**
- * Switches between ferry's native gradients (`true`, what loading the native backend does) and
- * tfjs' own (`false`), e.g. to measure or compare them.
+ * Switches between ferry's native gradients and pooling (`true`, what loading the native backend
+ * does) and tfjs' and tfjs-node's own (`false`), e.g. to measure or compare them.
  */
 export function useNativeGradients(enabled: boolean): void {
   const native = tf.findBackend("tensorflow") as unknown as NativeKernelBackend | null;
   if (!kernelsRegistered && native !== null) {
     kernelsRegistered = true;
     registerReluGradKernel();
-    registerNativeMaxPoolGrad(native);
+    registerNativeMaxPool(native);
   }
+  useNativeMaxPool(enabled);
   if (tfjsGradients.size === 0) {
     for (const { kernelName } of NATIVE_GRADIENTS) {
       const own = tf.getGradient(kernelName);

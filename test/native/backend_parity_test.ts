@@ -103,6 +103,24 @@ describe("the native TensorFlow backend", () => {
     model.dispose();
   });
 
+  test("leaves no TensorFlow tensors behind after training steps and predictions", () => {
+    const binding = (tf.backend() as unknown as { binding: { getNumOfTensors(): number } })
+      .binding;
+    const model = buildNotebookCnn(resolveModelOptions({ seed: 4 }));
+    const optimizer = tf.train.adam(1e-3);
+    const { x, y } = batch(4);
+    const step = () => optimizer.minimize(() => loss(model, x, y))!;
+    step();
+    const [tfjsBefore, nativeBefore] = [tf.memory().numTensors, binding.getNumOfTensors()];
+    for (let i = 0; i < 3; i++) step();
+    for (let i = 0; i < 3; i++) tf.tidy(() => void model.predict(x));
+    expect(tf.memory().numTensors).toBe(tfjsBefore);
+    expect(binding.getNumOfTensors()).toBe(nativeBefore);
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  });
+
   test("gives the notebook CNN the same loss and gradients as the cpu backend, same batch and weights", async () => {
     const model = buildNotebookCnn(resolveModelOptions({ seed: 5 }));
     const { x, y } = batch(2);
