@@ -1,16 +1,35 @@
 /**
- * The backend `auto` trains on when native TensorFlow does not load: tfjs' pure JavaScript `cpu`
- * backend (correct, but far too slow for a full CIFAR-10 run). The WebAssembly backend with
- * ferry's training kernels (`_wasm.ts`) is the faster candidate for this place.
+ * What `auto` trains on when native TensorFlow does not load: the WebAssembly backend with
+ * ferry's training kernels (`_wasm.ts`), or, should that not start either, tfjs' pure JavaScript
+ * `cpu` backend (correct, but far too slow for a full CIFAR-10 run).
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
 import { FerryError } from "../errors.ts";
+import type { Reporter } from "../progress/mod.ts";
+import { activateWasm } from "./_wasm.ts";
 
-/** The backend `auto` falls back to. */
-export const FALLBACK_BACKEND = "cpu";
+/** Activates the fallback for `auto`; `nativeReason` says why native TensorFlow did not load. */
+export async function activateFallback(
+  nativeReason: string,
+  reporter: Reporter,
+): Promise<{ name: string; reason: string }> {
+  const why = `native TensorFlow unavailable (${nativeReason})`;
+  try {
+    await activateWasm();
+    return { name: "wasm", reason: `${why}; using WebAssembly with ferry's training kernels` };
+  } catch (error) {
+    reporter.warn(`WebAssembly backend unavailable: ${(error as Error).message}`);
+  }
+  await activateCpu();
+  return {
+    name: "cpu",
+    reason: `${why}, WebAssembly too; using tfjs' JavaScript cpu backend, which is very slow ` +
+      "for convolutional models",
+  };
+}
 
 /** Makes tfjs' JavaScript `cpu` backend the active one. */
 export async function activateCpu(): Promise<void> {

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { FerryError } from "../errors.ts";
 import type { Reporter } from "../progress/mod.ts";
 import { loadNative } from "./_native.ts";
-import { activateCpu, FALLBACK_BACKEND } from "./_backend_fallback.ts";
+import { activateCpu, activateFallback } from "./_backend_fallback.ts";
 import { activateWasm } from "./_wasm.ts";
 
 /** The backends a user can ask for; `auto` is native TensorFlow when it loads, else the fallback. */
@@ -47,12 +47,7 @@ export async function initBackend(
       throw new FerryError("usage", `Cannot use backend 'tensorflow': ${native.reason}`);
     } else {
       reporter.warn(`Native TensorFlow backend unavailable: ${native.reason}`);
-      await activateCpu();
-      info = {
-        name: FALLBACK_BACKEND,
-        reason: `native TensorFlow unavailable (${native.reason}); using tfjs' JavaScript cpu ` +
-          "backend, which is very slow for convolutional models",
-      };
+      info = await activateFallback(native.reason, reporter);
     }
   } else if (choice === "wasm") {
     await activateWasm();

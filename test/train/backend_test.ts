@@ -4,6 +4,7 @@ import { maxRelativeDifference } from "../native/_compare.ts";
 import { initBackend } from "../../src/train/mod.ts";
 import type { Reporter } from "../../src/progress/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
+import { activateFallback } from "../../src/train/_backend_fallback.ts";
 
 function recorder(): Reporter & { infos: string[]; warns: string[] } {
   const infos: string[] = [];
@@ -53,10 +54,10 @@ function gradients(model: tf.LayersModel): Map<string, Float32Array> {
 }
 
 describe("initBackend()", () => {
-  test("'auto' activates native TensorFlow when it loads, else cpu, and says which and why", async () => {
+  test("'auto' activates native TensorFlow when it loads, else WebAssembly, and says which and why", async () => {
     const reporter = recorder();
     const info = await initBackend("auto", reporter);
-    expect(["tensorflow", "cpu"]).toContain(info.name);
+    expect(["tensorflow", "wasm"]).toContain(info.name);
     expect(tf.getBackend()).toBe(info.name);
     expect(reporter.infos).toEqual([`Backend: ${info.name} (${info.reason})`]);
     if (info.name === "tensorflow") {
@@ -65,8 +66,19 @@ describe("initBackend()", () => {
     } else {
       expect(reporter.warns).toHaveLength(1);
       expect(reporter.warns[0]).toMatch(/^Native TensorFlow backend unavailable: /);
-      expect(info.reason).toMatch(/setup:native/);
+      expect(info.reason).toMatch(/setup:native.*; using WebAssembly/);
     }
+  });
+
+  test("the fallback for 'auto' is WebAssembly, and its reason carries native's", async () => {
+    const reporter = recorder();
+    const info = await activateFallback("tfjs-node's binding is not built", reporter);
+    expect(info.name).toBe("wasm");
+    expect(tf.getBackend()).toBe("wasm");
+    expect(info.reason).toMatch(
+      /^native TensorFlow unavailable \(tfjs-node's binding is not built\)/,
+    );
+    expect(reporter.warns).toEqual([]);
   });
 
   test("'cpu' makes tfjs' JavaScript cpu backend the active one", async () => {
