@@ -14,11 +14,9 @@ import { parseArgs } from "node:util";
 import process from "node:process";
 import * as tf from "@tensorflow/tfjs";
 import { buildModel, resolveModelOptions } from "../src/model/mod.ts";
-import { initBackend } from "../src/train/mod.ts";
+import { batchLoss, initBackend, WasmGradientPool } from "../src/train/mod.ts";
 import { silentReporter } from "../src/progress/mod.ts";
-import { WasmGradientPool } from "../src/train/_wasm_workers.ts";
-import { applyGradientArrays, shardGradients } from "../src/train/_wasm_shard.ts";
-import type { Batch } from "../src/data/dataset.ts";
+import type { Batch } from "../src/data/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -43,11 +41,21 @@ function randomBatch(seed: number): Batch {
   return { x, y: Uint8Array.from({ length: BATCH }, (_, i) => (i * 7 + seed) % 10), size: BATCH };
 }
 
-/** Single-thread step: the gradient of the whole batch, then one optimiser step. */
+/** Single-thread step, as ferry's fit loop takes it: `optimizer.minimize` on the whole batch. */
 const singleStep: Step = (model, optimizer, variables, batch) => {
-  const r = shardGradients(model, variables, "categorical_crossentropy", batch, 0);
-  applyGradientArrays(optimizer, variables, r.gradients);
-  return Promise.resolve(r);
+  const xs = tf.tensor4d(batch.x, [batch.size, 32, 32, 3]);
+  const ys = tf.tensor1d(Int32Array.from(batch.y), "int32");
+  const cost = optimizer.minimize(
+    () => {
+      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
+      return batchLoss("categorical_crossentropy", ys, probs);
+    },
+    true,
+    variables,
+  )!;
+  cost.dataSync();
+  tf.dispose([xs, ys, cost]);
+  return Promise.resolve();
 };
 
 /** CPU seconds of each thread of this process (Linux' /proc; empty elsewhere). */

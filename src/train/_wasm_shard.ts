@@ -6,7 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { Batch } from "../data/dataset.ts";
+import type { Batch } from "../data/mod.ts";
 import { batchLoss, correctCount, type LossName } from "./losses.ts";
 
 /** A shard's gradients (in `variables` order), mean loss and number of correct predictions. */

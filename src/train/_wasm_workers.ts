@@ -11,7 +11,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { Batch } from "../data/dataset.ts";
+import type { Batch } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
 import type { ModelOptions } from "../model/mod.ts";
 import type { LossName } from "./losses.ts";

@@ -53,4 +53,5 @@ export {
 } from "./optimizer.ts";
 export { LR_SCHEDULES, type LrSchedule, scheduleFactor } from "./schedule.ts";
 export { type HistoryFile, RUN_FILES } from "./_outputs.ts";
+export { type ShardedStepOptions, WasmGradientPool } from "./_wasm_workers.ts";
 export type { SplitMetrics } from "./_evaluate.ts";

@@ -6,7 +6,7 @@ import { initBackend } from "../../src/train/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
 import { WasmGradientPool } from "../../src/train/_wasm_workers.ts";
 import { applyGradientArrays, shardGradients } from "../../src/train/_wasm_shard.ts";
-import type { Batch } from "../../src/data/dataset.ts";
+import type { Batch } from "../../src/data/mod.ts";
 
 // The notebook CNN on 8×8 images without dropout: small, and deterministic.
 const OPTIONS: ModelOptions = resolveModelOptions({
