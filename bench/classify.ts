@@ -16,8 +16,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { classifyPaths } from "../src/classify/mod.ts";
-import { openClassifier } from "../src/runtime/mod.ts";
+import { classifyPaths, openClassifyModel } from "../src/classify/mod.ts";
 import { writeNotebookCnn } from "./_notebook_cnn.ts";
 
 const CIFAR_TRAIN = "/work/shared/datasets/cifar10/train";
@@ -136,7 +135,7 @@ async function compare(
   tmp: string,
   peer: boolean,
 ): Promise<Row> {
-  const session = await openClassifier(model);
+  const session = await openClassifyModel(model);
   let ferry = 0;
   let python: number | undefined;
   try {

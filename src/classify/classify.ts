@@ -18,10 +18,10 @@ export interface RowSink {
 /** Options of {@linkcode classifyPaths}. */
 export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "skip" | "pool"> {
   /**
-   * Worker threads that read and decode files while the model runs. With 0, files are read
-   * asynchronously and decoded on the calling thread between model runs (sharp's decodes still
-   * run on libuv's threads), which measured as fast or faster on 2 cores where onnxruntime
-   * already uses both. @default 0
+   * Extra worker threads that read and decode files. With 0, this thread reads (asynchronously)
+   * and decodes, and sharp's decodes run on libuv's threads; with a session from
+   * `openClassifyModel` the model runs on its own thread meanwhile, which measured
+   * fastest on 2 cores. @default 0
    */
   decodeWorkers?: number;
   /** Row format. @default "csv" */

@@ -75,7 +75,6 @@ export async function* classifyEntries(
   const size = { width: inputSpec.width, height: inputSpec.height };
   const decode = (bytes: Uint8Array) => pool ? pool.decode(bytes, size) : decodeImage(bytes, size);
   const perImage = valuesPerImage(inputSpec);
-  const input = new Float32Array(batchSize * perImage);
 
   const load = async (entry: WalkEntry): Promise<Loaded> => {
     if (entry.error !== undefined) return { entry, error: entry.error };
@@ -131,17 +130,33 @@ export async function* classifyEntries(
     }
   };
 
-  /** The batch being gathered: each file's path and error, or that its pixels are in `input`. */
+  // Two input buffers: the model runs on one batch (on its own thread with a worker session)
+  // while the next is decoded into the other.
+  const buffers = [new Float32Array(batchSize * perImage), new Float32Array(batchSize * perImage)];
+  let current = 0;
+  /** The batch being gathered: each file's path and error, or that its pixels are in the buffer. */
   let items: { path: string; error?: string }[] = [];
   let images = 0;
-  const flush = async (): Promise<PipelineBatch> => {
-    const probabilities = images > 0
-      ? await session.run(input.subarray(0, images * perImage), images)
-      : new Float32Array(0);
+  /** Starts the model on the gathered batch; resolves to its rows. */
+  const start = (): Promise<PipelineBatch> => {
+    const gathered = { items, images, nonImages, resumed };
+    const input = buffers[current]!.subarray(0, images * perImage);
+    const running = images > 0 ? session.run(input, images) : Promise.resolve(new Float32Array(0));
+    current = 1 - current;
+    items = [];
+    images = 0;
+    nonImages = 0;
+    resumed = 0;
+    return running.then((probabilities) => toBatch(gathered, probabilities));
+  };
+  const toBatch = (
+    gathered: { items: typeof items; nonImages: number; resumed: number },
+    probabilities: Float32Array,
+  ): PipelineBatch => {
     const rows: ClassifiedRow[] = [];
     let index = 0;
     const classes = classNames.length;
-    for (const { path, error } of items) {
+    for (const { path, error } of gathered.items) {
       if (error !== undefined) {
         rows.push({ path, topK: [], error });
         continue;
@@ -151,14 +166,10 @@ export async function* classifyEntries(
       index++;
       rows.push({ path, label: best[0]!.label, probability: best[0]!.probability, topK: best });
     }
-    const batch = { rows, probabilities, nonImages, resumed };
-    items = [];
-    images = 0;
-    nonImages = 0;
-    resumed = 0;
-    return batch;
+    return { rows, probabilities, nonImages: gathered.nonImages, resumed: gathered.resumed };
   };
 
+  let running: Promise<PipelineBatch> | undefined;
   try {
     for (;;) {
       await fill();
@@ -170,16 +181,25 @@ export async function* classifyEntries(
         continue;
       }
       if (image !== undefined) {
-        normalizeInto(image, input, images * perImage, inputSpec);
+        normalizeInto(image, buffers[current]!, images * perImage, inputSpec);
         images++;
         items.push({ path: entry.path });
       } else {
         items.push({ path: entry.path, error: error ?? "Cannot decode" });
       }
-      if (items.length >= batchSize) yield await flush();
+      if (items.length >= batchSize) {
+        const started = start();
+        if (running) yield await running;
+        running = started;
+      }
     }
-    if (items.length > 0 || nonImages > 0 || resumed > 0) yield await flush();
+    const last = items.length > 0 || nonImages > 0 || resumed > 0 ? start() : undefined;
+    if (running) yield await running;
+    running = undefined;
+    if (last) yield await last;
   } finally {
+    // A consumer that stops early leaves no run behind unawaited.
+    await running?.catch(() => {});
     await iterator.return?.();
   }
 }

@@ -9,6 +9,8 @@ import {
   type ClassifyOptions,
   classifyPaths,
   type ClassifySummary,
+  defaultClassifyThreads,
+  openClassifyModel,
   OUTPUT_FORMATS,
   type OutputFormat,
   PIPELINE_DEFAULTS,
@@ -16,16 +18,9 @@ import {
 } from "../classify/mod.ts";
 import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
-import {
-  accuracy,
-  categoricalCrossEntropy,
-  confusionMatrix,
-  formatClassificationReport,
-  formatConfusionMatrix,
-} from "../metrics/mod.ts";
+import { evaluatePredictions, formatEvaluation } from "../evaluate/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
-import { openClassifier, type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
-import { classificationReport } from "../metrics/mod.ts";
+import { type ModelInfo, type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
 import {
   booleanFlag,
   type Command,
@@ -58,7 +53,7 @@ interface ClassifyConfig {
 
 const DEFAULTS: Omit<ClassifyConfig, "model"> = {
   providers: SESSION_DEFAULTS.providers,
-  threads: SESSION_DEFAULTS.threads,
+  threads: defaultClassifyThreads(),
   format: CLASSIFY_DEFAULTS.format,
   out: null,
   topK: PIPELINE_DEFAULTS.topK,
@@ -80,6 +75,11 @@ export const command: Command = {
   usage: "[options] <folder or file…>",
   flags: {
     ...MODEL_FLAGS,
+    threads: {
+      ...MODEL_FLAGS.threads!,
+      description: "onnxruntime threads; the model runs on its own thread while files decode",
+      default: `${defaultClassifyThreads()} (cores − 1)`,
+    },
     out: {
       type: "string",
       short: "o",
@@ -107,7 +107,7 @@ export const command: Command = {
     "decode-workers": {
       type: "string",
       value: "N",
-      description: "Worker threads decoding while the model runs (0: between runs, on this one)",
+      description: "Extra decode threads (0: this thread decodes while the model runs on its own)",
       default: DEFAULTS.decodeWorkers,
     },
     recursive: {
@@ -177,7 +177,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
   validate(config);
   reporter.info(`config: ${formatConfig(config)}`);
 
-  const session = await openClassifier(config.model, {
+  const session = await openClassifyModel(config.model, {
     providers: config.providers,
     threads: config.threads,
     overrides: await modelOverridesFlags(values),
@@ -222,7 +222,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
     await session.release();
   }
   if (summary.folderLabels) {
-    const text = folderReport(summary, session.info.classNames);
+    const text = folderReport(summary, session.info, positionals);
     // Rows own stdout unless they went to a file.
     if (config.out) console.log(text);
     else reporter.info(text);
@@ -283,23 +283,15 @@ function validate(config: ClassifyConfig): void {
   }
 }
 
-function folderReport(summary: ClassifySummary, classNames: string[]): string {
+function folderReport(summary: ClassifySummary, info: ModelInfo, inputs: string[]): string {
   const labels = summary.folderLabels!;
   const skipped = labels.unlabelled
     ? `\n(${labels.unlabelled} images in folders that name no class were left out)`
     : "";
   if (labels.yTrue.length === 0) return `No image is in a folder named after a class.${skipped}`;
-  const report = classificationReport(labels.yTrue, labels.yPred, { classNames });
-  const loss = categoricalCrossEntropy(labels.probabilities, labels.yTrue, classNames.length);
-  return [
-    `images: ${labels.yTrue.length}  accuracy: ${
-      accuracy(labels.yTrue, labels.yPred).toFixed(4)
-    }  loss: ${loss.toFixed(4)}`,
-    "",
-    formatClassificationReport(report, 4),
-    formatConfusionMatrix(
-      confusionMatrix(labels.yTrue, labels.yPred, classNames.length),
-      classNames,
-    ),
-  ].join("\n") + skipped;
+  const evaluation = evaluatePredictions(labels.probabilities, labels.yTrue, info.classNames);
+  return formatEvaluation(evaluation, {
+    model: { name: info.name, path: info.path, format: "onnx", provider: info.provider },
+    data: { name: inputs.join(" ") },
+  }) + skipped;
 }

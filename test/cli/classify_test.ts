@@ -92,7 +92,8 @@ describe("ferry classify", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/accuracy: 1\.0000/);
     expect(stdout).toMatch(/precision +recall +f1-score +support/);
-    expect(stdout).toMatch(/\n +red +1\.0000 +1\.0000 +1\.0000 +1\n/);
+    expect(stdout).toMatch(/\n +red +1\.00 +1\.00 +1\.00 +1\n/);
+    expect(stdout).toContain("Confusion matrix");
     expect(await Deno.readTextFile(`${out}.config.json`)).toContain('"labelsFromFolders": true');
   });
 
