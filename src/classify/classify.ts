@@ -89,7 +89,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * const model = await openClassifier("models/cifar10/model.onnx");
+ * const model = await openClassifyModel("models/cifar10/model.onnx");
  * const summary = await classifyPaths(model, ["photos/"], { out: "labels.csv" });
  * console.log(`${summary.succeeded} images, ${summary.imagesPerSecond.toFixed(0)}/s`);
  * ```

@@ -5,8 +5,8 @@
  *
  * @example
  * ```ts
- * const model = await openClassifier("models/cifar10/model.onnx");
- * const summary = await classifyPaths(model, ["photos/"], { out: "labels.csv", sortInto: "sorted/" });
+ * const model = await openClassifyModel("models/cifar10/model.onnx");
+ * await classifyPaths(model, ["photos/"], { out: "labels.csv", sortInto: "sorted/" });
  * ```
  *
  * @module

@@ -13,7 +13,10 @@ import type { WalkEntry } from "./walk.ts";
 
 /** Options of {@linkcode classifyEntries}. */
 export interface PipelineOptions {
-  /** Images per onnxruntime run: 64 runs as fast as 256 on CPU with a quarter of the memory. @default 64 */
+  /**
+   * Images per onnxruntime run: on CPU, 64 measured as fast as 256 with a quarter of
+   * onnxruntime's memory. @default 64
+   */
   batchSize?: number;
   /** Classes listed per image, most probable first. @default 3 */
   topK?: number;
@@ -22,16 +25,13 @@ export interface PipelineOptions {
    * once decoded). @default 1024 with a pool, else 2 × batchSize
    */
   readAhead?: number;
-  /** Write an error row for files that hold no image format instead of skipping them. @default false */
+  /** Write an error row for a file holding no image format, not skip it. @default false */
   reportNonImages?: boolean;
   /** Files to leave out (already classified by an earlier run); called with the walked path. */
   skip?: (path: string) => boolean;
   /** Stops reading new files; the images already read are still classified and yielded. */
   signal?: AbortSignal;
-  /**
-   * Worker threads that read and decode files while the model runs on this thread; without a
-   * pool, files are decoded here, between model runs.
-   */
+  /** Worker threads that read and decode files; without a pool, files are decoded here. */
   pool?: DecodePool;
 }
 
@@ -58,10 +58,11 @@ interface Loaded {
 }
 
 /**
- * The streaming classifier over batches of walked entries (`walkBatches`): reads and decodes files ahead (in parallel, up to `readAhead`
- * files) while earlier batches run through the model, and yields rows batch by batch in walk
- * order. Memory is bounded by `readAhead` and `batchSize`, never by the number of files. A file
- * that cannot be read or decoded becomes a row with an `error`; it never stops the run.
+ * The streaming classifier over batches of walked entries (`walkBatches`): reads and decodes
+ * files ahead (up to `readAhead` in flight) while the previous batch runs through the model, and
+ * yields rows batch by batch in walk order. Memory is bounded by `readAhead` and `batchSize`,
+ * never by the number of files. A file that cannot be read or decoded becomes a row with an
+ * `error`; it never stops the run.
  */
 export async function* classifyEntries(
   session: ClassifierSession,

@@ -127,7 +127,7 @@ export async function* walkBatches(
 const NOT_REGULAR = "Cannot read: not a regular file";
 const FILE = 0, DIR = 1, LINK = 2, OTHER = 3;
 
-/** A folder's names with one byte of kind each, and their sorted order: far smaller than DirEntry objects. */
+/** A folder's names, a byte of kind each, and their sorted order: far smaller than DirEntry[]. */
 interface Listing {
   names: string[];
   kinds: Uint8Array;

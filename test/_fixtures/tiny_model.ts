@@ -25,7 +25,7 @@ export interface TinyModelOptions {
   metadata?: boolean;
   /** Input layout. @default "nhwc" */
   layout?: InputSpec["layout"];
-  /** End with a Softmax ("probabilities") or leave the scores raw ("logits"). @default "probabilities" */
+  /** End with a Softmax ("probabilities") or leave scores raw ("logits"). @default "probabilities" */
   output?: "probabilities" | "logits";
   /** Input size in pixels (square). @default 32 */
   size?: number;
