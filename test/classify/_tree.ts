@@ -33,8 +33,8 @@ export const TREE_IMAGES: Record<string, keyof typeof COLOURS> = {
 /**
  * Writes {@linkcode TREE_IMAGES} under `dir`, plus a symbolic link loop (`blue/loop` → `dir`),
  * a text file that is no image (`notes.txt`) and, when `awkward` is set, a corrupt JPEG
- * (`red/corrupt.jpg`), a link to a file that does not exist (`green/gone.jpg`) and a FIFO
- * (`blue/pipe.jpg`).
+ * (`red/corrupt.jpg`), a link to a file that does not exist (`green/gone.jpg`), a FIFO
+ * (`blue/pipe.jpg`) and a file that even root cannot read (`red/unreadable.jpg`).
  */
 export async function makeTree(dir: string, options: { awkward?: boolean } = {}): Promise<void> {
   for (const [rel, colour] of Object.entries(TREE_IMAGES)) {
@@ -48,6 +48,9 @@ export async function makeTree(dir: string, options: { awkward?: boolean } = {})
     const jpeg = await solidImage("red");
     await Deno.writeFile(join(dir, "red", "corrupt.jpg"), jpeg.subarray(0, 200));
     await Deno.symlink(join(dir, "nowhere.jpg"), join(dir, "green", "gone.jpg"));
+    // Tests run as root, which chmod 000 does not stop. /proc/self/mem is a regular file whose
+    // read at offset 0 fails with EIO for anyone: an honest unreadable file.
+    await Deno.symlink("/proc/self/mem", join(dir, "red", "unreadable.jpg"));
     const mkfifo = new Deno.Command("mkfifo", { args: [join(dir, "blue", "pipe.jpg")] });
     if (!(await mkfifo.output()).success) throw new Error("mkfifo failed");
   }

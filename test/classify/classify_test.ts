@@ -53,7 +53,7 @@ describe("classifyPaths()", () => {
     expect(summary.imagesPerSecond).toBeGreaterThan(0);
   });
 
-  test("writes an error row for a corrupt file, a dangling link and a FIFO, and goes on", async () => {
+  test("writes an error row for corrupt, unreadable and dangling files and a FIFO; goes on", async () => {
     const { summary, rows } = await run();
     const errors = Object.fromEntries(
       rows.filter((r) => r.error !== null).map((r) => [rel(r.path), String(r.error)]),
@@ -62,11 +62,13 @@ describe("classifyPaths()", () => {
       "blue/pipe.jpg",
       "green/gone.jpg",
       "red/corrupt.jpg",
+      "red/unreadable.jpg",
     ]);
     expect(errors["red/corrupt.jpg"]).toMatch(/^Cannot decode jpeg/);
     expect(errors["green/gone.jpg"]).toMatch(/No such file/);
     expect(errors["blue/pipe.jpg"]).toMatch(/not a regular file/);
-    expect(summary.failed).toBe(3);
+    expect(errors["red/unreadable.jpg"]).toMatch(/^Cannot read: Input\/output error/);
+    expect(summary.failed).toBe(4);
     // notes.txt holds no image format and has no image name: passed over quietly.
     expect(rows.some((r) => rel(r.path) === "notes.txt")).toBe(false);
     expect(summary.nonImages).toBe(1);
@@ -84,7 +86,7 @@ describe("classifyPaths()", () => {
         failed: error !== null,
       }));
     expect(strip(workers.rows)).toEqual(strip(here.rows));
-    expect(workers.summary.failed).toBe(3);
+    expect(workers.summary.failed).toBe(4);
   });
 
   test("reports a non-image file as an error row when asked", async () => {

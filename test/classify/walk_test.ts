@@ -33,6 +33,8 @@ describe("walkFiles()", () => {
     expect(byPath.get("green/gone.jpg")?.error).toMatch(/No such file/);
     expect(byPath.get("blue/pipe.jpg")?.error).toMatch(/not a regular file/);
     expect(byPath.get("red/r1.jpg")?.error).toBeUndefined();
+    // A regular file that cannot be read is the reader's business, not the walk's.
+    expect(byPath.get("red/unreadable.jpg")?.error).toBeUndefined();
   });
 
   test("keeps only files matching --include and drops --exclude files and folders", async () => {
@@ -48,7 +50,11 @@ describe("walkFiles()", () => {
   test("stays in the given folder with recursive: false", async () => {
     expect(rel(await walk({ recursive: false }))).toEqual(["notes.txt"]);
     const red = await Array.fromAsync(walkFiles([join(dir, "red")], { recursive: false }));
-    expect(red.map((e) => relative(dir, e.path))).toEqual(["red/corrupt.jpg", "red/r1.jpg"]);
+    expect(red.map((e) => relative(dir, e.path))).toEqual([
+      "red/corrupt.jpg",
+      "red/r1.jpg",
+      "red/unreadable.jpg",
+    ]);
   });
 
   test("takes files as well as folders, and a missing path is a not_found error", async () => {

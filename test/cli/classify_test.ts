@@ -39,10 +39,10 @@ describe("ferry classify", () => {
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
     expect(lines[0]).toBe("path,label,probability,top_k_labels,top_k_probabilities,error");
-    expect(lines.length).toBe(1 + Object.keys(TREE_IMAGES).length + 3);
+    expect(lines.length).toBe(1 + Object.keys(TREE_IMAGES).length + 4);
     expect(stdout).not.toContain("classified");
     expect(stderr).toMatch(
-      /6 classified, 3 failed, 1 non-image files skipped in [\d.]+ s \(\d+ images\/s\)/,
+      /6 classified, 4 failed, 1 non-image files skipped in [\d.]+ s \(\d+ images\/s\)/,
     );
     expect(stderr).toContain('"model":');
   });
