@@ -212,7 +212,11 @@ try {
       `| ${r.workload} | ${Math.round(r.ferry).toLocaleString("en-US")} | ${peer} | ${ratio} |`,
     );
   }
-  if (!args.values["skip-memory"]) {
+  const hasTime = await Deno.stat("/usr/bin/time").then(() => true, () => false);
+  if (!hasTime) {
+    console.log("\nPeak memory skipped: /usr/bin/time is missing (apt-get install time)");
+  }
+  if (!args.values["skip-memory"] && hasTime) {
     const huge = join(tmp, "huge");
     await makeHugeFolder(huge, cifar, 100_000);
     const memory = await peakMemory(model, huge, join(tmp, "huge.csv"));
