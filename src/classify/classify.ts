@@ -1,19 +1,18 @@
-import { basename, dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { FerryError } from "../errors.ts";
 import { createDecodePool } from "../image/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
-import type { ClassifierSession } from "../runtime/classifier.ts";
+import type { ClassifierSession } from "../runtime/mod.ts";
 import { type OutputFormat, rowFormatter } from "./format.ts";
 import { classifyEntries, type PipelineOptions } from "./pipeline.ts";
 import { readResumeState } from "./resume.ts";
 import type { ClassifiedRow } from "./row.ts";
 import { createSorter, type Sorter } from "./sort_into.ts";
 import { walkBatches, type WalkOptions } from "./walk.ts";
+import { type FolderLabels, LabelCollector } from "./_folder_labels.ts";
+import { openOutput, type RowSink } from "./_output.ts";
 
-/** Where rows go when no output file is named: the CLI passes stdout. */
-export interface RowSink {
-  write(bytes: Uint8Array): Promise<number>;
-}
+export type { FolderLabels, RowSink };
 
 /** Options of {@linkcode classifyPaths}. */
 export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "skip" | "pool"> {
@@ -50,16 +49,6 @@ export const CLASSIFY_DEFAULTS = {
   link: false,
   labelsFromFolders: false,
 } as const satisfies ClassifyOptions;
-
-/** True and predicted classes of the images whose folder names a class of the model. */
-export interface FolderLabels {
-  yTrue: number[];
-  yPred: number[];
-  /** Probabilities of every image counted, `yTrue.length × classes`, for the loss. */
-  probabilities: Float32Array;
-  /** Classified images whose folder is no class of the model, left out of `yTrue`. */
-  unlabelled: number;
-}
 
 /** What a run did. */
 export interface ClassifySummary {
@@ -184,37 +173,6 @@ async function countFiles(inputs: string[], options: WalkOptions): Promise<numbe
   return count;
 }
 
-interface Output {
-  write(bytes: Uint8Array): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Opens `out` (cut back to its last complete row when resuming) or wraps `sink`. */
-async function openOutput(options: ClassifyOptions, validLength: number): Promise<Output> {
-  const writeAll = async (sink: RowSink, bytes: Uint8Array) => {
-    for (let at = 0; at < bytes.length;) at += await sink.write(bytes.subarray(at));
-  };
-  if (options.out === undefined) {
-    const sink = options.sink;
-    if (!sink) throw new FerryError("usage", "Cannot classify: no output file and no sink given");
-    return { write: (bytes) => writeAll(sink, bytes), close: () => Promise.resolve() };
-  }
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(options.out, { write: true, create: true, truncate: validLength === 0 });
-  } catch (error) {
-    throw new FerryError(
-      "not_found",
-      `Cannot write '${options.out}': ${(error as Error).message}`,
-    );
-  }
-  if (validLength > 0) {
-    await file.truncate(validLength);
-    await file.seek(validLength, Deno.SeekMode.Start);
-  }
-  return { write: (bytes) => writeAll(file, bytes), close: () => Promise.resolve(file.close()) };
-}
-
 /** Sorts a batch's classified files, a few at a time; a failure becomes the row's error. */
 async function sortRows(sorter: Sorter, rows: ClassifiedRow[]): Promise<void> {
   const pending = rows.filter((row) => row.error === undefined && row.label !== undefined);
@@ -229,40 +187,5 @@ async function sortRows(sorter: Sorter, rows: ClassifiedRow[]): Promise<void> {
         }
       }),
     );
-  }
-}
-
-/** Gathers true classes (from folder names) and predictions for the evaluation report. */
-class LabelCollector {
-  readonly #index: Map<string, number>;
-  readonly #yTrue: number[] = [];
-  readonly #yPred: number[] = [];
-  #probabilities: number[] = [];
-  #unlabelled = 0;
-
-  constructor(classNames: string[]) {
-    this.#index = new Map(classNames.map((name, i) => [name, i]));
-  }
-
-  /** Adds a classified row; its probabilities are row `index` of the batch's `probabilities`. */
-  add(row: ClassifiedRow, probabilities: Float32Array, index: number): void {
-    const truth = this.#index.get(basename(dirname(row.path)));
-    if (truth === undefined || row.label === undefined) {
-      this.#unlabelled++;
-      return;
-    }
-    const classes = this.#index.size;
-    this.#yTrue.push(truth);
-    this.#yPred.push(this.#index.get(row.label)!);
-    for (let c = 0; c < classes; c++) this.#probabilities.push(probabilities[index * classes + c]!);
-  }
-
-  result(): FolderLabels {
-    return {
-      yTrue: this.#yTrue,
-      yPred: this.#yPred,
-      probabilities: new Float32Array(this.#probabilities),
-      unlabelled: this.#unlabelled,
-    };
   }
 }

@@ -5,8 +5,7 @@ import {
   type RgbImage,
   valuesPerImage,
 } from "../image/mod.ts";
-import type { ClassifierSession } from "../runtime/classifier.ts";
-import { topK } from "../runtime/mod.ts";
+import { type ClassifierSession, topK } from "../runtime/mod.ts";
 import { hasImageName, readImageFile } from "./_read.ts";
 import type { ClassifiedRow } from "./row.ts";
 import type { WalkEntry } from "./walk.ts";
