@@ -55,5 +55,6 @@ export function formatEpochLog(log: EpochLog, steps: number): string {
 }
 
 function formatRate(rate: number): string {
-  return rate >= 1e-4 ? rate.toFixed(4) : rate.toExponential(4);
+  // Keras (numpy) prints small rates with a two-digit exponent: 8.0000e-06.
+  return rate >= 1e-4 ? rate.toFixed(4) : rate.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2");
 }
