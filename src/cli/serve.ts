@@ -77,8 +77,9 @@ const DEFAULTS: Omit<ServeConfig, "models"> = {
   allowSvg: LIMIT_DEFAULTS.allowVector,
   cors: [],
   topK: APP_DEFAULTS.topK,
-  // 0: one process per core (measured on 2 cores, 32×32 JPEGs at concurrency 64: two processes
-  // served about 1.5× the requests per second of one), or one with --port 0.
+  // 0: one process per core, or one with --port 0. On 2 cores, 32×32 JPEGs at concurrency 64,
+  // three back-to-back rounds: two processes served 1.2–1.9× the requests per second of one
+  // (docs/serve.md; the machine was busy, so this wants confirming on an idle one).
   workers: 0,
   decodeWorkers: 0,
   reusePort: SERVER_DEFAULTS.reusePort,
