@@ -24,7 +24,7 @@ function failure(error: unknown): FailureData {
     : { message: (error as Error)?.message ?? String(error) };
 }
 
-self.onmessage = async ({ data: message }) => {
+async function handle(message: ToWorker): Promise<void> {
   if (message.type === "open") {
     try {
       session = await openClassifier(message.path, {
@@ -51,4 +51,10 @@ self.onmessage = async ({ data: message }) => {
     self.postMessage({ type: "released" });
     self.close();
   }
+}
+
+// One message at a time, in order: a release never overtakes the runs posted before it.
+let queue = Promise.resolve();
+self.onmessage = ({ data }) => {
+  queue = queue.then(() => handle(data));
 };

@@ -24,6 +24,16 @@ describe("openClassifierInWorker()", () => {
     }
   });
 
+  it("release() lets the runs posted before it finish", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ferry-worker-" });
+    const worker = await openClassifierInWorker(await writeTinyModel(dir));
+    const runs = Array.from({ length: 5 }, () => worker.run(new Float32Array(3072).fill(0.5), 1));
+    await worker.release();
+    const outputs = await Promise.all(runs);
+    expect(outputs.map((o) => o.length)).toEqual([3, 3, 3, 3, 3]);
+    await Deno.remove(dir, { recursive: true });
+  });
+
   it("passes errors back with their kind", async () => {
     const missing = await openClassifierInWorker("/nonexistent/model.onnx").catch((e) => e);
     expect(missing).toBeInstanceOf(FerryError);
