@@ -150,6 +150,7 @@ describe("the service on a real socket", () => {
       const res = await call("/v1/classify", init);
       expect([what, res.status]).toEqual([what, status]);
       expect(res.headers.get("content-type")).toMatch(/application\/json/);
+      expect(res.headers.get("x-request-id")).toBeTruthy();
       expect(typeof res.json().error).toBe("string");
     }
     expect((await call("/v2/health/live")).status).toBe(200);
