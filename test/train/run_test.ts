@@ -15,6 +15,7 @@ import { setUpTiny, tinyConfig, writeColourFolder } from "./_tiny.ts";
 
 let root = "";
 let data = "";
+let test = "";
 const noCache: TrainRunOptions = { imageFolder: { cache: false } };
 
 // Callbacks tuned so that both act inside five epochs: ReduceLROnPlateau sees no improvement of
@@ -34,6 +35,7 @@ beforeAll(async () => {
   await setUpTiny();
   root = await Deno.makeTempDir({ prefix: "ferry-train-" });
   data = await writeColourFolder(join(root, "data"), 12);
+  test = await writeColourFolder(join(root, "test"), 2);
 });
 
 afterAll(async () => {
@@ -43,7 +45,10 @@ afterAll(async () => {
 describe("trainRun()", () => {
   it("writes the model, history, config, classes, metrics and curves of a run", async () => {
     const outDir = join(root, "runs");
-    const result = await trainRun(tinyConfig(data, outDir, { epochs: 2, run: "outputs" }), noCache);
+    const result = await trainRun(
+      tinyConfig(data, outDir, { epochs: 2, run: "outputs", testData: test }),
+      noCache,
+    );
     const dir = join(outDir, "outputs");
     expect(result.runDir).toBe(dir);
     for (const file of [...Object.values(RUN_FILES), "model.json", "weights.bin"]) {
@@ -59,6 +64,9 @@ describe("trainRun()", () => {
     const metrics = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.metrics)));
     expect(metrics.validation.images).toBe(9);
     expect(metrics.validation.accuracy).toBe(result.validation.accuracy);
+    expect(metrics.test.images).toBe(6);
+    expect(metrics.test.confusionMatrix.flat().reduce((a: number, b: number) => a + b)).toBe(6);
+    expect(await Deno.readTextFile(join(dir, RUN_FILES.report))).toMatch(/^Test \(6 images\)$/m);
     const model = await loadModel(dir);
     expect(model.outputs[0]!.shape).toEqual([null, 3]);
     model.dispose();
