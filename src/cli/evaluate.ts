@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
 import {
@@ -31,6 +31,11 @@ interface EvaluateConfig {
   out: string | null;
   recorded: string | null;
   cache: boolean;
+  /** "validation": only the part of the folder that `ferry train` held out for validation. */
+  split: "all" | "validation";
+  /** Fraction and seed of that split; by default read from the run's config.json beside the model. */
+  valSplit: number | null;
+  seed: number | null;
 }
 
 const DEFAULTS: Omit<EvaluateConfig, "model" | "data"> = {
@@ -42,6 +47,9 @@ const DEFAULTS: Omit<EvaluateConfig, "model" | "data"> = {
   out: null,
   recorded: null,
   cache: true,
+  split: "all",
+  valSplit: null,
+  seed: null,
 };
 
 export const command: Command = {
@@ -96,9 +104,26 @@ export const command: Command = {
       description: "Reuse decoded image folders from ferry's cache (--no-cache to decode afresh)",
       default: DEFAULTS.cache,
     },
+    split: {
+      type: "string",
+      value: "all|validation",
+      description: "validation: only the images the model's training run held out for validation",
+      default: DEFAULTS.split,
+    },
+    "val-split": {
+      type: "string",
+      value: "F",
+      description: "With --split validation: the run's --val-split (default: from its config.json)",
+    },
+    seed: {
+      type: "string",
+      value: "N",
+      description: "With --split validation: the run's --seed (default: from its config.json)",
+    },
     config: { type: "string", value: "FILE", description: "JSON config file (flags override it)" },
   },
   examples: [
+    "ferry evaluate --data ../shared/datasets/cifar10/train --split validation --digits 4",
     "ferry evaluate --model models/cifar10/model.onnx --data cifar10 --digits 4 --out eval/",
     "ferry evaluate --model models/run1/model.json --data photos/",
     "ferry evaluate --model resnet.onnx --data photos/ --labels @classes.txt --input-size 224 \\",
@@ -139,6 +164,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
     reporter,
     ...(config.out ? { out: config.out } : {}),
     ...(config.recorded ? { recorded: config.recorded } : {}),
+    ...(config.split === "validation" ? { validationSplit: await validationSplitOf(config) } : {}),
   });
   console.log(formatEvaluation(evaluation, context));
   if (files) reporter.info(`wrote ${Object.values(files).join(", ")}`);
@@ -157,10 +183,39 @@ function flagsToConfig(values: ParsedFlags["values"]): Partial<EvaluateConfig> {
     out: stringFlag(values, "out"),
     recorded: stringFlag(values, "recorded"),
     cache: booleanFlag(values, "cache"),
+    split: stringFlag(values, "split") as EvaluateConfig["split"] | undefined,
+    valSplit: numberFlag(values, "val-split"),
+    seed: numberFlag(values, "seed"),
   };
 }
 
+/** The validation split's fraction and seed: flags first, then the training run's config.json. */
+async function validationSplitOf(
+  config: EvaluateConfig,
+): Promise<{ fraction: number; seed: number }> {
+  const runConfig = join(dirname(config.model), "config.json");
+  const saved: { valSplit?: number; seed?: number } = await Deno.readTextFile(runConfig).then(
+    (text) => JSON.parse(text),
+    () => ({}),
+  );
+  const fraction = config.valSplit ?? saved.valSplit;
+  const seed = config.seed ?? saved.seed;
+  if (fraction === undefined || seed === undefined) {
+    throw new FerryError(
+      "usage",
+      `Cannot evaluate the validation split: no ${runConfig} to read it from; give --val-split and --seed`,
+    );
+  }
+  return { fraction, seed };
+}
+
 function validate(config: EvaluateConfig): void {
+  if (config.split !== "all" && config.split !== "validation") {
+    throw new FerryError(
+      "usage",
+      `Cannot use --split: expected all or validation, got '${config.split}'`,
+    );
+  }
   if (!config.data) {
     throw new FerryError(
       "usage",

@@ -1,5 +1,11 @@
 import { basename } from "node:path";
-import { type ImageDataset, loadCifar10, loadImageFolder } from "../data/mod.ts";
+import {
+  type ImageDataset,
+  loadCifar10,
+  loadImageFolder,
+  type SplitOptions,
+  stratifiedSplit,
+} from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import {
@@ -45,6 +51,11 @@ export interface RunEvaluationOptions extends EvaluateClassifierOptions {
   cache?: boolean;
   /** Folder of the dataset caches. @default ferry's cache folder */
   cacheDir?: string;
+  /**
+   * Evaluate only the validation part of an image folder, carved as `ferry train` carves it
+   * (same fraction and seed give the same images). @default the whole folder
+   */
+  validationSplit?: Required<Pick<SplitOptions, "fraction" | "seed">>;
 }
 
 /** What {@linkcode runEvaluation} produced. */
@@ -141,7 +152,14 @@ async function loadData(
     ...(options.cache !== undefined ? { cache: options.cache } : {}),
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
   });
-  return { dataset, name: `image folder ${basename(options.data)}`, path: options.data };
+  const name = `image folder ${basename(options.data)}`;
+  if (!options.validationSplit) return { dataset, name, path: options.data };
+  const { fraction, seed } = options.validationSplit;
+  return {
+    dataset: stratifiedSplit(dataset, { fraction, seed }).validation,
+    name: `${name}, validation split (fraction ${fraction}, seed ${seed})`,
+    path: options.data,
+  };
 }
 
 async function compare(

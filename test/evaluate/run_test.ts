@@ -2,6 +2,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.ts";
+import { loadImageFolder, stratifiedSplit } from "../../src/data/mod.ts";
 import {
   compareWithRecorded,
   formatComparison,
@@ -96,6 +97,22 @@ describe("runEvaluation()", () => {
     }
   });
 
+  test("evaluates only the validation split when asked, carved as training carves it", async () => {
+    const whole = await runEvaluation({ model: modelPath, data, cache: false });
+    const { evaluation, context } = await runEvaluation({
+      model: modelPath,
+      data,
+      cache: false,
+      validationSplit: { fraction: 0.5, seed: 3 },
+    });
+    const { dataset } = await loadImageFolder(data, { cache: false });
+    const expected = stratifiedSplit(dataset, { fraction: 0.5, seed: 3 }).validation;
+    expect(evaluation.images).toBe(expected.count);
+    expect(evaluation.images).toBeLessThan(whole.evaluation.images);
+    expect(evaluation.report["macro avg"]?.support).toBe(expected.count);
+    expect(context.data.name).toContain("validation split (fraction 0.5, seed 3)");
+  });
+
   test("lists every difference from a recorded report that does not match", async () => {
     const { evaluation } = await runEvaluation({ model: modelPath, data, cache: false });
     const matrix = evaluation.confusionMatrix.map((row) => [...row]);
@@ -159,6 +176,45 @@ describe("ferry evaluate", () => {
       "report.json",
       "report.md",
     ]);
+  });
+
+  test("--split validation reads the fraction and seed from the run's config.json beside the model", async () => {
+    const runDir = join(dir, "run");
+    await Deno.mkdir(runDir, { recursive: true });
+    const model = join(runDir, "model.onnx");
+    await Deno.copyFile(modelPath, model);
+    await Deno.writeTextFile(
+      join(runDir, "config.json"),
+      JSON.stringify({ valSplit: 0.5, seed: 3 }),
+    );
+    const out = join(dir, "split");
+    const args = [
+      "evaluate",
+      "--model",
+      model,
+      "--data",
+      data,
+      "--split",
+      "validation",
+      "--no-cache",
+    ];
+    const log = console.log;
+    console.log = () => {};
+    try {
+      expect(await main([...args, "--out", out])).toBe(0);
+      const report = JSON.parse(await Deno.readTextFile(join(out, "report.json")));
+      expect(report.data.name).toContain("validation split (fraction 0.5, seed 3)");
+      await Deno.remove(join(runDir, "config.json"));
+      const error = console.error;
+      console.error = () => {};
+      try {
+        expect(await main(args)).toBe(2);
+      } finally {
+        console.error = error;
+      }
+    } finally {
+      console.log = log;
+    }
   });
 
   test("fails with a usage error when --data is missing", async () => {
