@@ -36,6 +36,7 @@ export interface NativeKernelBackend {
     TF_ATTR_INT: number;
     TF_ATTR_STRING: number;
     TF_ATTR_BOOL: number;
+    TF_ATTR_SHAPE: number;
     TF_FLOAT: number;
     TF_INT64: number;
     executeOp(name: string, attrs: OpAttr[], inputIds: number[], numOutputs: number): OpOutput[];

@@ -8,6 +8,7 @@ export {
   type BackendChoice,
   type BackendInfo,
   initBackend,
+  NativeAdamOptimizer,
   useNativeGradients,
 } from "./backend.ts";
 export { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.ts";
