@@ -65,7 +65,13 @@ async function importNative(): Promise<NativeLoad> {
   installLegacyUtilShim();
   // TensorFlow logs its CPU feature and oneDNN notices at INFO level on every start; keep
   // warnings and errors. Read once when the library loads, so it is set before the import.
-  if (Deno.env.get("TF_CPP_MIN_LOG_LEVEL") === undefined) Deno.env.set("TF_CPP_MIN_LOG_LEVEL", "1");
+  try {
+    if (Deno.env.get("TF_CPP_MIN_LOG_LEVEL") === undefined) {
+      Deno.env.set("TF_CPP_MIN_LOG_LEVEL", "1");
+    }
+  } catch {
+    // Without --allow-env TensorFlow merely logs more; loading it will say what else is missing.
+  }
   let tfnode: typeof import("@tensorflow/tfjs-node");
   try {
     tfnode = await import("@tensorflow/tfjs-node");
@@ -96,6 +102,9 @@ async function importNative(): Promise<NativeLoad> {
 function explainImportFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const firstLine = message.split("\n")[0] ?? message;
+  if (/Requires \w+ access|--allow-/.test(message)) {
+    return `tfjs-node needs more permissions (${firstLine})`;
+  }
   if (message.includes("tfjs_binding.node) can not be found")) {
     return `tfjs-node's binding is not built; ${SETUP_HINT}`;
   }
