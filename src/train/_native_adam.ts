@@ -30,6 +30,8 @@ interface Slot {
   value: number;
   m: number;
   v: number;
+  /** The tfjs variable's data when this optimiser last set it: unchanged means no copy needed. */
+  synced?: object;
 }
 
 /** Keras-exact Adam over TensorFlow's fused `ResourceApplyAdam`; native backend only. */
@@ -78,7 +80,8 @@ export class NativeAdamOptimizer extends tf.Optimizer {
           throw new FerryError("training", `Cannot apply Adam: no variable named '${name}'`);
         }
         const slot = this.slotFor(native, name, variable.shape);
-        assignResource(native, slot.value, variable);
+        // Anyone else assigning the variable (setWeights, a restore) gives it new data.
+        if (variable.dataId !== slot.synced) assignResource(native, slot.value, variable);
         const [gradId] = native.getInputTensorIds([grad]) as [number];
         b.executeOp(
           "ResourceApplyAdam",
@@ -87,6 +90,7 @@ export class NativeAdamOptimizer extends tf.Optimizer {
           0,
         );
         variable.assign(readResource(native, slot.value));
+        slot.synced = variable.dataId;
       }
     });
     this.incrementIterations();

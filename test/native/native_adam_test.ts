@@ -114,6 +114,31 @@ describe("NativeAdamOptimizer", () => {
     model.dispose();
   });
 
+  test("never changes weights held elsewhere, and starts from weights set from outside", async () => {
+    const { model, x, y, loss } = setup(6);
+    const start = model.getWeights().map((w) => w.clone());
+    const optimizer = new NativeAdamOptimizer(1e-2);
+    optimizer.minimize(loss);
+    const kept = model.getWeights().map((w) => tf.clone(w)); // shares the data, as tfjs clones do
+    const keptValues = kept.map((w) => w.dataSync().slice());
+    optimizer.minimize(loss);
+    kept.forEach((w, i) => expect(w.dataSync(), `weight ${i}`).toEqual(keptValues[i]));
+
+    // Restoring weights (as EarlyStopping does) must be the next step's starting point.
+    const twin = new NativeAdamOptimizer(1e-2);
+    const moments = await optimizer.getWeights();
+    await twin.setWeights(moments);
+    model.setWeights(start);
+    optimizer.minimize(loss);
+    const afterRestore = weights(model);
+    model.setWeights(start);
+    twin.minimize(loss);
+    expect(weights(model)).toEqual(afterRestore);
+    tf.dispose([...start, ...kept, ...moments.map((w) => w.tensor), x, y]);
+    for (const o of [optimizer, twin]) o.dispose();
+    model.dispose();
+  });
+
   test("leaves no tfjs or TensorFlow tensors behind", () => {
     const binding = (tf.backend() as unknown as { binding: { getNumOfTensors(): number } })
       .binding;
