@@ -1,5 +1,26 @@
 import { parseArgs } from "node:util";
+import { type ConfigObject, readConfigFile, resolveConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
+
+/** Every command's name: a config file's top-level keys with these names are per-command sections. */
+export const COMMAND_NAMES = ["train", "export", "evaluate", "serve", "classify", "experiment"];
+
+/**
+ * A command's resolved configuration: defaults < the `--config` file (its shared keys, then the
+ * command's own section) < flags.
+ */
+export async function resolveCommandConfig<T extends object>(
+  command: string,
+  defaults: T,
+  values: ParsedFlags["values"],
+  flags: Partial<T>,
+): Promise<T> {
+  const path = stringFlag(values, "config");
+  const file: ConfigObject | undefined = path === undefined
+    ? undefined
+    : await readConfigFile(path);
+  return resolveConfig(command, defaults, file, flags, COMMAND_NAMES);
+}
 
 /** One flag of a command, as `--help` shows it and the parser reads it. */
 export interface FlagSpec {

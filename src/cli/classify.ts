@@ -16,7 +16,7 @@ import {
   PIPELINE_DEFAULTS,
   WALK_DEFAULTS,
 } from "../classify/mod.ts";
-import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
+import { formatConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
 import { evaluatePredictions, formatEvaluation } from "../evaluate/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
@@ -27,6 +27,7 @@ import {
   listFlag,
   numberFlag,
   type ParsedFlags,
+  resolveCommandConfig,
   stringFlag,
 } from "./_command.ts";
 import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
@@ -164,14 +165,11 @@ export const command: Command = {
 async function run(parsed: ParsedFlags): Promise<number> {
   const { values, positionals } = parsed;
   const reporter = terminalReporter();
-  const configPath = stringFlag(values, "config");
-  const file = configPath ? await readConfigFile(configPath) : undefined;
-  const config = resolveConfig<ClassifyConfig>(
+  const config = await resolveCommandConfig<ClassifyConfig>(
     "classify",
     { ...DEFAULTS, model: "" },
-    file,
+    values,
     await flagsToConfig(values),
-    ["train", "export", "evaluate", "serve", "classify", "experiment"],
   );
   if (!config.model) config.model = await modelPathFlag({});
   validate(config);

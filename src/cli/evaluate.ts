@@ -6,7 +6,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
+import { formatConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
 import {
   CIFAR10_TEST,
@@ -16,7 +16,14 @@ import {
 } from "../evaluate/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import { type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
-import { booleanFlag, type Command, numberFlag, type ParsedFlags, stringFlag } from "./_command.ts";
+import {
+  booleanFlag,
+  type Command,
+  numberFlag,
+  type ParsedFlags,
+  resolveCommandConfig,
+  stringFlag,
+} from "./_command.ts";
 import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
 
 /** The resolved configuration of one evaluation, as printed and saved. */
@@ -135,14 +142,11 @@ export const command: Command = {
 async function run(parsed: ParsedFlags): Promise<number> {
   const { values } = parsed;
   const reporter = terminalReporter();
-  const configPath = stringFlag(values, "config");
-  const file = configPath ? await readConfigFile(configPath) : undefined;
-  const config = resolveConfig<EvaluateConfig>(
+  const config = await resolveCommandConfig<EvaluateConfig>(
     "evaluate",
     { ...DEFAULTS, model: "", data: "" },
-    file,
+    values,
     flagsToConfig(values),
-    ["train", "export", "evaluate", "serve", "classify", "experiment"],
   );
   if (!config.model) config.model = await modelPathFlag({});
   validate(config);

@@ -4,11 +4,17 @@
  *
  * @module
  */
-import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
+import { formatConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
 import { exportModel, PARITY_IMAGE_DEFAULTS, parityLine } from "../export/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
-import { type Command, listFlag, numberFlag, stringFlag } from "./_command.ts";
+import {
+  type Command,
+  listFlag,
+  numberFlag,
+  resolveCommandConfig,
+  stringFlag,
+} from "./_command.ts";
 
 interface ExportConfig {
   format: "onnx" | "tfjs";
@@ -71,13 +77,11 @@ export const command: Command = {
         `Cannot export: expected one run folder or model.json, got ${positionals.length}`,
       );
     }
-    const configFile = stringFlag(values, "config");
-    const file = configFile ? await readConfigFile(configFile) : undefined;
     const format = stringFlag(values, "format");
     if (format !== undefined && format !== "onnx" && format !== "tfjs") {
       throw new FerryError("usage", `Cannot use --format: expected onnx or tfjs, got '${format}'`);
     }
-    const config = resolveConfig("export", DEFAULTS, file, {
+    const config = await resolveCommandConfig("export", DEFAULTS, values, {
       format,
       out: stringFlag(values, "out"),
       data: stringFlag(values, "data"),

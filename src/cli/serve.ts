@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
+import { formatConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
 import { createDecodePool } from "../image/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
@@ -29,6 +29,7 @@ import {
   listFlag,
   numberFlag,
   type ParsedFlags,
+  resolveCommandConfig,
   stringFlag,
 } from "./_command.ts";
 import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
@@ -180,14 +181,11 @@ export const command: Command = {
 async function run(parsed: ParsedFlags): Promise<number> {
   const { values, positionals } = parsed;
   const reporter = terminalReporter();
-  const configPath = stringFlag(values, "config");
-  const file = configPath ? await readConfigFile(configPath) : undefined;
-  const config = resolveConfig<ServeConfig>(
+  const config = await resolveCommandConfig<ServeConfig>(
     "serve",
     { ...DEFAULTS, models: [] },
-    file,
+    values,
     await flagsToConfig(values, positionals),
-    ["train", "export", "evaluate", "serve", "classify", "experiment"],
   );
   if (config.models.length === 0) config.models = [await modelPathFlag({})];
   validate(config);

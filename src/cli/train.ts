@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { formatConfig, readConfigFile, resolveConfig } from "../config/mod.ts";
+import { formatConfig } from "../config/mod.ts";
 import { ACTIVATIONS, KERNEL_INITIALIZERS, listArchitectures } from "../model/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import {
@@ -26,6 +26,7 @@ import {
   type FlagSpec,
   numberFlag,
   type ParsedFlags,
+  resolveCommandConfig,
   stringFlag,
 } from "./_command.ts";
 
@@ -133,19 +134,9 @@ export const command: Command = {
   ],
   async run(parsed) {
     const reporter = terminalReporter();
-    const file = parsed.values.config === undefined
-      ? undefined
-      : await readConfigFile(String(parsed.values.config));
     const flags = flagValues(parsed.values);
     if (parsed.positionals[0] !== undefined) flags.data = parsed.positionals[0];
-    const config = resolveConfig("train", { ...TRAIN_DEFAULTS }, file, flags, [
-      "train",
-      "export",
-      "evaluate",
-      "serve",
-      "classify",
-      "experiment",
-    ]);
+    const config = await resolveCommandConfig("train", { ...TRAIN_DEFAULTS }, parsed.values, flags);
     const resume = stringFlag(parsed.values, "resume");
     let result;
     if (resume !== undefined) {
