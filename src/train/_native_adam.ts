@@ -41,7 +41,9 @@ export class NativeAdamOptimizer extends tf.Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-  private readonly slots = new Map<string, Slot>();
+  // Keyed by the variable's position in the gradient list, as tfjs' optimisers match moments:
+  // a resumed model's variables get new names (tfjs numbers them per process).
+  private readonly slots = new Map<number, Slot>();
 
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7) {
     super();
@@ -73,13 +75,13 @@ export class NativeAdamOptimizer extends tf.Optimizer {
         { name: "use_locking", type: b.TF_ATTR_BOOL, value: false },
         { name: "use_nesterov", type: b.TF_ATTR_BOOL, value: false },
       ];
-      for (const { name, tensor: grad } of grads) {
+      for (const [position, { name, tensor: grad }] of grads.entries()) {
         if (grad == null) continue;
         const variable = tf.engine().registeredVariables[name];
         if (variable === undefined) {
           throw new FerryError("training", `Cannot apply Adam: no variable named '${name}'`);
         }
-        const slot = this.slotFor(native, name, variable.shape);
+        const slot = this.slotFor(native, position, name, variable.shape);
         // Anyone else assigning the variable (setWeights, a restore) gives it new data.
         if (variable.dataId !== slot.synced) assignResource(native, slot.value, variable);
         const [gradId] = native.getInputTensorIds([grad]) as [number];
@@ -115,7 +117,7 @@ export class NativeAdamOptimizer extends tf.Optimizer {
       const m = moments[i]!;
       const v = moments[count + i]!;
       const name = m.name.replace(/\/m$/, "");
-      const slot = this.slotFor(native, name, m.tensor.shape);
+      const slot = this.slotFor(native, i, name, m.tensor.shape);
       assignResource(native, slot.m, m.tensor);
       assignResource(native, slot.v, v.tensor);
     }
@@ -139,14 +141,20 @@ export class NativeAdamOptimizer extends tf.Optimizer {
     super.dispose();
   }
 
-  private slotFor(native: NativeKernelBackend, name: string, shape: number[]): Slot {
-    let slot = this.slots.get(name);
+  private slotFor(
+    native: NativeKernelBackend,
+    position: number,
+    name: string,
+    shape: number[],
+  ): Slot {
+    let slot = this.slots.get(position);
     if (slot === undefined) {
       slot = { name, value: newResource(native, shape), m: 0, v: 0 };
       slot.m = newResource(native, shape, true);
       slot.v = newResource(native, shape, true);
-      this.slots.set(name, slot);
+      this.slots.set(position, slot);
     }
+    slot.name = name;
     return slot;
   }
 }
