@@ -69,6 +69,9 @@ export async function createOrtSession(
         executionProviders: [provider],
         graphOptimizationLevel: "all",
         ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+        // Idle pool threads sleep instead of spinning: a spinning pool takes the cores that
+        // decoding and HTTP need (classify ran at half speed with 2 spinning threads).
+        extra: { session: { intra_op: { allow_spinning: "0" } } },
       });
       return { session, provider };
     } catch (error) {
