@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { openClassifier } from "../src/runtime/mod.ts";
@@ -195,7 +195,8 @@ function startPeer(model: string, port: number, workers: number) {
       "warning",
     ],
     cwd: new URL("./peers/", import.meta.url).pathname,
-    env: { PEER_MODEL: model, PEER_THREADS: String(THREADS) },
+    // The peer runs from bench/peers/, so a relative model path must be made absolute.
+    env: { PEER_MODEL: resolve(model), PEER_THREADS: String(THREADS) },
     stdout: "null",
     stderr: "null",
   }).spawn();

@@ -5,12 +5,12 @@
  * s/epoch (extrapolated to the whole folder) with the ratio to Keras' epoch time.
  *
  *   deno run -A bench/train.ts [--dir ../shared/datasets/cifar10/train] [--images 6400]
- *     [--backends tensorflow,tensorflow-adam,tensorflow-stock,wasm,cpu] [--cpu-steps 1]
+ *     [--backends tensorflow,tensorflow-tfjs-adam,tensorflow-stock,wasm,cpu] [--cpu-steps 1]
  *     [--rounds 1] [--python python3]
  *
- * Rows: `tensorflow` is ferry's native backend as `initBackend` sets it up (with its faster ReLU
- * and max-pool kernels) and tfjs' Adam; `tensorflow-adam` the same with TensorFlow's fused Adam
- * (`NativeAdamOptimizer`, Keras' update); `tensorflow-stock` is tfjs-node with tfjs' own gradients;
+ * Rows: `tensorflow` is ferry's native backend as `ferry train` runs it (`initBackend`'s faster
+ * ReLU and max-pool kernels, TensorFlow's fused Adam); `tensorflow-tfjs-adam` the same with tfjs'
+ * Adam; `tensorflow-stock` is tfjs-node with tfjs' own gradients and Adam;
  * `wasm` is the WebAssembly fallback; `cpu` is tfjs' JavaScript backend, timed on `--cpu-steps`
  * batches only, without warm-up (one takes a minute and a half on an idle 2-core machine).
  * A backend that does not load is listed with the reason. Keras is skipped, saying why, when
@@ -30,12 +30,7 @@ import {
   subsetDataset,
 } from "../src/data/mod.ts";
 import { buildNotebookCnn, resolveModelOptions } from "../src/model/mod.ts";
-import {
-  createOptimizer,
-  initBackend,
-  NativeAdamOptimizer,
-  useNativeGradients,
-} from "../src/train/mod.ts";
+import { createOptimizer, initBackend, useNativeGradients } from "../src/train/mod.ts";
 import { silentReporter } from "../src/progress/mod.ts";
 
 const { values } = parseArgs({
@@ -43,7 +38,10 @@ const { values } = parseArgs({
   options: {
     dir: { type: "string", default: "../shared/datasets/cifar10/train" },
     images: { type: "string", default: "6400" },
-    backends: { type: "string", default: "tensorflow,tensorflow-adam,tensorflow-stock,wasm,cpu" },
+    backends: {
+      type: "string",
+      default: "tensorflow,tensorflow-tfjs-adam,tensorflow-stock,wasm,cpu",
+    },
     "cpu-steps": { type: "string", default: "1" },
     rounds: { type: "string", default: "1" },
     python: { type: "string", default: "python3" },
@@ -83,12 +81,12 @@ function timeTraining(
   data: ImageDataset,
   maxSteps: number,
   warmup: number,
-  nativeAdam = false,
+  tfjsAdam = false,
 ): Timing {
   const model = buildNotebookCnn(resolveModelOptions({ numClasses: data.classNames.length }));
-  // ferry's Adam: Keras' defaults (ε 1e-7), as `ferry train` builds it, or the fused native one.
-  const optimizer = nativeAdam
-    ? new NativeAdamOptimizer(1e-3, 0.9, 0.999, 1e-7)
+  // ferry's Adam as `ferry train` builds it (the fused one on the native backend), or tfjs' own.
+  const optimizer = tfjsAdam
+    ? tf.train.adam(1e-3, 0.9, 0.999, 1e-7)
     : createOptimizer({ name: "adam", learningRate: 1e-3, momentum: 0 });
   const step = (x: Float32Array, labels: Uint8Array, size: number) => {
     const xs = tf.tensor4d(x, [size, data.height, data.width, 3]);
@@ -134,11 +132,13 @@ async function tfjsRow(name: string, data: ImageDataset, cpuSteps: number): Prom
     const all = Math.ceil(data.count / BATCH);
     const timing = name === "cpu"
       ? timeTraining(data, cpuSteps, 0)
-      : timeTraining(data, all, WARMUP_STEPS, name === "tensorflow-adam");
+      : timeTraining(data, all, WARMUP_STEPS, name.startsWith("tensorflow-"));
     const gradients = name === "tensorflow-stock"
-      ? ", tfjs' own gradients"
-      : name === "tensorflow-adam"
-      ? ", TensorFlow's fused Adam (NativeAdamOptimizer)"
+      ? ", tfjs' own gradients and Adam"
+      : name === "tensorflow-tfjs-adam"
+      ? ", tfjs' Adam"
+      : name === "tensorflow"
+      ? ", TensorFlow's fused Adam"
       : "";
     return { name, ...timing, note: `${info.reason}${gradients}` };
   } catch (error) {
