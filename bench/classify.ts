@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { classifyPaths, openClassifyModel } from "../src/classify/mod.ts";
 import { writeNotebookCnn } from "./_notebook_cnn.ts";
+import { PYTHON } from "./_python.ts";
 
 const CIFAR_TRAIN = "/work/shared/datasets/cifar10/train";
 const PEER = new URL("./peers/classify_peer.py", import.meta.url).pathname;
@@ -105,7 +106,7 @@ async function makeHugeFolder(dir: string, source: string, count: number): Promi
 
 async function pythonPeerAvailable(): Promise<string | undefined> {
   try {
-    const probe = await new Deno.Command("python3", {
+    const probe = await new Deno.Command(PYTHON, {
       args: ["-c", "import PIL, onnxruntime, numpy"],
       stdout: "null",
       stderr: "piped",
@@ -118,7 +119,7 @@ async function pythonPeerAvailable(): Promise<string | undefined> {
 }
 
 async function runPeer(model: string, folder: string, out: string): Promise<number> {
-  const result = await new Deno.Command("python3", {
+  const result = await new Deno.Command(PYTHON, {
     args: [PEER, model, folder, out, "256"],
     stdout: "piped",
     stderr: "inherit",

@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { openClassifier } from "../src/runtime/mod.ts";
 import { benchModel } from "./_serve_model.ts";
+import { PYTHON } from "./_python.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -177,7 +178,7 @@ function startFerry(
 }
 
 function startPeer(model: string, port: number, workers: number) {
-  return new Deno.Command("python3", {
+  return new Deno.Command(PYTHON, {
     args: [
       "-m",
       "uvicorn",
@@ -203,8 +204,8 @@ function startPeer(model: string, port: number, workers: number) {
 }
 
 async function peerAvailable(): Promise<string | undefined> {
-  if (!(await which("python3"))) return "python3 is missing";
-  const probe = await new Deno.Command("python3", {
+  if (!(await which(PYTHON))) return `${PYTHON} is missing`;
+  const probe = await new Deno.Command(PYTHON, {
     args: ["-c", "import fastapi, uvicorn, uvloop, httptools, PIL, onnxruntime, numpy"],
     stderr: "piped",
   }).output();

@@ -32,6 +32,7 @@ import {
 import { buildNotebookCnn, resolveModelOptions } from "../src/model/mod.ts";
 import { createOptimizer, initBackend, useNativeGradients } from "../src/train/mod.ts";
 import { silentReporter } from "../src/progress/mod.ts";
+import { PYTHON } from "./_python.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -44,7 +45,7 @@ const { values } = parseArgs({
     },
     "cpu-steps": { type: "string", default: "1" },
     rounds: { type: "string", default: "1" },
-    python: { type: "string", default: "python3" },
+    python: { type: "string", default: PYTHON },
   },
 });
 const BATCH = 64;

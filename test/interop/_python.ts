@@ -1,7 +1,14 @@
 /** Python helpers for the interop checks: find python3 and install missing pip packages. */
 
+/**
+ * The Python to run: `$PYTHON`, else `python3` on the PATH. Launchers such as `npx deno` put
+ * Node's folder (often /usr/bin, with the system's externally managed Python) first on the PATH,
+ * so .ci/run names the Python it installed the peers into.
+ */
+export const PYTHON = Deno.env.get("PYTHON") ?? "python3";
+
 async function run(args: string[]): Promise<{ code: number; stderr: string }> {
-  const { code, stderr } = await new Deno.Command("python3", {
+  const { code, stderr } = await new Deno.Command(PYTHON, {
     args,
     stdout: "null",
     stderr: "piped",

@@ -16,7 +16,7 @@ import {
   resolveAugmentOptions,
 } from "../../src/data/mod.ts";
 import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
-import { ensurePythonPackages } from "./_python.ts";
+import { ensurePythonPackages, PYTHON } from "./_python.ts";
 
 interface Case {
   name: string;
@@ -49,12 +49,12 @@ for (const [name, options, height, width, exact] of configs) {
 await ensurePythonPackages(["numpy", "scipy"]);
 // tf.keras is the notebook's Keras; its pip name differs from its import name on CPU-only machines.
 const hasTensorflow = async () =>
-  (await new Deno.Command("python3", { args: ["-c", "import tensorflow"], stderr: "null" })
+  (await new Deno.Command(PYTHON, { args: ["-c", "import tensorflow"], stderr: "null" })
     .output())
     .code === 0;
 if (!(await hasTensorflow())) {
   console.log("Installing tensorflow-cpu with pip");
-  await new Deno.Command("python3", {
+  await new Deno.Command(PYTHON, {
     args: ["-m", "pip", "install", "-q", "--retries", "0", "tensorflow-cpu"],
   }).output();
 }
@@ -76,7 +76,7 @@ const keras = cases.map((c) => ({
 }));
 await Deno.writeTextFile(input, JSON.stringify(keras));
 const script = new URL("./_keras_augment.py", import.meta.url).pathname;
-const { code, stderr } = await new Deno.Command("python3", { args: [script, input, output] })
+const { code, stderr } = await new Deno.Command(PYTHON, { args: [script, input, output] })
   .output();
 if (code !== 0) {
   console.error(new TextDecoder().decode(stderr));

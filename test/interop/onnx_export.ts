@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { exportModel, parityImages } from "../../src/export/mod.ts";
 import { buildModel, saveModel } from "../../src/model/mod.ts";
 import { openClassifier } from "../../src/runtime/mod.ts";
-import { ensurePythonPackages } from "./_python.ts";
+import { ensurePythonPackages, PYTHON } from "./_python.ts";
 
 const TOLERANCE = 1e-6;
 const CIFAR10 = [
@@ -94,7 +94,7 @@ const cases = [
   await prepare(root, "notebook_cnn", buildModel("notebook_cnn", { seed: 5 }), CIFAR10),
   await prepare(root, "residual", residualModel(), ["a", "b", "c", "d"]),
 ];
-const child = new Deno.Command("python3", {
+const child = new Deno.Command(PYTHON, {
   args: [new URL("./_onnx_check.py", import.meta.url).pathname],
   stdin: "piped",
   stdout: "piped",

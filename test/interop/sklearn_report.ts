@@ -17,6 +17,7 @@ import {
   formatClassificationReport,
   type ZeroDivision,
 } from "../../src/metrics/mod.ts";
+import { PYTHON } from "./_python.ts";
 
 interface Case {
   yTrue: number[];
@@ -85,7 +86,7 @@ function ferry(c: Case): Result {
 // scikit-learn's import name differs from its pip name, so this installs it itself.
 async function ensureScikitLearn(): Promise<void> {
   const python = (args: string[], stderr: "null" | "inherit" = "inherit") =>
-    new Deno.Command("python3", { args, stdout: "null", stderr }).output();
+    new Deno.Command(PYTHON, { args, stdout: "null", stderr }).output();
   if ((await python(["-c", "import sklearn"], "null")).code === 0) return;
   console.log("Installing scikit-learn with pip");
   const { code } = await python(["-m", "pip", "install", "-q", "--retries", "0", "scikit-learn"]);
@@ -94,7 +95,7 @@ async function ensureScikitLearn(): Promise<void> {
 
 async function sklearn(cases: Case[]): Promise<Result[]> {
   const script = new URL("./_sklearn_report.py", import.meta.url).pathname;
-  const child = new Deno.Command("python3", {
+  const child = new Deno.Command(PYTHON, {
     args: [script],
     stdin: "piped",
     stdout: "piped",
