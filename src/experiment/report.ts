@@ -62,8 +62,11 @@ const pct = (s: Spread) =>
   `${(100 * s.mean).toFixed(1)}%${s.sd > 0 ? ` ± ${(100 * s.sd).toFixed(1)}` : ""}`;
 const num = (s: Spread) => `${s.mean.toFixed(3)}${s.sd > 0 ? ` ± ${s.sd.toFixed(3)}` : ""}`;
 
-/** The answer, as a sentence drawn from the measured numbers. */
-export function answerSentence(summaries: VariantSummary[]): string {
+/**
+ * The answer, as a sentence drawn from the measured numbers; `compareLoss: false` leaves out the
+ * validation loss, which means different things under different loss functions.
+ */
+export function answerSentence(summaries: VariantSummary[], compareLoss = true): string {
   if (summaries.length === 0) return "No run of this question has finished yet.";
   const ranked = [...summaries].sort((a, b) => b.bestValAccuracy.mean - a.bestValAccuracy.mean);
   const [best, ...rest] = ranked as [VariantSummary, ...VariantSummary[]];
@@ -73,12 +76,14 @@ export function answerSentence(summaries: VariantSummary[]): string {
       (100 * (best.bestValAccuracy.mean - s.bestValAccuracy.mean)).toFixed(1)
     } points lower)`
   );
+  const accuracy = `${best.variant} reached the highest validation accuracy, ` +
+    `${pct(best.bestValAccuracy)}; ${others.join(", ")}.`;
+  if (!compareLoss) return accuracy;
   const lowestLoss = [...summaries].sort((a, b) => a.bestValLoss.mean - b.bestValLoss.mean)[0]!;
   const loss = lowestLoss.variant === best.variant
     ? "It also reached the lowest validation loss"
     : `The lowest validation loss was ${lowestLoss.variant}'s`;
-  return `${best.variant} reached the highest validation accuracy, ${pct(best.bestValAccuracy)}; ` +
-    `${others.join(", ")}. ${loss} (${num(lowestLoss.bestValLoss)}).`;
+  return `${accuracy} ${loss} (${num(lowestLoss.bestValLoss)}).`;
 }
 
 function budgetLine(spec: ExperimentSpec): string {
@@ -106,11 +111,13 @@ export async function writeExperimentReport(
     "",
     `Budget: ${budgetLine(spec)}. Reproduce with \`${command}\`.`,
     'Accuracies are on the validation split; "final" is the model kept at the end (EarlyStopping\'s',
-    'restored best epoch where it is on), "best" the highest epoch.',
+    'restored best epoch where it is on), "best" the highest epoch. A short budget and one seed',
+    "answer for that budget only: a point or two is within one seed's noise.",
   ];
   for (const question of spec.questions) {
     const summaries = summarizeQuestion(question, outcomes);
-    lines.push("", `## ${question.title}`, "", answerSentence(summaries), "");
+    const answer = answerSentence(summaries, question.compareLoss ?? true);
+    lines.push("", `## ${question.title}`, "", answer, "");
     lines.push(
       "| variant | seeds | final val acc | best val acc | best val loss | epochs | seconds |",
       "|---|---|---|---|---|---|---|",

@@ -17,6 +17,8 @@ export interface Question {
   variants?: Variant[];
   /** Every combination of these fields' values becomes a variant. */
   grid?: Partial<Record<keyof TrainConfig, unknown[]>>;
+  /** Whether validation losses are comparable across variants (not when the loss varies). @default true */
+  compareLoss?: boolean;
 }
 
 /** An experiment: a base config, questions, a budget and where things go. */

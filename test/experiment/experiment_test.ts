@@ -84,6 +84,9 @@ describe("experiment specs", () => {
     expect(answerSentence([summary("a", 0.6, 1.2), summary("b", 0.5, 1.0)])).toContain(
       "The lowest validation loss was b's (1.000)",
     );
+    expect(answerSentence([summary("mse", 0.6, 0.07), summary("ce", 0.5, 1.0)], false)).toBe(
+      "mse reached the highest validation accuracy, 60.0%; ce 50.0% (10.0 points lower).",
+    );
   });
 });
 
