@@ -273,7 +273,10 @@ async function serveUntilStopped(
   return graceful ? 0 : 1;
 }
 
-/** Files as given; folders become every `.onnx` directly inside them, sorted. */
+/**
+ * Files as given; folders become every `.onnx` inside them or one level down (a `models/` folder
+ * of run folders, each with the `model.onnx` that `ferry export` writes), sorted.
+ */
 async function expandModelPaths(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const path of paths) {
@@ -283,16 +286,24 @@ async function expandModelPaths(paths: string[]): Promise<string[]> {
       out.push(path);
       continue;
     }
-    const names = (await Array.fromAsync(Deno.readDir(path)))
-      .filter((e) => e.isFile && e.name.toLowerCase().endsWith(".onnx"))
-      .map((e) => e.name).sort();
-    if (names.length === 0) {
+    const found: string[] = [];
+    for await (const entry of Deno.readDir(path)) {
+      const child = join(path, entry.name);
+      if (entry.isFile && isOnnx(entry.name)) found.push(child);
+      if (!entry.isDirectory) continue;
+      for await (const inner of Deno.readDir(child)) {
+        if (inner.isFile && isOnnx(inner.name)) found.push(join(child, inner.name));
+      }
+    }
+    if (found.length === 0) {
       throw new FerryError("not_found", `Cannot find a .onnx model in folder '${path}'`);
     }
-    out.push(...names.map((name) => join(path, name)));
+    out.push(...found.sort());
   }
   return out;
 }
+
+const isOnnx = (name: string) => name.toLowerCase().endsWith(".onnx");
 
 /**
  * Runs `count` copies of this command as child processes on one port (`--reuse-port`), each with

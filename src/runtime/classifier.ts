@@ -5,7 +5,7 @@ export type Provider = "cpu" | "cuda";
 
 /** What ferry knows about a loaded image classifier, from its metadata or from flags. */
 export interface ModelInfo {
-  /** Name the model is addressed by (the file name without `.onnx`). */
+  /** Name the model is addressed by (see `modelNameOf`: the file name, or its run folder's). */
   name: string;
   path: string;
   /** Input size, layout and normalisation. */

@@ -5,7 +5,7 @@
  * @module
  */
 export type { ClassifierSession, ModelInfo, ModelOverrides, Provider } from "./classifier.ts";
-export { openClassifier, type OpenClassifierOptions } from "./session.ts";
+export { modelNameOf, openClassifier, type OpenClassifierOptions } from "./session.ts";
 export {
   createOrtSession,
   type OrtSession,

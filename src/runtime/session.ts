@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import * as ort from "onnxruntime-node";
 import { FerryError } from "../errors.ts";
 import { valuesPerImage } from "../image/mod.ts";
@@ -18,7 +18,7 @@ import { softmaxRows } from "./top_k.ts";
 export interface OpenClassifierOptions extends SessionOptions {
   /** What the metadata would have said, for models ferry did not make. @default {} */
   overrides?: ModelOverrides;
-  /** Name the model is addressed by. @default the file name without `.onnx` */
+  /** Name the model is addressed by. @default `modelNameOf(path)` */
   name?: string;
 }
 
@@ -39,12 +39,23 @@ export async function openClassifier(
   options: OpenClassifierOptions = {},
 ): Promise<ClassifierSession> {
   const file = await readOnnxModel(path);
-  const name = options.name ?? basename(path).replace(/\.onnx$/i, "");
+  const name = options.name ?? modelNameOf(path);
   // Check the metadata before starting onnxruntime, so a bad override fails fast.
   buildModelInfo(file, { name, path, provider: "cpu" }, options.overrides);
   const { session, provider } = await createOrtSession(file.bytes, path, options);
   const info = buildModelInfo(file, { name, path, provider }, options.overrides);
   return new OnnxClassifier(session, info);
+}
+
+/**
+ * The name a model is addressed by: its file name without `.onnx`, or, for the `model.onnx` that
+ * `ferry export` writes into a run folder, the run folder's name
+ * (`models/cifar10-notebook/model.onnx` → `cifar10-notebook`), so that served runs do not collide.
+ */
+export function modelNameOf(path: string): string {
+  const stem = basename(path).replace(/\.onnx$/i, "");
+  const folder = basename(dirname(path));
+  return stem === "model" && folder !== "." && folder !== "" ? folder : stem;
 }
 
 class OnnxClassifier implements ClassifierSession {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../_fixtures/tiny_model.ts";
 import { RED, solidImage } from "../serve/_helpers.ts";
@@ -7,7 +8,9 @@ let dir: string;
 beforeAll(async () => {
   dir = await Deno.makeTempDir({ prefix: "ferry-cli-serve-" });
   await writeTinyModel(dir, { fileName: "alpha.onnx" });
-  await writeTinyModel(dir, { fileName: "beta.onnx" });
+  // A run folder, as `ferry export` leaves it: served under the folder's name.
+  await Deno.mkdir(join(dir, "beta"));
+  await writeTinyModel(join(dir, "beta"), { fileName: "model.onnx" });
 });
 afterAll(async () => {
   await Deno.remove(dir, { recursive: true });
@@ -39,7 +42,7 @@ async function startServe(args: string[], env: Record<string, string> = {}, proc
 }
 
 describe("ferry serve", () => {
-  it("serves every model of a folder, asks for FERRY_TOKEN, logs JSON lines and stops on SIGTERM", async () => {
+  it("serves every model of a folder and its run folders, asks for FERRY_TOKEN, logs JSON lines and stops on SIGTERM", async () => {
     const { child, base, stdout, stderr } = await startServe(
       [dir, "--port", "0", "--provider", "cuda,cpu", "--default-model", "beta"],
       { FERRY_TOKEN: "tok" },

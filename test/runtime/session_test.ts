@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { FERRY_INPUT_SPEC, type InputSpec, normalizeInto } from "../../src/image/mod.ts";
 import type { Reporter } from "../../src/progress/mod.ts";
-import { encodeOnnxModel, openClassifier, topK } from "../../src/runtime/mod.ts";
+import { encodeOnnxModel, modelNameOf, openClassifier, topK } from "../../src/runtime/mod.ts";
 import { tinyModel, writeTinyModel } from "../_fixtures/tiny_model.ts";
 
 let dir: string;
@@ -194,5 +194,13 @@ describe("openClassifier() providers", () => {
     // deno-lint-ignore no-explicit-any -- a value a flag parser could hand over
     const error = await openClassifier(path, { providers: ["tpu" as any] }).catch((e) => e);
     expect(error.kind).toBe("usage");
+  });
+});
+
+describe("modelNameOf()", () => {
+  test("names a file by its stem, and a run folder's model.onnx by the folder", () => {
+    expect(modelNameOf("models/resnet18.onnx")).toBe("resnet18");
+    expect(modelNameOf("models/cifar10-notebook/model.onnx")).toBe("cifar10-notebook");
+    expect(modelNameOf("model.onnx")).toBe("model");
   });
 });
