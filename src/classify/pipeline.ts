@@ -188,17 +188,22 @@ export async function* classifyEntries(
         items.push({ path: entry.path, error: error ?? "Cannot decode" });
       }
       if (items.length >= batchSize) {
-        const started = start();
-        if (running) yield await running;
-        running = started;
+        const previous = running;
+        running = start();
+        if (previous) yield await previous;
       }
     }
-    const last = items.length > 0 || nonImages > 0 || resumed > 0 ? start() : undefined;
-    if (running) yield await running;
-    running = undefined;
-    if (last) yield await last;
+    const previous = running;
+    running = items.length > 0 || nonImages > 0 || resumed > 0 ? start() : undefined;
+    if (previous) yield await previous;
+    if (running) {
+      const last = running;
+      running = undefined;
+      yield await last;
+    }
   } finally {
-    // A consumer that stops early leaves no run behind unawaited.
+    // `running` is always the newest run not yet yielded: a consumer that stops early, or a run
+    // that fails, leaves it awaited here (its own failure is not the one reported).
     await running?.catch(() => {});
     await iterator.return?.();
   }

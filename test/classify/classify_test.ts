@@ -194,6 +194,27 @@ describe("classifyPaths()", () => {
     expect(names.sort()).toEqual(["r1 (1).jpg", "r1.jpg"]);
   });
 
+  test("reports a failing model run and leaves no later run's failure unhandled", async () => {
+    let runs = 0;
+    const failing: ClassifierSession = {
+      info: model.info,
+      run: () => {
+        const n = ++runs;
+        return new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`run ${n} failed`)), 20)
+        );
+      },
+      release: () => Promise.resolve(),
+    };
+    const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
+    const classified = classifyPaths(failing, [images], { format: "jsonl", out, batchSize: 1 });
+    await expect(classified).rejects.toThrow("run 1 failed");
+    // A second run was under way when the first failed; its failure must be caught, not left to
+    // kill the process as an unhandled rejection.
+    expect(runs).toBeGreaterThan(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+
   test("records true classes from folder names for the evaluation report", async () => {
     const { summary } = await run({ labelsFromFolders: true });
     const labels = summary.folderLabels!;
