@@ -50,6 +50,8 @@ export interface Command {
 export interface ParsedFlags {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
+  /** The arguments as given, after the command's name. */
+  args: string[];
 }
 
 /** Formats `--help` for one command from its flag specs, so help can never drift from the parser. */
@@ -103,7 +105,7 @@ export function parseFlags(command: Command, args: string[]): ParsedFlags & { he
     });
     const help = values.help === true;
     delete values.help;
-    return { values, positionals, help };
+    return { values, positionals, args, help };
   } catch (error) {
     throw new FerryError(
       "usage",

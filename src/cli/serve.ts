@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { formatConfig } from "../config/mod.ts";
+import { jsonLines, superviseWorkers } from "./_serve_processes.ts";
 import { FerryError } from "../errors.ts";
 import { createDecodePool } from "../image/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
@@ -19,7 +20,6 @@ import {
   APP_DEFAULTS,
   createApp,
   LIMIT_DEFAULTS,
-  type LogEntry,
   SERVER_DEFAULTS,
   startServer,
 } from "../serve/mod.ts";
@@ -192,7 +192,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
   const token = stringFlag(values, "token") ?? Deno.env.get("FERRY_TOKEN");
   reporter.info(`config: ${formatConfig(config)}`);
   const workers = config.workers || (config.port === 0 ? 1 : navigator.hardwareConcurrency);
-  if (workers > 1) return await superviseWorkers(workers, config.threads);
+  if (workers > 1) return await superviseWorkers(parsed.args, workers, config.threads);
 
   // Listen for signals from the start: one that arrives while models load stops the server as
   // soon as it is up, instead of killing the process half-started.
@@ -291,8 +291,12 @@ async function expandModelPaths(paths: string[]): Promise<string[]> {
       const child = join(path, entry.name);
       if (entry.isFile && isOnnx(entry.name)) found.push(child);
       if (!entry.isDirectory) continue;
-      for await (const inner of Deno.readDir(child)) {
-        if (inner.isFile && isOnnx(inner.name)) found.push(join(child, inner.name));
+      try {
+        for await (const inner of Deno.readDir(child)) {
+          if (inner.isFile && isOnnx(inner.name)) found.push(join(child, inner.name));
+        }
+      } catch {
+        // An unreadable sub-folder holds no model we could serve; the folder's others still count.
       }
     }
     if (found.length === 0) {
@@ -304,72 +308,6 @@ async function expandModelPaths(paths: string[]): Promise<string[]> {
 }
 
 const isOnnx = (name: string) => name.toLowerCase().endsWith(".onnx");
-
-/**
- * Runs `count` copies of this command as child processes on one port (`--reuse-port`), each with
- * `threads` onnxruntime threads; passes SIGTERM/SIGINT on to them, and returns the worst exit code.
- */
-async function superviseWorkers(count: number, threads: number): Promise<number> {
-  const args: string[] = [];
-  for (let i = 0; i < Deno.args.length; i++) {
-    const arg = Deno.args[i]!;
-    if (arg === "--workers" || arg === "--threads") i++;
-    else if (!/^--(workers|threads)=/.test(arg)) args.push(arg);
-  }
-  const script = new URL("./main.ts", import.meta.url).pathname;
-  const children = Array.from({ length: count }, () =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        // SO_REUSEPORT in Deno.serve is still behind this flag (Deno 2.9).
-        "--unstable-net",
-        script,
-        ...args,
-        "--workers",
-        "1",
-        "--threads",
-        String(threads),
-        "--reuse-port",
-      ],
-      stdin: "null",
-    }).spawn());
-  const forward = (signal: Deno.Signal) => () => {
-    for (const child of children) {
-      try {
-        child.kill(signal);
-      } catch {
-        // Already exited.
-      }
-    }
-  };
-  const handlers = (["SIGTERM", "SIGINT"] as const).map((s) => [s, forward(s)] as const);
-  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
-  const statuses = await Promise.all(children.map((c) => c.status));
-  for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
-  return Math.max(...statuses.map((s) => s.code));
-}
-
-/** A JSON-lines writer that batches writes, so that logging costs little per request. */
-function jsonLines(stream: { writeSync(p: Uint8Array): number }) {
-  const encoder = new TextEncoder();
-  let buffer: string[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (buffer.length === 0) return;
-    const bytes = encoder.encode(buffer.join(""));
-    buffer = [];
-    for (let offset = 0; offset < bytes.length;) offset += stream.writeSync(bytes.subarray(offset));
-  };
-  const write = (entry: LogEntry) => {
-    buffer.push(JSON.stringify(entry) + "\n");
-    if (buffer.length >= 256) flush();
-    else timer ??= setTimeout(flush, 50);
-  };
-  return { write, flush };
-}
 
 async function flagsToConfig(
   values: ParsedFlags["values"],
