@@ -74,17 +74,18 @@ export async function* walkBatches(
     // Paths and paths relative to the root are built by appending names: path.join() and
     // path.relative() per file cost more than the rest of the walk.
     const walkDir = async function* (dir: string, relDir: string): AsyncGenerator<WalkEntry[]> {
-      const real = await Deno.realPath(dir === "" ? "." : dir);
-      if (branch.has(real)) return;
+      let real: string;
+      let listing: Listing;
+      try {
+        real = await Deno.realPath(dir === "" ? "." : dir);
+        if (branch.has(real)) return;
+        listing = await listFolder(dir);
+      } catch (error) {
+        batch.push({ path: dir, root, error: `Cannot list folder: ${(error as Error).message}` });
+        return;
+      }
       branch.add(real);
       try {
-        let listing: Listing;
-        try {
-          listing = await listFolder(dir);
-        } catch (error) {
-          batch.push({ path: dir, root, error: `Cannot list folder: ${(error as Error).message}` });
-          return;
-        }
         const prefix = dir === "" || dir.endsWith("/") ? dir : `${dir}/`;
         for (const i of listing.order) {
           const name = listing.names[i]!;

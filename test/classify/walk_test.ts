@@ -1,7 +1,12 @@
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
-import { type WalkEntry, walkFiles, type WalkOptions } from "../../src/classify/mod.ts";
+import {
+  walkBatches,
+  type WalkEntry,
+  walkFiles,
+  type WalkOptions,
+} from "../../src/classify/mod.ts";
 import { makeTree, TREE_IMAGES } from "./_tree.ts";
 
 let dir: string;
@@ -35,6 +40,27 @@ describe("walkFiles()", () => {
     expect(byPath.get("red/r1.jpg")?.error).toBeUndefined();
     // A regular file that cannot be read is the reader's business, not the walk's.
     expect(byPath.get("red/unreadable.jpg")?.error).toBeUndefined();
+  });
+
+  test("goes on past a folder that vanishes while the walk is under way", async () => {
+    const root = await Deno.makeTempDir({ dir });
+    await Deno.mkdir(join(root, "a"));
+    await Deno.mkdir(join(root, "b"));
+    await Deno.mkdir(join(root, "c"));
+    await Deno.writeFile(join(root, "c", "last.jpg"), new Uint8Array(1));
+    // 512 files fill the first batch: the walk pauses there, after listing the root.
+    for (let i = 0; i < 512; i++) {
+      await Deno.writeFile(join(root, "a", `${i}.jpg`), new Uint8Array());
+    }
+    const entries: WalkEntry[] = [];
+    for await (const batch of walkBatches([root])) {
+      if (entries.length === 0) await Deno.remove(join(root, "b"));
+      entries.push(...batch);
+    }
+    const gone = entries.find((e) => e.path === join(root, "b"));
+    expect(gone?.error).toMatch(/^Cannot list folder: .*No such file/);
+    expect(entries.at(-1)).toEqual({ path: join(root, "c", "last.jpg"), root });
+    expect(entries.length).toBe(514);
   });
 
   test("keeps only files matching --include and drops --exclude files and folders", async () => {
