@@ -103,8 +103,6 @@ export async function classifyPaths(
   const total = await countFiles(inputs, options);
   const formatter = rowFormatter(format, session.info.classNames);
   const output = await openOutput(options, validLength);
-  const sorter = options.sortInto ? createSorter(options.sortInto, { link }) : undefined;
-  const labels = labelsFromFolders ? new LabelCollector(session.info.classNames) : undefined;
   const summary: ClassifySummary = {
     succeeded: 0,
     failed: 0,
@@ -114,10 +112,12 @@ export async function classifyPaths(
     imagesPerSecond: 0,
     aborted: false,
   };
+  const labels = labelsFromFolders ? new LabelCollector(session.info.classNames) : undefined;
   const task = reporter.task("classify", total);
-  const workers = options.decodeWorkers ?? CLASSIFY_DEFAULTS.decodeWorkers;
-  using pool = workers > 0 ? createDecodePool({ workers }) : undefined;
   try {
+    const sorter = options.sortInto ? createSorter(options.sortInto, { link }) : undefined;
+    const workers = options.decodeWorkers ?? CLASSIFY_DEFAULTS.decodeWorkers;
+    using pool = workers > 0 ? createDecodePool({ workers }) : undefined;
     if (validLength === 0) await output.write(encoder.encode(formatter.header()));
     const entries = walkBatches(inputs, options);
     const batches = classifyEntries(session, entries, {

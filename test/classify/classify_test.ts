@@ -215,6 +215,15 @@ describe("classifyPaths()", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
   });
 
+  test("closes its output file when the run cannot start", async () => {
+    const open = async () => (await Array.fromAsync(Deno.readDir("/proc/self/fd"))).length;
+    const before = await open();
+    const out = join(await Deno.makeTempDir({ dir }), "out.csv");
+    await expect(classifyPaths(model, [images], { format: "csv", out, decodeWorkers: 1.5 }))
+      .rejects.toThrow(/'workers' must be a positive integer/);
+    expect(await open()).toBe(before);
+  });
+
   test("records true classes from folder names for the evaluation report", async () => {
     const { summary } = await run({ labelsFromFolders: true });
     const labels = summary.folderLabels!;
