@@ -39,7 +39,8 @@ export async function readConfigFile(path: string): Promise<ConfigObject> {
 
 /**
  * Merges defaults, the config file's section for `command` (and its shared keys), and flags
- * (undefined flags do not override).
+ * (undefined flags do not override). Only options the command has are taken: shared keys it does
+ * not know belong to other commands, and an unknown key in its own section is a usage error.
  */
 export function resolveConfig<T extends object>(
   command: string,
@@ -48,10 +49,25 @@ export function resolveConfig<T extends object>(
   flags: Partial<T>,
   commandNames: readonly string[] = [],
 ): T {
+  const known = (key: string) => Object.hasOwn(defaults, key);
   const shared = Object.fromEntries(
-    Object.entries(file ?? {}).filter(([key]) => !commandNames.includes(key)),
+    Object.entries(file ?? {}).filter(([key]) => !commandNames.includes(key) && known(key)),
   );
-  const section = (file?.[command] ?? {}) as Partial<T>;
+  const section = file?.[command] ?? {};
+  if (typeof section !== "object" || section === null || Array.isArray(section)) {
+    throw new FerryError(
+      "usage",
+      `Cannot use the config file's '${command}' section: expected an object`,
+    );
+  }
+  const unknown = Object.keys(section).filter((key) => !known(key));
+  if (unknown.length > 0) {
+    throw new FerryError(
+      "usage",
+      `Cannot use the config file's '${command}' section: unknown option ${unknown.join(", ")} ` +
+        `(known: ${Object.keys(defaults).join(", ")})`,
+    );
+  }
   const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   return { ...defaults, ...shared, ...section, ...given } as T;
 }
