@@ -13,6 +13,9 @@ import type { ParityImages } from "./parity_images.ts";
 /** Largest absolute difference in an output value that an export accepts. */
 export const PARITY_TOLERANCE = 1e-5;
 
+/** Images per run of each model in a parity check. */
+const PARITY_BATCH_SIZE = 64;
+
 /** What a parity check measured. */
 export interface ParityResult {
   /** Largest |tfjs − onnxruntime| over every output value of every image. */
@@ -29,7 +32,7 @@ export interface ParityResult {
 export interface ParityOptions extends Pick<SessionOptions, "threads"> {
   /** Largest accepted |Δ|. @default PARITY_TOLERANCE */
   tolerance?: number;
-  /** Images per run of each model. @default 64 */
+  /** Images per run of each model. @default PARITY_BATCH_SIZE */
   batchSize?: number;
 }
 
@@ -45,14 +48,15 @@ export async function checkParity(
   options: ParityOptions = {},
 ): Promise<ParityResult> {
   const tolerance = options.tolerance ?? PARITY_TOLERANCE;
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? PARITY_BATCH_SIZE;
+  // tfjs first: a throw there leaves no onnxruntime session behind.
+  const expected = predictTfjs(model, images.x, images.count, batchSize);
   const { session } = await createOrtSession(bytes, "(exported model)", {
     providers: ["cpu"],
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
   const [, h, w, c] = model.inputs[0]!.shape as [null, number, number, number];
   const perImage = h * w * c;
-  const expected = predictTfjs(model, images.x, images.count, batchSize);
   const actual = new Float32Array(expected.length);
   const width = expected.length / images.count;
   try {
@@ -113,7 +117,7 @@ export function predictTfjs(
   model: tf.LayersModel,
   x: Float32Array,
   count: number,
-  batchSize = 64,
+  batchSize = PARITY_BATCH_SIZE,
 ): Float32Array {
   const [, h, w, c] = model.inputs[0]!.shape as [null, number, number, number];
   const parts: Float32Array[] = [];
