@@ -121,7 +121,11 @@ export function decodePngFast(parts: PngParts): RgbImage | undefined {
   const stride = width * bpp;
   let raw: Uint8Array;
   try {
-    raw = inflateSync(parts.idat.length === 1 ? parts.idat[0]! : concat(parts.idat));
+    // A stream that inflates past the size the header implies is refused before it is all in
+    // memory: a small IDAT of zeros can otherwise grow a thousandfold.
+    raw = inflateSync(parts.idat.length === 1 ? parts.idat[0]! : concat(parts.idat), {
+      maxOutputLength: height * (stride + 1),
+    });
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { constants, deflateRawSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
@@ -105,6 +106,36 @@ function pngHeader(width: number, height: number): Uint8Array {
   return out;
 }
 
+/**
+ * A 32×32 RGB PNG whose one IDAT inflates to `mebibytes` MiB of zeros (about 1000:1), with
+ * correct CRCs and Adler-32: far more than the 3,104 bytes its header implies.
+ */
+function pngBomb(mebibytes: number): Uint8Array {
+  const block = deflateRawSync(new Uint8Array(1 << 20), { finishFlush: constants.Z_FULL_FLUSH });
+  const last = deflateRawSync(new Uint8Array(0));
+  const zlib = new Uint8Array(2 + block.length * mebibytes + last.length + 4);
+  zlib.set([0x78, 0x9c]);
+  for (let i = 0; i < mebibytes; i++) zlib.set(block, 2 + i * block.length);
+  zlib.set(last, 2 + mebibytes * block.length);
+  // Adler-32 of n zeros: a = 1, b = n mod 65521.
+  new DataView(zlib.buffer).setUint32(zlib.length - 4, (((mebibytes << 20) % 65521) << 16) + 1);
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = new Uint8Array(12 + data.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, data.length);
+    out.set(new TextEncoder().encode(type), 4);
+    out.set(data, 8);
+    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+    return out;
+  };
+  const ihdr = pngHeader(32, 32).subarray(8);
+  const parts = [ihdr, chunk("IDAT", zlib), chunk("IEND", new Uint8Array(0))];
+  const out = new Uint8Array(8 + parts.reduce((sum, part) => sum + part.length, 0));
+  out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  parts.reduce((at, part) => (out.set(part, at), at + part.length), 8);
+  return out;
+}
+
 describe("decodeImage() limits", () => {
   test("refuses a PNG header declaring 30000×30000 at once, without allocating", async () => {
     const before = Deno.memoryUsage().rss;
@@ -114,6 +145,16 @@ describe("decodeImage() limits", () => {
     expect(Deno.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
     expect([error.kind, error.httpStatus]).toEqual(["too_large", 422]);
     expect(error.message).toBe("Cannot decode png: the image has more than 40000000 pixels");
+  });
+
+  test("stops inflating a small PNG whose IDAT holds 1 GiB of zeros, and leaves it to sharp", async () => {
+    const bomb = pngBomb(1024);
+    const before = Deno.memoryUsage().rss;
+    const started = performance.now();
+    const image = await decodeImage(bomb, { width: 32, height: 32 });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(Deno.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
+    expect(image.data).toEqual(new Uint8Array(32 * 32 * 3));
   });
 
   test("refuses JPEG, GIF and WebP headers over maxPixels", async () => {
