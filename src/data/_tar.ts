@@ -98,42 +98,45 @@ export async function readTarFiles(
   done: (found: Map<string, Uint8Array>) => boolean = () => false,
 ): Promise<Map<string, Uint8Array>> {
   const reader = new ByteReader(stream);
-  const found = new Map<string, Uint8Array>();
-  const header = new Uint8Array(BLOCK);
-  let longName: string | undefined;
-  let pax = new Map<string, string>();
-  while (true) {
-    if (!(await reader.read(BLOCK, header))) break;
-    if (header.every((b) => b === 0)) break;
-    if (!checksumMatches(header)) {
-      throw new Error("a header's checksum is wrong (not a tar archive?)");
-    }
-    const type = header[156] === 0 ? "0" : String.fromCharCode(header[156]!);
-    const size = Number(pax.get("size") ?? numberField(header, 124, 12));
-    const padded = Math.ceil(size / BLOCK) * BLOCK;
-    if (type === "x" || type === "L") {
-      const data = (await reader.read(padded)) ?? new Uint8Array(0);
-      if (type === "x") pax = paxRecords(data.subarray(0, size));
-      else longName = text(data, 0, size);
-      continue;
-    }
-    const prefix = text(header, 257, 6).startsWith("ustar") ? text(header, 345, 155) : "";
-    const name = pax.get("path") ?? longName ??
-      (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
-    pax = new Map();
-    longName = undefined;
-    if ((type === "0" || type === "7") && want(name)) {
-      const data = new Uint8Array(size);
-      if (size > 0 && !(await reader.read(size, data))) throw new Error(`${name} is cut short`);
-      await reader.skip(padded - size);
-      found.set(name, data);
-      if (done(found)) {
-        await reader.cancel();
-        break;
+  // Cancelled on every way out, so a corrupt archive never leaves its file open.
+  try {
+    const found = new Map<string, Uint8Array>();
+    const header = new Uint8Array(BLOCK);
+    let longName: string | undefined;
+    let pax = new Map<string, string>();
+    while (true) {
+      if (!(await reader.read(BLOCK, header))) break;
+      if (header.every((b) => b === 0)) break;
+      if (!checksumMatches(header)) {
+        throw new Error("a header's checksum is wrong (not a tar archive?)");
       }
-    } else {
-      await reader.skip(padded);
+      const type = header[156] === 0 ? "0" : String.fromCharCode(header[156]!);
+      const size = Number(pax.get("size") ?? numberField(header, 124, 12));
+      const padded = Math.ceil(size / BLOCK) * BLOCK;
+      if (type === "x" || type === "L") {
+        const data = (await reader.read(padded)) ?? new Uint8Array(0);
+        if (type === "x") pax = paxRecords(data.subarray(0, size));
+        else longName = text(data, 0, size);
+        continue;
+      }
+      const prefix = text(header, 257, 6).startsWith("ustar") ? text(header, 345, 155) : "";
+      const name = pax.get("path") ?? longName ??
+        (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
+      pax = new Map();
+      longName = undefined;
+      if ((type === "0" || type === "7") && want(name)) {
+        const data = new Uint8Array(size);
+        if (size > 0 && !(await reader.read(size, data))) throw new Error(`${name} is cut short`);
+        await reader.skip(padded - size);
+        found.set(name, data);
+        if (done(found)) break;
+      } else {
+        await reader.skip(padded);
+      }
     }
+    return found;
+  } finally {
+    // A stream that already failed refuses to cancel: its own error is the one to report.
+    await reader.cancel().catch(() => {});
   }
-  return found;
 }
