@@ -171,24 +171,34 @@ async function exportTfjs(
     ...metadata,
     inputSpec: metadata.inputSpec!,
   };
-  await saveModel(model, out, { ferry: full });
-  // The copy is verified like an ONNX export: reloaded, run, compared.
-  const copy = await loadModel(out);
+  // Saved beside `out` and moved there once verified: a failed check leaves nothing behind.
+  const tmp = `${out}.tmp-${Deno.pid}`;
   let parity: ParityResult;
   try {
-    const expected = predictTfjs(model, images.x, images.count);
-    const actual = predictTfjs(copy, images.x, images.count);
-    const d = compareOutputs(expected, actual, images.count);
-    parity = {
-      ...d,
-      images: images.count,
-      source: images.source,
-      passed: d.maxAbsDiff <= PARITY_TOLERANCE && d.top1Mismatches === 0,
-    };
+    await saveModel(model, tmp, { ferry: full });
+    // The copy is verified like an ONNX export: reloaded, run, compared.
+    const copy = await loadModel(tmp);
+    try {
+      const expected = predictTfjs(model, images.x, images.count);
+      const actual = predictTfjs(copy, images.x, images.count);
+      const d = compareOutputs(expected, actual, images.count);
+      parity = {
+        ...d,
+        images: images.count,
+        source: images.source,
+        passed: d.maxAbsDiff <= PARITY_TOLERANCE && d.top1Mismatches === 0,
+      };
+    } finally {
+      copy.dispose();
+    }
+    assertParity(parity);
+    await Deno.mkdir(out, { recursive: true });
+    for await (const entry of Deno.readDir(tmp)) {
+      await Deno.rename(join(tmp, entry.name), join(out, entry.name));
+    }
   } finally {
-    copy.dispose();
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
-  assertParity(parity);
   let bytes = 0;
   for await (const entry of Deno.readDir(out)) {
     if (entry.isFile) bytes += (await Deno.stat(join(out, entry.name))).size;

@@ -93,6 +93,21 @@ describe("exportModel()", () => {
     copy.dispose();
   });
 
+  test("a tfjs export that fails its check leaves no files behind", async () => {
+    const model = await loadModel(runDir);
+    const [kernel, bias] = model.layers.at(-1)!.getWeights();
+    model.layers.at(-1)!.setWeights([kernel!, tf.fill(bias!.shape, NaN)]);
+    const source = join(root, "nan-run");
+    await saveModel(model, source, { ferry: { classNames: CLASSES } });
+    model.dispose();
+    const out = join(root, "nan-web");
+    await expect(exportModel(source, { format: "tfjs", out })).rejects.toThrow(/disagrees/);
+    const left = [...Deno.readDirSync(root)].map((e) => e.name).filter((n) =>
+      n.startsWith("nan-web")
+    );
+    expect(left).toEqual([]);
+  });
+
   test("a folder without a model is a not_found error", async () => {
     const error = await exportModel(join(root, "nothing")).catch((e) => e);
     expect(error).toBeInstanceOf(FerryError);
