@@ -78,9 +78,8 @@ const DEFAULTS: Omit<ServeConfig, "models"> = {
   allowSvg: LIMIT_DEFAULTS.allowVector,
   cors: [],
   topK: APP_DEFAULTS.topK,
-  // 0: one process per core, or one with --port 0. On 2 cores, 32×32 JPEGs at concurrency 64,
-  // three back-to-back rounds: two processes served 1.2–1.9× the requests per second of one
-  // (docs/serve.md; the machine was busy, so this wants confirming on an idle one).
+  // 0: one process per core, or one with --port 0. On 2 idle cores, 32×32 JPEGs at concurrency
+  // 64 with batching: two processes served 4,963 requests/s, one 4,236 (docs/benchmarks.md).
   workers: 0,
   decodeWorkers: 0,
   reusePort: SERVER_DEFAULTS.reusePort,
@@ -149,13 +148,17 @@ export const command: Command = {
     workers: num(
       "Server processes sharing the port, each with its own model thread (0: one per core)",
       "N",
-      0,
+      DEFAULTS.workers,
     ),
-    "decode-workers": num("Threads that decode images (0: the server's own thread)", "N", 0),
+    "decode-workers": num(
+      "Threads that decode images (0: the server's own thread)",
+      "N",
+      DEFAULTS.decodeWorkers,
+    ),
     "reuse-port": {
       type: "boolean",
       description: "Share the port with other processes (set for each of --workers)",
-      default: false,
+      default: DEFAULTS.reusePort,
     },
     "shutdown-timeout-ms": num(
       "Longest wait for in-flight requests on SIGTERM/SIGINT",
@@ -165,7 +168,7 @@ export const command: Command = {
     "access-log": {
       type: "boolean",
       description: "A JSON line per request on stdout (--no-access-log to stop)",
-      default: true,
+      default: DEFAULTS.accessLog,
     },
     config: { type: "string", value: "FILE", description: "JSON config file (flags override it)" },
   },
