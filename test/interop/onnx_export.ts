@@ -8,25 +8,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { CIFAR10_CLASSES } from "../../src/data/mod.ts";
 import { exportModel, parityImages } from "../../src/export/mod.ts";
 import { buildModel, saveModel } from "../../src/model/mod.ts";
 import { openClassifier } from "../../src/runtime/mod.ts";
 import { ensurePythonPackages, PYTHON } from "./_python.ts";
 
 const TOLERANCE = 1e-6;
-const CIFAR10 = [
-  "airplane",
-  "automobile",
-  "bird",
-  "cat",
-  "deer",
-  "dog",
-  "frog",
-  "horse",
-  "ship",
-  "truck",
-];
-
 await tf.setBackend("cpu");
 
 /** A functional model with every kind of layer the notebook CNN lacks. */
@@ -91,7 +79,9 @@ async function prepare(root: string, name: string, model: tf.LayersModel, classe
 await ensurePythonPackages(["onnx", "onnxruntime", "numpy"]);
 const root = await Deno.makeTempDir({ prefix: "ferry_interop_onnx_" });
 const cases = [
-  await prepare(root, "notebook_cnn", buildModel("notebook_cnn", { seed: 5 }), CIFAR10),
+  await prepare(root, "notebook_cnn", buildModel("notebook_cnn", { seed: 5 }), [
+    ...CIFAR10_CLASSES,
+  ]),
   await prepare(root, "residual", residualModel(), ["a", "b", "c", "d"]),
 ];
 const child = new Deno.Command(PYTHON, {
