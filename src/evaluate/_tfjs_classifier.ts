@@ -34,6 +34,12 @@ export async function openTfjsClassifier(
       `Cannot use model '${path}': it has ${outputs} outputs but ${classNames.length} class names`,
     );
   }
+  if (overrides.layout === "nchw") {
+    throw new FerryError(
+      "usage",
+      `Cannot use layout nchw with model '${path}': a tfjs model takes NHWC input`,
+    );
+  }
   const inputSpec: InputSpec = {
     width: overrides.width ?? FERRY_INPUT_SPEC.width,
     height: overrides.height ?? FERRY_INPUT_SPEC.height,
@@ -56,19 +62,23 @@ export async function openTfjsClassifier(
       provider: "cpu",
       metadata: {},
     },
-    run(input: Float32Array, count: number): Promise<Float32Array> {
+    // deno-lint-ignore require-await -- async: any failure rejects rather than throws
+    async run(input: Float32Array, count: number): Promise<Float32Array> {
+      if (input.length !== count * perImage) {
+        throw new FerryError(
+          "usage",
+          `Cannot run model '${path}': ${input.length} input values for ${count} images of ` +
+            `${perImage}`,
+        );
+      }
       const probabilities = tf.tidy(() => {
         const x = tf.tensor4d(input, [count, inputSpec.height, inputSpec.width, 3]);
         const y = model.predict(x) as tf.Tensor;
         return overrides.output === "logits" ? tf.softmax(y) : y;
       });
-      if (input.length !== count * perImage) {
-        probabilities.dispose();
-        throw new FerryError("usage", `Cannot run model '${path}': wrong input size`);
-      }
       const data = probabilities.dataSync() as Float32Array;
       probabilities.dispose();
-      return Promise.resolve(data);
+      return data;
     },
     release(): Promise<void> {
       model.dispose();

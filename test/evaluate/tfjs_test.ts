@@ -1,9 +1,12 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { FerryError } from "../../src/errors.ts";
+import { openTfjsClassifier } from "../../src/evaluate/_tfjs_classifier.ts";
 import { runEvaluation } from "../../src/evaluate/mod.ts";
 import { exportModel } from "../../src/export/mod.ts";
 import { saveModel } from "../../src/model/mod.ts";
+import { silentReporter } from "../../src/progress/mod.ts";
 import { writeColorFolder } from "./_folder.ts";
 
 const CLASSES = ["red", "green", "blue"];
@@ -56,5 +59,26 @@ describe("runEvaluation() on a tfjs model", () => {
     // Probabilities agree within the export's parity tolerance (1e-5); -log amplifies that a little.
     expect(Math.abs(onnx.evaluation.loss - tfjs.evaluation.loss)).toBeLessThan(1e-4);
     expect(onnx.context.comparison).toMatchObject({ split: "evaluation", matches: true });
+  });
+});
+
+describe("openTfjsClassifier()", () => {
+  test("a wrong input size is a usage error that rejects; layout nchw is refused", async () => {
+    const model = join(dir, "run", "model.json");
+    const session = await openTfjsClassifier(model, {}, silentReporter);
+    try {
+      const running = session.run(new Float32Array(10), 1);
+      expect(running).toBeInstanceOf(Promise);
+      const error = await running.catch((e) => e);
+      expect(error).toBeInstanceOf(FerryError);
+      expect(error.kind).toBe("usage");
+      expect(error.message).toMatch(/10 input values for 1 images of 3072/);
+    } finally {
+      await session.release();
+    }
+    const refused = await openTfjsClassifier(model, { layout: "nchw" }, silentReporter)
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(FerryError);
+    expect(refused.kind).toBe("usage");
   });
 });
