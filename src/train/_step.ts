@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Batch } from "../data/dataset.ts";
+import type { Batch } from "../data/mod.ts";
 import { batchLoss, correctCount, type LossName, sampleLosses } from "./losses.ts";
 
 /** Sums over some batches: what epoch means are made of. */

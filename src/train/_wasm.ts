@@ -23,8 +23,3 @@ export async function activateWasm(): Promise<void> {
   await tf.ready();
   registerWasmTrainingKernels();
 }
-
-/** Whether the wasm module in use has SIMD instructions (the speed of its XNNPACK kernels). */
-export function wasmHasSimd(): boolean {
-  return tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
-}

@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Batch } from "../data/dataset.ts";
-import { mixSeed } from "../data/mod.ts";
+import { type Batch, mixSeed } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import { evaluateBatches, trainStep } from "./_step.ts";

@@ -46,7 +46,6 @@ export {
 export { batchLoss, correctCount, LOSSES, type LossName, sampleLosses } from "./losses.ts";
 export {
   createOptimizer,
-  getLearningRate,
   type OptimizerName,
   type OptimizerOptions,
   OPTIMIZERS,

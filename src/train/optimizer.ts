@@ -34,11 +34,6 @@ export function createOptimizer(options: OptimizerOptions): tf.Optimizer {
   }
 }
 
-/** The optimiser's current learning rate. */
-export function getLearningRate(optimizer: tf.Optimizer): number {
-  return (optimizer as unknown as { learningRate: number }).learningRate;
-}
-
 /**
  * Changes the learning rate of a live optimiser. SGD and momentum cache `-lr` as a tensor and
  * need `setLearningRate`; Adam and RMSprop read the field at every step.
