@@ -46,6 +46,13 @@ export interface Command {
   run(parsed: ParsedFlags): Promise<number>;
 }
 
+/** The `--config` flag that every configurable command takes (see `resolveCommandConfig`). */
+export const CONFIG_FLAG: FlagSpec = {
+  type: "string",
+  value: "FILE",
+  description: "JSON config file: shared keys and a section per command; flags override it",
+};
+
 /** Flags and positionals after parsing. */
 export interface ParsedFlags {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;

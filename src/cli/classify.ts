@@ -24,6 +24,7 @@ import { type ModelInfo, type Provider, SESSION_DEFAULTS } from "../runtime/mod.
 import {
   booleanFlag,
   type Command,
+  CONFIG_FLAG,
   listFlag,
   numberFlag,
   type ParsedFlags,
@@ -149,7 +150,7 @@ export const command: Command = {
       description: "Write an error row for files that are not images instead of skipping them",
       default: false,
     },
-    config: { type: "string", value: "FILE", description: "JSON config file (flags override it)" },
+    config: CONFIG_FLAG,
   },
   examples: [
     "ferry classify photos/ --out labels.csv",

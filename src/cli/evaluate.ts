@@ -19,6 +19,7 @@ import { type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
 import {
   booleanFlag,
   type Command,
+  CONFIG_FLAG,
   numberFlag,
   type ParsedFlags,
   resolveCommandConfig,
@@ -127,7 +128,7 @@ export const command: Command = {
       value: "N",
       description: "With --split validation: the run's --seed (default: from its config.json)",
     },
-    config: { type: "string", value: "FILE", description: "JSON config file (flags override it)" },
+    config: CONFIG_FLAG,
   },
   examples: [
     "ferry evaluate --data ../shared/datasets/cifar10/train --split validation --digits 4",

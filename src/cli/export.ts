@@ -10,6 +10,7 @@ import { exportModel, PARITY_IMAGE_DEFAULTS, parityLine } from "../export/mod.ts
 import { terminalReporter } from "../progress/mod.ts";
 import {
   type Command,
+  CONFIG_FLAG,
   listFlag,
   numberFlag,
   resolveCommandConfig,
@@ -63,7 +64,7 @@ export const command: Command = {
       multiple: true,
       description: "Class names, when the run folder has none",
     },
-    config: { type: "string", value: "FILE", description: "JSON config file ('export' section)" },
+    config: CONFIG_FLAG,
   },
   examples: [
     "ferry export models/cifar10-notebook",

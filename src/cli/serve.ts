@@ -26,6 +26,7 @@ import {
 import {
   booleanFlag,
   type Command,
+  CONFIG_FLAG,
   listFlag,
   numberFlag,
   type ParsedFlags,
@@ -170,7 +171,7 @@ export const command: Command = {
       description: "A JSON line per request on stdout (--no-access-log to stop)",
       default: DEFAULTS.accessLog,
     },
-    config: { type: "string", value: "FILE", description: "JSON config file (flags override it)" },
+    config: CONFIG_FLAG,
   },
   examples: [
     "ferry serve                                  # the shipped model on 127.0.0.1:8080",

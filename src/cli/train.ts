@@ -23,6 +23,7 @@ import {
 import {
   booleanFlag,
   type Command,
+  CONFIG_FLAG,
   type FlagSpec,
   numberFlag,
   type ParsedFlags,
@@ -87,11 +88,7 @@ function flagSpecs(): Record<string, FlagSpec> {
       ...(value ? { value } : {}),
     };
   }
-  flags["config"] = {
-    type: "string",
-    description: "JSON config file (flags override it)",
-    value: "FILE",
-  };
+  flags["config"] = CONFIG_FLAG;
   flags["resume"] = {
     type: "string",
     description: "Continue the run <out-dir>/<RUN> (or a run folder) from its last checkpoint",
