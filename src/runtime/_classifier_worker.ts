@@ -47,9 +47,13 @@ async function handle(message: ToWorker): Promise<void> {
       self.postMessage({ type: "result", id: message.id, error: failure(error) });
     }
   } else {
-    await session?.release();
-    self.postMessage({ type: "released" });
-    self.close();
+    // Even a release that throws must answer, or its owner would wait forever.
+    try {
+      await session?.release();
+    } finally {
+      self.postMessage({ type: "released" });
+      self.close();
+    }
   }
 }
 

@@ -47,10 +47,14 @@ export async function openClassifierInWorker(
       else job.reject(rebuild(data.error!));
     }
   };
+  // Once the worker has crashed it answers nothing: every later run fails with the same error.
+  let crashed: FerryError | undefined;
   worker.onerror = (event) => {
     event.preventDefault();
     const error = new FerryError("model", `Cannot run model '${path}': ${event.message}`);
+    crashed ??= error;
     opened.reject(error);
+    released.resolve();
     for (const job of pending.values()) job.reject(error);
     pending.clear();
   };
@@ -67,6 +71,7 @@ export async function openClassifierInWorker(
   return {
     info,
     run(input, count) {
+      if (crashed) return Promise.reject(crashed);
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
@@ -76,7 +81,7 @@ export async function openClassifierInWorker(
       });
     },
     async release() {
-      post({ type: "release" });
+      if (!crashed) post({ type: "release" });
       await released.promise;
       worker.terminate();
     },

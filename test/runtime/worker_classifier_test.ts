@@ -47,4 +47,30 @@ describe("openClassifierInWorker()", () => {
       await Deno.remove(dir, { recursive: true });
     }
   });
+
+  it("after its worker crashes, fails runs at once and releases without waiting", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ferry-worker-" });
+    // Keep hold of the real worker, to crash it the way a bug would: a message it cannot read.
+    const RealWorker = globalThis.Worker;
+    const workers: Worker[] = [];
+    globalThis.Worker = class extends RealWorker {
+      constructor(...args: ConstructorParameters<typeof Worker>) {
+        super(...args);
+        workers.push(this);
+      }
+    };
+    try {
+      const model = await openClassifierInWorker(await writeTinyModel(dir));
+      workers[0]!.postMessage(null);
+      const first = await model.run(new Float32Array(3072), 1).catch((e) => e);
+      expect(first).toBeInstanceOf(FerryError);
+      expect(first.kind).toBe("model");
+      const later = await model.run(new Float32Array(3072), 1).catch((e) => e);
+      expect([later.kind, later.message]).toEqual(["model", first.message]);
+      await model.release();
+    } finally {
+      globalThis.Worker = RealWorker;
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
 });
