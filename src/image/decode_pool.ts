@@ -93,7 +93,10 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
       for (const job of slot.pending.values()) {
         job.reject(new Error(`Cannot decode: a worker failed: ${event.message}`));
       }
-      slots[slots.indexOf(slot)] = start();
+      slot.pending.clear();
+      // Not after close(), which nothing would follow to stop it; and once per slot.
+      const at = slots.indexOf(slot);
+      if (!closed && at >= 0) slots[at] = start();
     };
     return slot;
   };

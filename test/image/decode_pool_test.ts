@@ -70,3 +70,32 @@ test("createDecodePool() refuses zero workers, and a closed pool refuses work", 
   pool.close();
   await expect(pool.decode(new Uint8Array([1]), { width: 1, height: 1 })).rejects.toThrow(/closed/);
 });
+
+test("createDecodePool() replaces a crashed worker once, and none after close()", async () => {
+  const RealWorker = globalThis.Worker;
+  const started: Worker[] = [];
+  globalThis.Worker = class extends RealWorker {
+    constructor(...args: ConstructorParameters<typeof Worker>) {
+      super(...args);
+      started.push(this);
+    }
+  };
+  const crashAgain = (worker: Worker) =>
+    worker.dispatchEvent(new ErrorEvent("error", { message: "again", cancelable: true }));
+  try {
+    const pool = createDecodePool({ workers: 1 });
+    // A message the worker cannot read crashes it for real.
+    started[0]!.postMessage(null);
+    while (started.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    crashAgain(started[0]!);
+    expect(started.length).toBe(2);
+    const png = await bytesOf(noiseImage(8, 8).png());
+    expect((await pool.decode(png, { width: 8, height: 8 })).width).toBe(8);
+    pool.close();
+    crashAgain(started[1]!);
+    expect(started.length).toBe(2);
+  } finally {
+    globalThis.Worker = RealWorker;
+    for (const worker of started) worker.terminate();
+  }
+});
