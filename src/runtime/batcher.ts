@@ -135,6 +135,15 @@ export class Batcher {
 
   /** Queues several inputs together (one request's images); resolves in the same order. */
   submitAll(inputs: Float32Array[], options: SubmitOptions = {}): Promise<Float32Array[]> {
+    // All or nothing: a refused request must not leave part of its images queued to run.
+    if (!this.#closed && this.#queue.length + inputs.length > this.options.maxQueue) {
+      return Promise.reject(
+        new FerryError(
+          "overloaded",
+          `Cannot queue ${inputs.length} images: ${this.#queue.length} of at most ${this.options.maxQueue} are already waiting`,
+        ),
+      );
+    }
     return Promise.all(inputs.map((input) => this.submit(input, options)));
   }
 

@@ -79,6 +79,18 @@ describe("Batcher", () => {
     expect(reason.kind).toBe("overloaded");
   });
 
+  it("refuses a request that does not fit the queue whole, and runs none of it", async () => {
+    const { run, sizes } = recordingRunner(20);
+    const batcher = new Batcher(run, { valuesPerItem: 3, outputsPerItem: 2, maxQueue: 4 });
+    const queued = [1, 2, 3].map((v) => batcher.submit(item(v)));
+    const reason = await batcher.submitAll([item(4), item(5)]).catch((e) => e);
+    expect(reason).toBeInstanceOf(FerryError);
+    expect(reason.kind).toBe("overloaded");
+    await Promise.all(queued);
+    await batcher.close();
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(3);
+  });
+
   it("refuses a queued input whose deadline passed", async () => {
     const { run } = recordingRunner(40);
     const batcher = new Batcher(run, { valuesPerItem: 3, outputsPerItem: 2 });
