@@ -65,6 +65,11 @@ export class ModelSet {
     return model;
   }
 
+  /** Whether a shutdown has begun: no model is ready from then on. */
+  get draining(): boolean {
+    return this.#shuttingDown;
+  }
+
   /** Ready to serve: every model warmed up and no shutdown begun. */
   get ready(): boolean {
     return !this.#shuttingDown && [...this.byName.values()].every((m) => m.ready);

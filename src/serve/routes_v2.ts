@@ -23,7 +23,8 @@ export function v2Routes(state: ServeState): Hono<ServeEnv> {
   routes.get("/models/:name", (c) => c.json(modelSummary(models.get(c.req.param("name")))));
   routes.get("/models/:name/ready", (c) => {
     const model = models.get(c.req.param("name"));
-    return c.json({ name: model.name, ready: model.ready }, model.ready ? 200 : 503);
+    const ready = model.ready && !models.draining;
+    return c.json({ name: model.name, ready }, ready ? 200 : 503);
   });
   routes.post("/models/:name/infer", async (c) => {
     const model = models.get(c.req.param("name"));

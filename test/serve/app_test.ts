@@ -203,7 +203,7 @@ describe("createApp() in process", () => {
     expect(await route.json()).toHaveProperty("error");
   });
 
-  it("reports not ready until warm-up has run every model once", async () => {
+  it("reports not ready until warm-up has run every model once, nor while draining", async () => {
     const service = createApp({ models: [session] });
     expect((await service.app.request("/v2/health/ready")).status).toBe(503);
     expect((await service.app.request("/v2/models/tiny/ready")).status).toBe(503);
@@ -215,6 +215,11 @@ describe("createApp() in process", () => {
     });
     await service.drain();
     expect((await service.app.request("/v2/health/ready")).status).toBe(503);
+    expect(await (await service.app.request("/v2/models/tiny/ready")).json()).toEqual({
+      name: "tiny",
+      ready: false,
+    });
+    expect((await service.app.request("/v2/models/tiny/ready")).status).toBe(503);
   });
 
   it("validates v2 infer requests: datatype, shape, data length and output name", async () => {
