@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { routePath } from "hono/route";
-import { FerryError } from "../errors.ts";
+import { FerryError, httpStatusOf } from "../errors.ts";
 import { ModelSet } from "./_models.ts";
 import { checkBearer } from "./auth.ts";
 import { ServeMetrics } from "./metrics.ts";
@@ -146,7 +146,7 @@ function errorResponse(
   log: ((entry: LogEntry) => void) | undefined,
 ): Response {
   const known = error instanceof FerryError;
-  const status = known ? error.httpStatus : 500;
+  const status = httpStatusOf(error);
   metrics.errors.inc({ kind: known ? error.kind : "internal" });
   if (!known || status >= 500 && error.kind !== "overloaded") {
     log?.({
