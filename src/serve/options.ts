@@ -1,5 +1,5 @@
-import type { DecodePool } from "../image/mod.ts";
-import type { BatcherOptions, ClassifierSession } from "../runtime/mod.ts";
+import { DECODE_DEFAULTS, type DecodePool } from "../image/mod.ts";
+import { BATCHER_DEFAULTS, type BatcherOptions, type ClassifierSession } from "../runtime/mod.ts";
 
 /** What a request may ask of the service before it is refused. */
 export interface ServeLimits {
@@ -23,10 +23,10 @@ export interface ServeLimits {
 export const LIMIT_DEFAULTS: Readonly<ServeLimits> = Object.freeze({
   maxBodyBytes: 16 * 1024 * 1024,
   maxFiles: 64,
-  maxPixels: 40_000_000,
-  maxQueue: 1024,
+  maxPixels: DECODE_DEFAULTS.maxPixels,
+  maxQueue: BATCHER_DEFAULTS.maxQueue,
   deadlineMs: 10_000,
-  allowVector: false,
+  allowVector: DECODE_DEFAULTS.allowVector,
   maxTopK: 100,
 });
 
@@ -63,5 +63,9 @@ export interface AppOptions {
 /** Defaults of {@linkcode AppOptions} besides limits. */
 export const APP_DEFAULTS = {
   topK: 3,
-  batching: { maxBatchSize: 64, maxWaitMs: 0, maxInFlight: 1 },
+  batching: {
+    maxBatchSize: BATCHER_DEFAULTS.maxBatchSize,
+    maxWaitMs: BATCHER_DEFAULTS.maxWaitMs,
+    maxInFlight: BATCHER_DEFAULTS.maxInFlight,
+  },
 } as const;
