@@ -62,7 +62,7 @@ async function classify(files) {
     form.append("image", file);
     const headers = tokenInput.value ? { authorization: "Bearer " + tokenInput.value } : {};
     try {
-      const response = await fetch("v1/classify?top_k=3", { method: "POST", body: form, headers });
+      const response = await fetch("v1/classify", { method: "POST", body: form, headers });
       const body = await response.json();
       if (response.status === 401) tokenRow.style.display = "block";
       if (!response.ok) throw new Error(body.error || response.statusText);

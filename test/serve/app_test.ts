@@ -318,4 +318,10 @@ describe("createApp() in process", () => {
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|\burl\(/i);
   });
+
+  it("serves a page that leaves top_k to the server's default", async () => {
+    const html = await (await (await ready()).app.request("/")).text();
+    expect(html).toContain('fetch("v1/classify", ');
+    expect(html).not.toContain("top_k=");
+  });
 });
