@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { createDecodePool, decodeImage, type DecodePool } from "../../src/image/mod.ts";
 import { bytesOf, noiseImage } from "./_corpus.ts";
+import { recordWorkers } from "../_fixtures/workers.ts";
 
 describe("createDecodePool()", () => {
   let pool: DecodePool;
@@ -72,14 +73,7 @@ test("createDecodePool() refuses zero workers, and a closed pool refuses work", 
 });
 
 test("createDecodePool() replaces a crashed worker once, and none after close()", async () => {
-  const RealWorker = globalThis.Worker;
-  const started: Worker[] = [];
-  globalThis.Worker = class extends RealWorker {
-    constructor(...args: ConstructorParameters<typeof Worker>) {
-      super(...args);
-      started.push(this);
-    }
-  };
+  const { started, restore } = recordWorkers();
   const crashAgain = (worker: Worker) =>
     worker.dispatchEvent(new ErrorEvent("error", { message: "again", cancelable: true }));
   try {
@@ -95,7 +89,7 @@ test("createDecodePool() replaces a crashed worker once, and none after close()"
     crashAgain(started[1]!);
     expect(started.length).toBe(2);
   } finally {
-    globalThis.Worker = RealWorker;
+    restore();
     for (const worker of started) worker.terminate();
   }
 });

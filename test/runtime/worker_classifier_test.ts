@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { openClassifier, openClassifierInWorker } from "../../src/runtime/mod.ts";
 import { writeTinyModel } from "../_fixtures/tiny_model.ts";
+import { recordWorkers } from "../_fixtures/workers.ts";
 
 describe("openClassifierInWorker()", () => {
   it("gives the same info and probabilities as openClassifier()", async () => {
@@ -51,14 +52,7 @@ describe("openClassifierInWorker()", () => {
   it("after its worker crashes, fails runs at once and releases without waiting", async () => {
     const dir = await Deno.makeTempDir({ prefix: "ferry-worker-" });
     // Keep hold of the real worker, to crash it the way a bug would: a message it cannot read.
-    const RealWorker = globalThis.Worker;
-    const workers: Worker[] = [];
-    globalThis.Worker = class extends RealWorker {
-      constructor(...args: ConstructorParameters<typeof Worker>) {
-        super(...args);
-        workers.push(this);
-      }
-    };
+    const { started: workers, restore } = recordWorkers();
     try {
       const model = await openClassifierInWorker(await writeTinyModel(dir));
       workers[0]!.postMessage(null);
@@ -69,7 +63,7 @@ describe("openClassifierInWorker()", () => {
       expect([later.kind, later.message]).toEqual(["model", first.message]);
       await model.release();
     } finally {
-      globalThis.Worker = RealWorker;
+      restore();
       await Deno.remove(dir, { recursive: true });
     }
   });
