@@ -24,3 +24,4 @@ export {
 export { formatSummary, type ModelSummary, modelSummary, type SummaryRow } from "./summary.ts";
 export { loadModel, MODEL_FILES, saveModel, weightBytes } from "./io.ts";
 export { buildNotebookCnn } from "./notebook_cnn.ts";
+export { buildVggBn } from "./vgg_bn.ts";

@@ -1,6 +1,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { FerryError } from "../errors.ts";
 import { buildNotebookCnn } from "./notebook_cnn.ts";
+import { buildVggBn } from "./vgg_bn.ts";
 import { type ModelOptions, resolveModelOptions } from "./options.ts";
 
 /** One registered architecture. */
@@ -99,4 +100,10 @@ registerArchitecture({
   name: "notebook_cnn",
   description: "the reference notebook's CNN (3 conv blocks, Dense 128, dropout; 356,810 params)",
   build: buildNotebookCnn,
+});
+
+registerArchitecture({
+  name: "vgg_bn",
+  description: "VGG-style: 3 blocks of 2 conv + BatchNorm, dropout 0.2–0.4, Dense 128 + BatchNorm",
+  build: buildVggBn,
 });
