@@ -32,3 +32,24 @@ export async function ensurePythonPackages(packages: string[]): Promise<void> {
   const { code, stderr } = await run(["-m", "pip", "install", "-q", "--retries", "0", ...missing]);
   if (code !== 0) throw new Error(`pip install ${missing.join(" ")} failed:\n${stderr}`);
 }
+
+/**
+ * Runs `script` with `input` as JSON on its standard input; resolves to its exit code and its
+ * standard output (the script's answer, JSON when it succeeded). Its stderr passes through.
+ */
+export async function runPythonJson(
+  script: string,
+  input: unknown,
+): Promise<{ code: number; stdout: string }> {
+  const child = new Deno.Command(PYTHON, {
+    args: [script],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
+  await writer.close();
+  const { code, stdout } = await child.output();
+  return { code, stdout: new TextDecoder().decode(stdout) };
+}

@@ -12,7 +12,7 @@ import { CIFAR10_CLASSES } from "../../src/data/mod.ts";
 import { exportModel, parityImages } from "../../src/export/mod.ts";
 import { buildModel, saveModel } from "../../src/model/mod.ts";
 import { openClassifier } from "../../src/runtime/mod.ts";
-import { ensurePythonPackages, PYTHON } from "./_python.ts";
+import { ensurePythonPackages, runPythonJson } from "./_python.ts";
 
 const TOLERANCE = 1e-6;
 await tf.setBackend("cpu");
@@ -84,16 +84,10 @@ const cases = [
   ]),
   await prepare(root, "residual", residualModel(), ["a", "b", "c", "d"]),
 ];
-const child = new Deno.Command(PYTHON, {
-  args: [new URL("./_onnx_check.py", import.meta.url).pathname],
-  stdin: "piped",
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-const writer = child.stdin.getWriter();
-await writer.write(new TextEncoder().encode(JSON.stringify(cases)));
-await writer.close();
-const { code, stdout } = await child.output();
+const { code, stdout } = await runPythonJson(
+  new URL("./_onnx_check.py", import.meta.url).pathname,
+  cases,
+);
 await Deno.remove(root, { recursive: true });
 if (code !== 0) {
   console.log(
@@ -101,7 +95,7 @@ if (code !== 0) {
   );
   Deno.exit(1);
 }
-const results = JSON.parse(new TextDecoder().decode(stdout)) as {
+const results = JSON.parse(stdout) as {
   checker: string;
   ir_version: number;
   opset: number;

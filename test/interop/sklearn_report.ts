@@ -17,7 +17,7 @@ import {
   formatClassificationReport,
   type ZeroDivision,
 } from "../../src/metrics/mod.ts";
-import { PYTHON } from "./_python.ts";
+import { PYTHON, runPythonJson } from "./_python.ts";
 
 interface Case {
   yTrue: number[];
@@ -95,23 +95,14 @@ async function ensureScikitLearn(): Promise<void> {
 
 async function sklearn(cases: Case[]): Promise<Result[]> {
   const script = new URL("./_sklearn_report.py", import.meta.url).pathname;
-  const child = new Deno.Command(PYTHON, {
-    args: [script],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(cases)));
-  await writer.close();
-  const { code, stdout } = await child.output();
+  const { code, stdout } = await runPythonJson(script, cases);
   if (code !== 0) {
     throw new Error(
       `python3 ${script} exited with ${code}; it needs scikit-learn ` +
         "(pip install --retries 0 scikit-learn)",
     );
   }
-  return JSON.parse(new TextDecoder().decode(stdout));
+  return JSON.parse(stdout);
 }
 
 function firstDifference(a: unknown, b: unknown, path = ""): string | undefined {
