@@ -2,6 +2,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { FerryError } from "../errors.ts";
 import { buildNotebookCnn } from "./notebook_cnn.ts";
 import { buildVggBn } from "./vgg_bn.ts";
+import { buildResnet9Half } from "./resnet9_half.ts";
 import { type ModelOptions, resolveModelOptions } from "./options.ts";
 
 /** One registered architecture. */
@@ -106,4 +107,10 @@ registerArchitecture({
   name: "vgg_bn",
   description: "VGG-style: 3 blocks of 2 conv + BatchNorm, dropout 0.2–0.4, Dense 128 + BatchNorm",
   build: buildVggBn,
+});
+
+registerArchitecture({
+  name: "resnet9_half",
+  description: "ResNet-9 at half width (32–256 filters, two residual pairs, global max pool)",
+  build: buildResnet9Half,
 });
