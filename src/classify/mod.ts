@@ -33,7 +33,11 @@ export {
   type PipelineBatch,
   type PipelineOptions,
 } from "./pipeline.ts";
-export { defaultClassifyThreads, openClassifyModel } from "./open_model.ts";
+export {
+  CLASSIFY_MODEL_DEFAULTS,
+  type ClassifyModelOptions,
+  openClassifyModel,
+} from "./open_model.ts";
 export { readResumeState, type ResumeState } from "./resume.ts";
 export type { ClassifiedRow, LabelScore } from "./row.ts";
 export { createSorter, type Sorter, type SortIntoOptions } from "./sort_into.ts";

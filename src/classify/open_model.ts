@@ -1,21 +1,29 @@
 import {
   type ClassifierSession,
-  openClassifierInWorker,
   type OpenClassifierOptions,
+  openClassifierWorkers,
 } from "../runtime/mod.ts";
 
-/**
- * onnxruntime threads for classify when none are asked for: every core. The pool's threads sleep
- * when idle (see `createOrtSession`), so decoding the next batch shares the cores; on 2 cores this
- * measured 4,600–5,500 images/s against 4,300–4,500 with one thread.
- */
-export function defaultClassifyThreads(): number {
-  return Math.max(1, navigator.hardwareConcurrency);
+/** Options of {@linkcode openClassifyModel}. */
+export interface ClassifyModelOptions extends OpenClassifierOptions {
+  /** Copies of the model, each on a worker thread of its own. @default every core */
+  modelWorkers?: number;
 }
 
 /**
- * Opens a model the way `ferry classify` runs it: on a worker thread of its own, so that the
- * pipeline decodes the next batch while the model runs this one.
+ * Defaults of {@linkcode ClassifyModelOptions}: one single-threaded copy of the model per core.
+ * On 2 cores with 32×32 JPEGs, two copies of one thread each measured faster than one copy of
+ * two threads (docs/benchmarks.md): decoding on this thread takes a core from time to time,
+ * which a single copy's two-thread operators wait for at every barrier.
+ */
+export const CLASSIFY_MODEL_DEFAULTS = {
+  modelWorkers: Math.max(1, navigator.hardwareConcurrency),
+  threads: 1,
+} as const;
+
+/**
+ * Opens a model the way `ferry classify` runs it: copies of it on worker threads of their own,
+ * pooled, so that the pipeline decodes the next batch while the copies run the previous ones.
  *
  * @example
  * ```ts
@@ -26,8 +34,8 @@ export function defaultClassifyThreads(): number {
  */
 export async function openClassifyModel(
   path: string,
-  options: OpenClassifierOptions = {},
+  options: ClassifyModelOptions = {},
 ): Promise<ClassifierSession> {
-  const threads = options.threads ?? defaultClassifyThreads();
-  return await openClassifierInWorker(path, { ...options, threads });
+  const { modelWorkers, ...rest } = { ...CLASSIFY_MODEL_DEFAULTS, ...options };
+  return await openClassifierWorkers(path, modelWorkers, rest);
 }

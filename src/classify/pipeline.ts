@@ -130,9 +130,13 @@ export async function* classifyEntries(
     }
   };
 
-  // Two input buffers: the model runs on one batch (on its own thread with a worker session)
-  // while the next is decoded into the other.
-  const buffers = [new Float32Array(batchSize * perImage), new Float32Array(batchSize * perImage)];
+  // The model runs `parallel` batches at once (one per copy of a pooled model, each on its own
+  // thread) while the next is decoded: one input buffer for each, and one being filled.
+  const parallel = Math.max(1, session.parallelRuns ?? 1);
+  const buffers = Array.from(
+    { length: parallel + 1 },
+    () => new Float32Array(batchSize * perImage),
+  );
   let current = 0;
   /** The batch being gathered: each file's path and error, or that its pixels are in the buffer. */
   let items: { path: string; error?: string }[] = [];
@@ -142,7 +146,7 @@ export async function* classifyEntries(
     const gathered = { items, images, nonImages, resumed };
     const input = buffers[current]!.subarray(0, images * perImage);
     const running = images > 0 ? session.run(input, images) : Promise.resolve(new Float32Array(0));
-    current = 1 - current;
+    current = (current + 1) % buffers.length;
     items = [];
     images = 0;
     nonImages = 0;
@@ -169,7 +173,8 @@ export async function* classifyEntries(
     return { rows, probabilities, nonImages: gathered.nonImages, resumed: gathered.resumed };
   };
 
-  let running: Promise<PipelineBatch> | undefined;
+  /** Started runs not yet yielded, oldest first. */
+  const running: Promise<PipelineBatch>[] = [];
   try {
     for (;;) {
       await fill();
@@ -188,23 +193,16 @@ export async function* classifyEntries(
         items.push({ path: entry.path, error: error ?? "Cannot decode" });
       }
       if (items.length >= batchSize) {
-        const previous = running;
-        running = start();
-        if (previous) yield await previous;
+        running.push(start());
+        if (running.length > parallel) yield await running.shift()!;
       }
     }
-    const previous = running;
-    running = items.length > 0 || nonImages > 0 || resumed > 0 ? start() : undefined;
-    if (previous) yield await previous;
-    if (running) {
-      const last = running;
-      running = undefined;
-      yield await last;
-    }
+    if (items.length > 0 || nonImages > 0 || resumed > 0) running.push(start());
+    while (running.length > 0) yield await running.shift()!;
   } finally {
-    // `running` is always the newest run not yet yielded: a consumer that stops early, or a run
-    // that fails, leaves it awaited here (its own failure is not the one reported).
-    await running?.catch(() => {});
+    // Runs started but not yielded (a consumer that stops early, or a run that failed) are
+    // awaited here; their own failures are not the one reported.
+    await Promise.all(running.map((run) => run.catch(() => {})));
     await iterator.return?.();
   }
 }

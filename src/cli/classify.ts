@@ -6,10 +6,10 @@
  */
 import {
   CLASSIFY_DEFAULTS,
+  CLASSIFY_MODEL_DEFAULTS,
   type ClassifyOptions,
   classifyPaths,
   type ClassifySummary,
-  defaultClassifyThreads,
   openClassifyModel,
   OUTPUT_FORMATS,
   type OutputFormat,
@@ -38,6 +38,7 @@ interface ClassifyConfig {
   model: string;
   providers: Provider[];
   threads: number;
+  modelWorkers: number;
   format: OutputFormat;
   out: string | null;
   topK: number;
@@ -55,7 +56,8 @@ interface ClassifyConfig {
 
 const DEFAULTS: Omit<ClassifyConfig, "model"> = {
   providers: SESSION_DEFAULTS.providers,
-  threads: defaultClassifyThreads(),
+  threads: CLASSIFY_MODEL_DEFAULTS.threads,
+  modelWorkers: CLASSIFY_MODEL_DEFAULTS.modelWorkers,
   format: CLASSIFY_DEFAULTS.format,
   out: null,
   topK: PIPELINE_DEFAULTS.topK,
@@ -79,8 +81,14 @@ export const command: Command = {
     ...MODEL_FLAGS,
     threads: {
       ...MODEL_FLAGS.threads!,
-      description: "onnxruntime threads; the model runs on its own thread while files decode",
-      default: `${defaultClassifyThreads()} (cores − 1)`,
+      description: "onnxruntime threads of each model copy",
+      default: DEFAULTS.threads,
+    },
+    "model-workers": {
+      type: "string",
+      value: "N",
+      description: "Copies of the model, each on its own thread, while this thread decodes",
+      default: `${DEFAULTS.modelWorkers} (one per core)`,
     },
     out: {
       type: "string",
@@ -179,6 +187,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
   const session = await openClassifyModel(config.model, {
     providers: config.providers,
     threads: config.threads,
+    modelWorkers: config.modelWorkers,
     overrides: await modelOverridesFlags(values),
     reporter,
   });
@@ -237,6 +246,7 @@ async function flagsToConfig(values: ParsedFlags["values"]): Promise<Partial<Cla
     ...(model !== undefined ? { model: await modelPathFlag(values) } : {}),
     providers: providersFlag(values),
     threads: numberFlag(values, "threads"),
+    modelWorkers: numberFlag(values, "model-workers"),
     format: format as OutputFormat | undefined,
     out: stringFlag(values, "out"),
     topK: numberFlag(values, "top-k"),
@@ -276,6 +286,12 @@ function validate(config: ClassifyConfig): void {
   }
   if (!Number.isInteger(config.threads) || config.threads < 0) {
     throw new FerryError("usage", `Cannot use --threads: must be 0 or more, got ${config.threads}`);
+  }
+  if (!Number.isInteger(config.modelWorkers) || config.modelWorkers < 1) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --model-workers: must be a positive integer, got ${config.modelWorkers}`,
+    );
   }
   if (config.link && !config.sortInto) {
     throw new FerryError("usage", "Cannot use --link without --sort-into");

@@ -58,6 +58,11 @@ export interface ClassifierSession {
    * `count * classNames.length` probabilities.
    */
   run(input: Float32Array, count: number): Promise<Float32Array>;
+  /**
+   * Runs that execute at the same time when started together (a pool of model copies); a
+   * pipeline keeps this many in flight. @default 1
+   */
+  readonly parallelRuns?: number;
   /** Frees the onnxruntime session. */
   release(): Promise<void>;
 }

@@ -16,6 +16,7 @@ export {
 export { type ClassScore, softmaxRows, topK } from "./top_k.ts";
 export { Batcher, BATCHER_DEFAULTS, type BatcherOptions, type BatchEvent } from "./batcher.ts";
 export { openClassifierInWorker } from "./worker_classifier.ts";
+export { openClassifierWorkers, poolClassifiers } from "./classifier_pool.ts";
 export { type OnnxModelFile, readOnnxModel, type TensorDescription } from "./model_file.ts";
 export { buildModelInfo } from "./model_info.ts";
 export {

@@ -4,6 +4,7 @@ import {
   type ClassifiedRow,
   type ClassifyOptions,
   classifyPaths,
+  openClassifyModel,
   type OutputFormat,
 } from "../../src/classify/mod.ts";
 import { type ClassifierSession, openClassifier } from "../../src/runtime/mod.ts";
@@ -87,6 +88,19 @@ describe("classifyPaths()", () => {
       }));
     expect(strip(workers.rows)).toEqual(strip(here.rows));
     expect(workers.summary.failed).toBe(4);
+  });
+
+  test("gives the same rows, in walk order, when copies of the model run batches at once", async () => {
+    const single = await run({ batchSize: 2 });
+    const copies = await openClassifyModel(join(dir, "tiny.onnx"), { modelWorkers: 3 });
+    try {
+      expect(copies.parallelRuns).toBe(3);
+      const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
+      await classifyPaths(copies, [images], { format: "jsonl", out, batchSize: 2 });
+      expect(await readJsonl(out)).toEqual(single.rows);
+    } finally {
+      await copies.release();
+    }
   });
 
   test("reports a non-image file as an error row when asked", async () => {

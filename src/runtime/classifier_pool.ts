@@ -1,0 +1,78 @@
+import { FerryError } from "../errors.ts";
+import { type Reporter, silentReporter } from "../progress/mod.ts";
+import type { ClassifierSession } from "./classifier.ts";
+import type { OpenClassifierOptions } from "./session.ts";
+import { openClassifierInWorker } from "./worker_classifier.ts";
+
+/**
+ * Several open copies of one model as a single classifier: each run goes to the copy with the
+ * fewest runs pending, and `parallelRuns` tells a caller how many runs to keep in flight to keep
+ * every copy busy. Releasing the pool releases every copy.
+ */
+export function poolClassifiers(copies: ClassifierSession[]): ClassifierSession {
+  if (copies.length === 0) throw new Error("Cannot pool classifiers: none given");
+  const pending = copies.map(() => 0);
+  return {
+    info: copies[0]!.info,
+    parallelRuns: copies.reduce((sum, copy) => sum + (copy.parallelRuns ?? 1), 0),
+    async run(input, count) {
+      const index = pending.indexOf(Math.min(...pending));
+      pending[index]!++;
+      try {
+        return await copies[index]!.run(input, count);
+      } finally {
+        pending[index]!--;
+      }
+    },
+    async release() {
+      await Promise.all(copies.map((copy) => copy.release()));
+    },
+  };
+}
+
+/**
+ * `copies` single-model worker threads ({@linkcode openClassifierInWorker}) pooled into one
+ * classifier. On a few cores, copies with one onnxruntime thread each run small models faster than
+ * one copy with several threads: a copy never waits at an operator's barrier for a thread that
+ * the scheduler gave to decoding. When one copy fails to open, the others are released.
+ *
+ * @example
+ * ```ts
+ * const model = await openClassifierWorkers("models/cifar10/model.onnx", 2, { threads: 1 });
+ * model.parallelRuns; // 2
+ * await model.release();
+ * ```
+ */
+export async function openClassifierWorkers(
+  path: string,
+  copies: number,
+  options: OpenClassifierOptions = {},
+): Promise<ClassifierSession> {
+  if (!Number.isInteger(copies) || copies < 1) {
+    throw new FerryError("usage", `Cannot open model workers: expected 1 or more, got ${copies}`);
+  }
+  // Every copy meets the same provider trouble: say it once.
+  const reporter = options.reporter ?? silentReporter;
+  const said = new Set<string>();
+  const once: Reporter = {
+    task: (label, total) => reporter.task(label, total),
+    info: (message) => reporter.info(message),
+    warn(message) {
+      if (!said.has(message)) reporter.warn(message);
+      said.add(message);
+    },
+  };
+  const opened = await Promise.allSettled(
+    Array.from(
+      { length: copies },
+      () => openClassifierInWorker(path, { ...options, reporter: once }),
+    ),
+  );
+  const sessions = opened.flatMap((result) => result.status === "fulfilled" ? [result.value] : []);
+  const failed = opened.find((result) => result.status === "rejected");
+  if (failed) {
+    await Promise.all(sessions.map((session) => session.release()));
+    throw failed.reason;
+  }
+  return sessions.length === 1 ? sessions[0]! : poolClassifiers(sessions);
+}
