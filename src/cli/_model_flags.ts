@@ -7,7 +7,12 @@
  */
 import { join } from "node:path";
 import { FerryError } from "../errors.ts";
-import { type ModelOverrides, type Provider, PROVIDERS } from "../runtime/mod.ts";
+import {
+  compareModelPaths,
+  type ModelOverrides,
+  type Provider,
+  PROVIDERS,
+} from "../runtime/mod.ts";
 import { type FlagSpec, listFlag, numberFlag, type ParsedFlags, stringFlag } from "./_command.ts";
 
 /** Where the shipped model lives; the default model is the first `.onnx` found under it. */
@@ -88,7 +93,7 @@ async function firstOnnx(dir: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => compareModelPaths(a.name, b.name));
   const file = entries.find((e) => e.isFile && e.name.toLowerCase().endsWith(".onnx"));
   if (file) return join(dir, file.name);
   for (const sub of entries.filter((e) => e.isDirectory)) {

@@ -6,7 +6,13 @@
  */
 import { formatConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
-import { exportModel, PARITY_IMAGE_DEFAULTS, parityLine } from "../export/mod.ts";
+import {
+  exportModel,
+  PARITY_IMAGE_DEFAULTS,
+  parityLine,
+  quantizationLine,
+  QUANTIZE_DEFAULTS,
+} from "../export/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import {
   type Command,
@@ -24,6 +30,8 @@ interface ExportConfig {
   parityImages: number;
   seed: number;
   labels: string[];
+  quantize: "" | "int8";
+  calibrationImages: number;
 }
 
 const DEFAULTS: ExportConfig = {
@@ -33,6 +41,8 @@ const DEFAULTS: ExportConfig = {
   parityImages: PARITY_IMAGE_DEFAULTS.count,
   seed: PARITY_IMAGE_DEFAULTS.seed,
   labels: [],
+  quantize: "",
+  calibrationImages: QUANTIZE_DEFAULTS.calibrationImages,
 };
 
 export const command: Command = {
@@ -64,11 +74,23 @@ export const command: Command = {
       multiple: true,
       description: "Class names, when the run folder has none",
     },
+    quantize: {
+      type: "string",
+      value: "int8",
+      description: "Also write an int8 copy (<out>.int8.onnx), calibrated on --data images",
+    },
+    "calibration-images": {
+      type: "string",
+      value: "N",
+      description: "Images the int8 copy is calibrated on",
+      default: DEFAULTS.calibrationImages,
+    },
     config: CONFIG_FLAG,
   },
   examples: [
     "ferry export models/cifar10-notebook",
     "ferry export models/cifar10-notebook --data ../shared/datasets/cifar10/train",
+    "ferry export models/cifar10-notebook --data ../shared/datasets/cifar10/train --quantize int8",
     "ferry export models/cifar10-notebook/model.json --format tfjs --out web/model",
   ],
   async run({ values, positionals }) {
@@ -89,7 +111,15 @@ export const command: Command = {
       parityImages: numberFlag(values, "parity-images"),
       seed: numberFlag(values, "seed"),
       labels: listFlag(values, "labels"),
+      quantize: stringFlag(values, "quantize") as ExportConfig["quantize"] | undefined,
+      calibrationImages: numberFlag(values, "calibration-images"),
     });
+    if (config.quantize !== "" && config.quantize !== "int8") {
+      throw new FerryError(
+        "usage",
+        `Cannot use --quantize: expected int8, got '${config.quantize}'`,
+      );
+    }
     const reporter = terminalReporter();
     reporter.info(`Config: ${formatConfig(config)}`);
     const result = await exportModel(positionals[0]!, {
@@ -99,17 +129,28 @@ export const command: Command = {
       parityImages: config.parityImages,
       seed: config.seed,
       ...(config.labels.length > 0 ? { metadata: { classNames: config.labels } } : {}),
+      ...(config.quantize ? { quantize: config.quantize } : {}),
+      calibrationImages: config.calibrationImages,
       reporter,
     });
     // The resolved config and the parity figures, saved beside the output.
     const record = `${result.out.replace(/[\\/]+$/, "").replace(/\.onnx$/i, "")}.export.json`;
     await Deno.writeTextFile(
       record,
-      formatConfig({ source: positionals[0], config, out: result.out, parity: result.parity }) +
-        "\n",
+      formatConfig({
+        source: positionals[0],
+        config,
+        out: result.out,
+        parity: result.parity,
+        ...(result.quantized ? { quantized: result.quantized } : {}),
+      }) + "\n",
     );
     console.log(`Wrote ${result.out} (${result.format}, ${result.bytes} bytes) and ${record}`);
     console.log(parityLine(result.parity));
+    if (result.quantized) {
+      console.log(`Wrote ${result.quantized.out} (int8, ${result.quantized.bytes} bytes)`);
+      console.log(quantizationLine(result.quantized.record));
+    }
     console.log(`Classes: ${result.metadata.classNames.join(", ")}`);
     return 0;
   },

@@ -12,6 +12,7 @@ import { createDecodePool } from "../image/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import {
   type ClassifierSession,
+  compareModelPaths,
   openClassifierInWorker,
   type Provider,
   SESSION_DEFAULTS,
@@ -306,7 +307,7 @@ async function expandModelPaths(paths: string[]): Promise<string[]> {
     if (found.length === 0) {
       throw new FerryError("not_found", `Cannot find a .onnx model in folder '${path}'`);
     }
-    out.push(...found.sort());
+    out.push(...found.sort(compareModelPaths));
   }
   return out;
 }

@@ -5,7 +5,21 @@
  *
  * @module
  */
-export { exportModel, type ExportOptions, type ExportResult, parityLine } from "./export_model.ts";
+export {
+  exportModel,
+  type ExportOptions,
+  type ExportResult,
+  parityLine,
+  quantizationLine,
+  QUANTIZE_DEFAULTS,
+  QUANTIZED_MIN_AGREEMENT,
+} from "./export_model.ts";
+export {
+  type CalibrationImages,
+  type QuantizedModel,
+  quantizeInt8,
+  type QuantizeOptions,
+} from "./quantize.ts";
 export {
   INPUT_NAME,
   IR_VERSION,
@@ -21,6 +35,7 @@ export {
   PARITY_TOLERANCE,
   type ParityOptions,
   type ParityResult,
+  predictOnnx,
   predictTfjs,
 } from "./parity.ts";
 export {

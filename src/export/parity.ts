@@ -51,33 +51,13 @@ export async function checkParity(
   const batchSize = options.batchSize ?? PARITY_BATCH_SIZE;
   // tfjs first: a throw there leaves no onnxruntime session behind.
   const expected = predictTfjs(model, images.x, images.count, batchSize);
-  const { session } = await createOrtSession(bytes, "(exported model)", {
-    providers: ["cpu"],
-    ...(options.threads !== undefined ? { threads: options.threads } : {}),
-  });
-  const [, h, w, c] = model.inputs[0]!.shape as [null, number, number, number];
-  const perImage = h * w * c;
-  const actual = new Float32Array(expected.length);
-  const width = expected.length / images.count;
-  try {
-    for (let start = 0; start < images.count; start += batchSize) {
-      const n = Math.min(batchSize, images.count - start);
-      const x = images.x.slice(start * perImage, (start + n) * perImage);
-      const result = await session.run({
-        [session.inputNames[0]!]: new ort.Tensor("float32", x, [n, h, w, c]),
-      });
-      const data = result[session.outputNames[0]!]!.data as Float32Array;
-      if (data.length !== n * width) {
-        throw new FerryError(
-          "model",
-          `Cannot check parity: onnxruntime gave ${data.length} values for ${n} images, ` +
-            `tfjs ${n * width}`,
-        );
-      }
-      actual.set(data, start * width);
-    }
-  } finally {
-    await session.release();
+  const actual = await predictOnnx(bytes, images, { ...options, batchSize });
+  if (actual.length !== expected.length) {
+    throw new FerryError(
+      "model",
+      `Cannot check parity: onnxruntime gave ${actual.length / images.count} values per image, ` +
+        `tfjs ${expected.length / images.count}`,
+    );
   }
   const { maxAbsDiff, top1Mismatches } = compareOutputs(expected, actual, images.count);
   return {
@@ -112,6 +92,47 @@ export function compareOutputs(
   return { maxAbsDiff, top1Mismatches };
 }
 
+/**
+ * Runs the ONNX model `bytes` (onnxruntime-node, CPU) on NHWC `images` in batches; returns its
+ * outputs, row after row.
+ */
+export async function predictOnnx(
+  bytes: Uint8Array,
+  images: ParityImages,
+  options: Pick<ParityOptions, "threads" | "batchSize"> = {},
+): Promise<Float32Array> {
+  const batchSize = options.batchSize ?? PARITY_BATCH_SIZE;
+  const { session } = await createOrtSession(bytes, "(exported model)", {
+    providers: ["cpu"],
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
+  const perImage = images.shape.reduce((a, b) => a * b, 1);
+  const parts: Float32Array[] = [];
+  try {
+    for (let start = 0; start < images.count; start += batchSize) {
+      const n = Math.min(batchSize, images.count - start);
+      const x = images.x.slice(start * perImage, (start + n) * perImage);
+      const result = await session.run({
+        [session.inputNames[0]!]: new ort.Tensor("float32", x, [n, ...images.shape]),
+      });
+      parts.push(result[session.outputNames[0]!]!.data as Float32Array);
+    }
+  } finally {
+    await session.release();
+  }
+  return concat(parts);
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
 /** Runs a tfjs model on `count` NHWC images in batches; returns its outputs, row after row. */
 export function predictTfjs(
   model: tf.LayersModel,
@@ -129,13 +150,7 @@ export function predictTfjs(
       return y.dataSync() as Float32Array;
     }));
   }
-  const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** Throws a `model` FerryError stating both figures when a parity check failed. */

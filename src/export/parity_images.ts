@@ -18,6 +18,8 @@ export interface ParityImageOptions {
   data?: string;
   /** Seed of the random pixels. @default 1 */
   seed?: number;
+  /** Images to pass over first, in the same order, so that two sets share none. @default 0 */
+  offset?: number;
 }
 
 /** Defaults of {@linkcode ParityImageOptions}. */
@@ -27,6 +29,8 @@ export const PARITY_IMAGE_DEFAULTS = { count: 256, seed: 1 } as const;
 export interface ParityImages {
   x: Float32Array;
   count: number;
+  /** Height, width and channels of one image. */
+  shape: [number, number, 3];
   /** Where they came from: the image folder, or "random pixels (seed 1)". */
   source: string;
 }
@@ -42,6 +46,7 @@ export async function parityImages(
   const nhwc: InputSpec = { ...spec, layout: "nhwc" };
   const size = valuesPerImage(spec);
   const x = new Float32Array(count * size);
+  const shape: [number, number, 3] = [spec.height, spec.width, 3];
   if (options.data === undefined) {
     const rng = createRng(seed);
     const data = new Uint8Array(spec.width * spec.height * 3);
@@ -49,9 +54,10 @@ export async function parityImages(
       for (let p = 0; p < data.length; p++) data[p] = rng.int(256);
       normalizeInto({ data, width: spec.width, height: spec.height }, x, i * size, nhwc);
     }
-    return { x, count, source: `random pixels (seed ${seed})` };
+    return { x, count, shape, source: `random pixels (seed ${seed})` };
   }
-  const files = await pickFiles(options.data, count);
+  const offset = options.offset ?? 0;
+  const files = (await pickFiles(options.data, offset + count)).slice(offset);
   for (const [i, file] of files.entries()) {
     const image = await decodeImage(await Deno.readFile(file), {
       width: spec.width,
@@ -59,7 +65,7 @@ export async function parityImages(
     });
     normalizeInto(image, x, i * size, nhwc);
   }
-  return { x, count, source: options.data };
+  return { x, count, shape, source: options.data };
 }
 
 async function pickFiles(dir: string, count: number): Promise<string[]> {

@@ -34,6 +34,8 @@ export const METADATA_KEYS = {
   testMetrics: "ferry.test_metrics",
   /** JSON object: the export's parity check (`max_abs_diff`, `top1_mismatches`, `images`, `source`). */
   parity: "ferry.parity",
+  /** JSON {@linkcode QuantizationRecord}, on an int8 copy. */
+  quantization: "ferry.quantization",
 } as const;
 
 /** The current {@linkcode METADATA_KEYS.formatVersion}. */
@@ -49,6 +51,19 @@ export interface FerryMetadata {
   validationMetrics?: Record<string, number>;
   testMetrics?: Record<string, number>;
   parity?: ParityRecord;
+  quantization?: QuantizationRecord;
+}
+
+/** How an int8 copy was made and how closely it follows its float model, as stored in it. */
+export interface QuantizationRecord {
+  scheme: "int8";
+  calibration_images: number;
+  /** Images of the check against the float model (none of them calibration images). */
+  images: number;
+  /** Share of those images on which both pick the same class. */
+  top1_agreement: number;
+  max_abs_diff: number;
+  source: string;
 }
 
 /** The parity figures an export measured, as stored in the model. */
@@ -79,6 +94,7 @@ export function encodeMetadata(meta: FerryMetadata): { key: string; value: strin
     [METADATA_KEYS.validationMetrics, json(meta.validationMetrics)],
     [METADATA_KEYS.testMetrics, json(meta.testMetrics)],
     [METADATA_KEYS.parity, json(meta.parity)],
+    [METADATA_KEYS.quantization, json(meta.quantization)],
   ];
   return entries.filter((e): e is [string, string] => e[1] !== undefined)
     .map(([key, value]) => ({ key, value }));
@@ -127,6 +143,8 @@ export function decodeMetadata(props: Record<string, string>): Partial<FerryMeta
   if (test !== undefined) out.testMetrics = test as Record<string, number>;
   const parity = parse(props, K.parity);
   if (parity !== undefined) out.parity = parity as ParityRecord;
+  const quantization = parse(props, K.quantization);
+  if (quantization !== undefined) out.quantization = quantization as QuantizationRecord;
   return out;
 }
 

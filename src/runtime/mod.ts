@@ -5,7 +5,12 @@
  * @module
  */
 export type { ClassifierSession, ModelInfo, ModelOverrides, Provider } from "./classifier.ts";
-export { modelNameOf, openClassifier, type OpenClassifierOptions } from "./session.ts";
+export {
+  compareModelPaths,
+  modelNameOf,
+  openClassifier,
+  type OpenClassifierOptions,
+} from "./session.ts";
 export {
   createOrtSession,
   type OrtSession,
@@ -26,6 +31,7 @@ export {
   METADATA_FORMAT_VERSION,
   METADATA_KEYS,
   type ParityRecord,
+  type QuantizationRecord,
 } from "./metadata.ts";
 export {
   decodeOnnxModel,

@@ -7,7 +7,7 @@
 import { ModelProtoType } from "./_onnx_schema.ts";
 
 /** `TensorProto.DataType` values ferry uses. */
-export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const OnnxDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 /** `AttributeProto.AttributeType` values ferry uses. */
 export const OnnxAttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;

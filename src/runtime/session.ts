@@ -50,12 +50,24 @@ export async function openClassifier(
 /**
  * The name a model is addressed by: its file name without `.onnx`, or, for the `model.onnx` that
  * `ferry export` writes into a run folder, the run folder's name
- * (`models/cifar10-notebook/model.onnx` → `cifar10-notebook`), so that served runs do not collide.
+ * (`models/cifar10-notebook/model.onnx` → `cifar10-notebook`), so that served runs do not collide;
+ * a variant beside it takes the folder's name too (`model.int8.onnx` → `cifar10-notebook-int8`).
  */
 export function modelNameOf(path: string): string {
   const stem = basename(path).replace(/\.onnx$/i, "");
   const folder = basename(dirname(path));
-  return stem === "model" && folder !== "." && folder !== "" ? folder : stem;
+  const variant = /^model(?:\.(.+))?$/.exec(stem);
+  if (!variant || folder === "." || folder === "") return stem;
+  return variant[1] ? `${folder}-${variant[1]}` : folder;
+}
+
+/**
+ * Orders model paths by name without `.onnx`, so that a run's `model.onnx` comes before its
+ * variants (`model.int8.onnx`) and stays the default where the first model found is.
+ */
+export function compareModelPaths(a: string, b: string): number {
+  const [x, y] = [a.replace(/\.onnx$/i, ""), b.replace(/\.onnx$/i, "")];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 class OnnxClassifier implements ClassifierSession {

@@ -130,6 +130,42 @@ describe("ferry export", () => {
     expect(record.parity).toMatchObject({ images: 256, top1Mismatches: 0, passed: true });
   });
 
+  test("--quantize int8 also writes an int8 copy, calibrated on other images than its check", async () => {
+    const data = join(root, "noise");
+    let seed = 11;
+    for (const name of CLASSES) {
+      await Deno.mkdir(join(data, name), { recursive: true });
+      for (let i = 0; i < 30; i++) {
+        const pixels = Uint8Array.from(
+          { length: 8 * 8 * 3 },
+          () => (seed = (seed * 75 + 74) % 65537) % 256,
+        );
+        const png = await sharp(pixels, { raw: { width: 8, height: 8, channels: 3 } }).png()
+          .toBuffer();
+        await Deno.writeFile(join(data, name, `${i}.png`), png);
+      }
+    }
+    const out = join(root, "q.onnx");
+    const args = ["export", runDir, "--out", out, "--data", data, "--parity-images", "30"];
+    expect(await main([...args, "--quantize", "int8", "--calibration-images", "60"])).toBe(0);
+    const int8 = await readOnnxModel(join(root, "q.int8.onnx"));
+    const meta = decodeMetadata(int8.metadata);
+    expect(meta.classNames).toEqual(CLASSES);
+    expect(meta.quantization).toMatchObject({ scheme: "int8", calibration_images: 60, images: 30 });
+    expect(meta.quantization!.top1_agreement).toBeGreaterThanOrEqual(0.97);
+    const record = JSON.parse(await Deno.readTextFile(join(root, "q.export.json")));
+    expect(record.quantized.out).toBe(join(root, "q.int8.onnx"));
+    // 30 checked + 60 calibration images: one more would overlap, and is refused.
+    expect(await main([...args, "--quantize", "int8", "--calibration-images", "61"])).not.toBe(0);
+  });
+
+  test("--quantize without --data, or other than int8, is a usage error (exit 2)", async () => {
+    expect(await main(["export", runDir, "--out", join(root, "x.onnx"), "--quantize", "int8"]))
+      .toBe(2);
+    expect(await main(["export", runDir, "--quantize", "int4"])).toBe(2);
+    await expect(Deno.stat(join(root, "x.onnx"))).rejects.toThrow();
+  });
+
   test("a bad --format is a usage error (exit 2)", async () => {
     expect(await main(["export", runDir, "--format", "tflite"])).toBe(2);
   });

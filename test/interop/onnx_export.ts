@@ -1,7 +1,8 @@
 /**
  * Interop check: ferry's exported ONNX models read by independent peers. Python's `onnx` checker
  * (full_check) must accept them, and Python onnxruntime must give the probabilities ferry's
- * runtime (onnxruntime-node) gives on the same 256 inputs, within 1e-6. Installs `onnx` and
+ * runtime (onnxruntime-node) gives on the same 256 inputs, within 1e-6; the int8 copy that
+ * `--quantize int8` writes included. Installs `onnx` and
  * `onnxruntime` from the pip store when missing; run by `deno task test:interop`.
  *
  * @module
@@ -9,7 +10,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { CIFAR10_CLASSES } from "../../src/data/mod.ts";
-import { exportModel, parityImages } from "../../src/export/mod.ts";
+import sharp from "sharp";
+import { exportModel, type ExportOptions, parityImages } from "../../src/export/mod.ts";
 import { buildModel, saveModel } from "../../src/model/mod.ts";
 import { openClassifier } from "../../src/runtime/mod.ts";
 import { ensurePythonPackages, runPythonJson } from "./_python.ts";
@@ -47,6 +49,24 @@ function residualModel(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out });
 }
 
+/** `perClass` seeded noise PNGs (32×32) in a subfolder per class, for calibration and checks. */
+async function noiseImages(dir: string, classes: readonly string[], perClass: number) {
+  let seed = 5;
+  for (const name of classes) {
+    await Deno.mkdir(join(dir, name), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const pixels = Uint8Array.from({ length: 32 * 32 * 3 }, () => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed >> 23;
+      });
+      const png = await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } }).png()
+        .toBuffer();
+      await Deno.writeFile(join(dir, name, `${i}.png`), png);
+    }
+  }
+  return dir;
+}
+
 interface Case {
   model: string;
   input: string;
@@ -55,11 +75,18 @@ interface Case {
   classes: string[];
 }
 
-async function prepare(root: string, name: string, model: tf.LayersModel, classes: string[]) {
+async function prepare(
+  root: string,
+  name: string,
+  model: tf.LayersModel,
+  classes: string[],
+  options: ExportOptions = {},
+) {
   const runDir = join(root, name);
   await saveModel(model, runDir, { ferry: { classNames: classes, architecture: name, run: name } });
   model.dispose();
-  const { out } = await exportModel(runDir);
+  const result = await exportModel(runDir, options);
+  const out = result.quantized?.out ?? result.out;
   const session = await openClassifier(out);
   const images = await parityImages(session.info.inputSpec, { seed: 11 });
   const probabilities = await session.run(images.x, images.count);
@@ -83,6 +110,9 @@ const cases = [
     ...CIFAR10_CLASSES,
   ]),
   await prepare(root, "residual", residualModel(), ["a", "b", "c", "d"]),
+  await prepare(root, "notebook_cnn_int8", buildModel("notebook_cnn", { seed: 5 }), [
+    ...CIFAR10_CLASSES,
+  ], { quantize: "int8", data: await noiseImages(join(root, "noise"), CIFAR10_CLASSES, 80) }),
 ];
 const { code, stdout } = await runPythonJson(
   new URL("./_onnx_check.py", import.meta.url).pathname,

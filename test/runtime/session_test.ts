@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { FERRY_INPUT_SPEC, type InputSpec, normalizeInto } from "../../src/image/mod.ts";
 import type { Reporter } from "../../src/progress/mod.ts";
-import { encodeOnnxModel, modelNameOf, openClassifier, topK } from "../../src/runtime/mod.ts";
+import {
+  compareModelPaths,
+  encodeOnnxModel,
+  modelNameOf,
+  openClassifier,
+  topK,
+} from "../../src/runtime/mod.ts";
 import { tinyModel, writeTinyModel } from "../_fixtures/tiny_model.ts";
 
 let dir: string;
@@ -202,5 +208,16 @@ describe("modelNameOf()", () => {
     expect(modelNameOf("models/resnet18.onnx")).toBe("resnet18");
     expect(modelNameOf("models/cifar10-notebook/model.onnx")).toBe("cifar10-notebook");
     expect(modelNameOf("model.onnx")).toBe("model");
+    expect(modelNameOf("models/cifar10-notebook/model.int8.onnx")).toBe("cifar10-notebook-int8");
+    expect(modelNameOf("model.int8.onnx")).toBe("model.int8");
+  });
+
+  test("orders a run's model.onnx before its int8 copy", () => {
+    const paths = ["m/run/model.int8.onnx", "m/run/model.onnx", "m/a.onnx"];
+    expect(paths.sort(compareModelPaths)).toEqual([
+      "m/a.onnx",
+      "m/run/model.onnx",
+      "m/run/model.int8.onnx",
+    ]);
   });
 });
