@@ -4,11 +4,11 @@
  * in batches of 256, `bench/peers/classify_peer.py`) on the same files and the same model, and
  * the peak memory (RSS) of the CLI over a folder of 100,000 files.
  *
- * Usage: deno run -A bench/classify.ts [--rounds 3] [--skip-memory] [--skip-photos]
+ * Usage: deno run -A bench/classify.ts [--rounds 3] [--skip-memory] [--skip-photos] [--model m.onnx]
  *
  * Every figure is the best of `rounds` runs, ferry and the peer alternating so that both see
- * the same machine. The model is the first `.onnx` under models/, or the notebook's CNN with
- * random weights when none is shipped yet (same cost per image). Files live in a temporary
+ * the same machine. The model is `--model`, else the shipped one, else the notebook's CNN with
+ * random weights (same cost per image); the peer runs the same file. Files live in a temporary
  * folder, never in the repository.
  *
  * @module
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { classifyPaths, openClassifyModel } from "../src/classify/mod.ts";
-import { writeNotebookCnn } from "./_notebook_cnn.ts";
+import { benchModel } from "./_model.ts";
 import { PYTHON } from "./_python.ts";
 
 const CIFAR_TRAIN = "/work/shared/datasets/cifar10/train";
@@ -30,6 +30,7 @@ const args = parseArgs({
     rounds: { type: "string", default: "3" },
     "skip-memory": { type: "boolean", default: false },
     "skip-photos": { type: "boolean", default: false },
+    model: { type: "string" },
   },
 });
 const rounds = Number(args.values.rounds);
@@ -38,20 +39,6 @@ interface Row {
   workload: string;
   ferry: number;
   peer?: number;
-}
-
-async function firstShippedModel(): Promise<string | undefined> {
-  const walk = async (dir: string): Promise<string | undefined> => {
-    const entries = await Array.fromAsync(Deno.readDir(dir)).catch(() => []);
-    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-    const file = entries.find((e) => e.isFile && e.name.endsWith(".onnx"));
-    if (file) return join(dir, file.name);
-    for (const sub of entries.filter((e) => e.isDirectory)) {
-      const found = await walk(join(dir, sub.name));
-      if (found) return found;
-    }
-  };
-  return await walk("models");
 }
 
 /** 1,000 JPEGs of each CIFAR-10 class, copied (they are small) into `dir/<class>/`. */
@@ -189,12 +176,11 @@ async function peakMemory(model: string, folder: string, out: string) {
 
 const tmp = await Deno.makeTempDir({ prefix: "ferry-bench-classify-" });
 try {
-  const shipped = await firstShippedModel();
-  const model = shipped ?? await writeNotebookCnn(tmp);
+  const { path: model, source } = await benchModel(args.values.model);
   const missing = await pythonPeerAvailable();
   if (missing) console.error(`Python peer skipped: ${missing} (pip install pillow onnxruntime)`);
   const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-  console.error(`model: ${shipped ?? "notebook CNN with random weights (none in models/)"}`);
+  console.error(`model: ${model} (${source})`);
   console.error(`load average before: ${load}`);
   const cifar = join(tmp, "cifar10k");
   console.error(`copying ${await copyCifar(cifar, 1000)} CIFAR-10 JPEGs…`);

@@ -1,20 +1,26 @@
 /**
- * `deno run -A bench/serve.ts [--duration 5] [--setups 2,1] [--repeat 2] [--soak 0]`: ferry's
+ * `deno run -A bench/serve.ts [--duration 5] [--setups 2,1] [--repeat 2] [--soak 0]
+ * [--model m.onnx] [--model-only]`: ferry's
  * prediction service under load beside the FastAPI peer (bench/peers/serve_peer.py) serving the
  * same ONNX file. Debian's `hey` sends single-image requests (raw body) of a real 32×32 CIFAR-10
  * JPEG and of a 1024×768 JPEG at concurrency 1, 16 and 64; ferry runs with batching on and off.
  * A setup is a number of server processes (`--workers`), with `+N` decode threads per process for
  * ferry. All servers of a setup run at once and are measured back to back, best of `--repeat`, so
  * that load from elsewhere hits them alike. Also prints onnxruntime's model-only throughput at
- * batch 1 and 64; `--soak S` adds an S-second run at concurrency 64 sampling the server's memory.
+ * batch 1 and 64, for the model and its int8 copy when there is one (`--model-only`: just that);
+ * `--soak S` adds an S-second run at concurrency 64 sampling the server's memory.
  *
  * @module
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { openClassifier } from "../src/runtime/mod.ts";
-import { benchModel } from "./_serve_model.ts";
+import {
+  type ClassifierSession,
+  openClassifier,
+  openClassifierWorkers,
+} from "../src/runtime/mod.ts";
+import { benchModel, int8Sibling } from "./_model.ts";
 import { PYTHON } from "./_python.ts";
 
 const args = parseArgs({
@@ -27,6 +33,8 @@ const args = parseArgs({
     concurrency: { type: "string", default: "1,16,64" },
     soak: { type: "string", default: "0" },
     peer: { type: "boolean", default: true },
+    model: { type: "string" },
+    "model-only": { type: "boolean", default: false },
   },
   allowNegative: true,
 });
@@ -216,28 +224,58 @@ async function peerAvailable(): Promise<string | undefined> {
   return undefined;
 }
 
-async function modelOnly(path: string): Promise<string[]> {
+/** Images per second of `session` on batches of `batch`, with `inFlight` runs started at once. */
+async function throughput(session: ClassifierSession, batch: number, inFlight: number) {
+  const x = new Float32Array(batch * 3072);
+  for (let i = 0; i < x.length; i++) x[i] = (i % 251) / 251;
+  for (let i = 0; i < 20; i++) await session.run(x, batch);
+  let runs = 0;
+  const started = performance.now();
+  while (performance.now() - started < 2000) {
+    await Promise.all(Array.from({ length: inFlight }, () => session.run(x, batch)));
+    runs += inFlight;
+  }
+  const ms = performance.now() - started;
+  return { imagesPerSecond: (runs * batch) / ms * 1000, msPerRun: ms / runs * inFlight };
+}
+
+/**
+ * onnxruntime alone on each model: one session with 1 and 2 threads (on the calling thread),
+ * and one single-threaded copy per core on worker threads, as `ferry classify` runs it.
+ */
+async function modelOnly(paths: string[]): Promise<string[]> {
   const rows: string[] = [];
-  for (const threads of [1, 2]) {
-    const session = await openClassifier(path, { threads });
-    for (const batch of [1, 64]) {
-      const x = new Float32Array(batch * 3072);
-      for (let i = 0; i < x.length; i++) x[i] = (i % 251) / 251;
-      for (let i = 0; i < 20; i++) await session.run(x, batch);
-      let runs = 0;
-      const started = performance.now();
-      while (performance.now() - started < 2000) {
-        await session.run(x, batch);
-        runs++;
+  const cores = navigator.hardwareConcurrency;
+  for (const path of paths) {
+    const setups = [
+      {
+        label: "1 session, 1 thread",
+        open: () => openClassifier(path, { threads: 1 }),
+        inFlight: 1,
+      },
+      {
+        label: "1 session, 2 threads",
+        open: () => openClassifier(path, { threads: 2 }),
+        inFlight: 1,
+      },
+      {
+        label: `${cores} worker copies, 1 thread each`,
+        open: () => openClassifierWorkers(path, cores, { threads: 1 }),
+        inFlight: cores,
+      },
+    ];
+    for (const setup of setups) {
+      const session = await setup.open();
+      for (const batch of [1, 64]) {
+        const { imagesPerSecond, msPerRun } = await throughput(session, batch, setup.inFlight);
+        rows.push(
+          `| ${path} | ${setup.label} | ${batch} | ${Math.round(imagesPerSecond)} | ${
+            msPerRun.toFixed(3)
+          } |`,
+        );
       }
-      const ms = performance.now() - started;
-      rows.push(
-        `| ${threads} | ${batch} | ${Math.round((runs * batch) / ms * 1000)} | ${
-          (ms / runs).toFixed(3)
-        } |`,
-      );
+      await session.release();
     }
-    await session.release();
   }
   return rows;
 }
@@ -309,7 +347,7 @@ if (import.meta.main) {
     console.log("bench/serve: skipped, Debian's `hey` is missing (apt-get install -y hey)");
     Deno.exit(0);
   }
-  const model = await benchModel();
+  const model = await benchModel(args.values.model);
   const dir = await Deno.makeTempDir({ prefix: "ferry-bench-serve-" });
   const { small, large } = await images(dir);
   const load = await Deno.readTextFile("/proc/loadavg");
@@ -317,8 +355,10 @@ if (import.meta.main) {
   console.log(`load average at start: ${load.trim()}; ${navigator.hardwareConcurrency} cores\n`);
 
   console.log("Model only (onnxruntime-node, one process)\n");
-  console.log("| threads | batch | images/s | ms per run |\n|---|---|---|---|");
-  for (const row of await modelOnly(model.path)) console.log(row);
+  console.log("| model | setup | batch | images/s | ms per run |\n|---|---|---|---|---|");
+  const int8 = await int8Sibling(model.path);
+  for (const row of await modelOnly([model.path, ...(int8 ? [int8] : [])])) console.log(row);
+  if (args.values["model-only"]) Deno.exit(0);
 
   const peerMissing = args.values.peer ? await peerAvailable() : "--no-peer";
   if (peerMissing) console.log(`\nFastAPI peer skipped: ${peerMissing}`);

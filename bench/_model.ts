@@ -1,0 +1,42 @@
+/**
+ * The ONNX model the serve and classify benchmarks use: the one named by `--model`, else the
+ * shipped one (the first `.onnx` under models/, a run's `model.onnx` before its int8 copy), else,
+ * until one is shipped, the notebook's CNN with random weights (speed does not depend on them).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { compareModelPaths } from "../src/runtime/mod.ts";
+import { writeNotebookCnn } from "./_notebook_cnn.ts";
+
+async function firstOnnx(dir: string): Promise<string | undefined> {
+  const entries = await Array.fromAsync(Deno.readDir(dir)).catch(() => []);
+  entries.sort((a, b) => compareModelPaths(a.name, b.name));
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isFile && entry.name.endsWith(".onnx")) return path;
+    if (entry.isDirectory) {
+      const found = await firstOnnx(path);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Path of the model to benchmark and where it came from. */
+export async function benchModel(given?: string): Promise<{ path: string; source: string }> {
+  if (given) return { path: given, source: "--model" };
+  const shipped = await firstOnnx("models");
+  if (shipped) return { path: shipped, source: "shipped" };
+  const dir = await Deno.makeTempDir({ prefix: "ferry-bench-" });
+  return { path: await writeNotebookCnn(dir), source: "notebook CNN, random weights" };
+}
+
+/** The int8 copy beside `path` (`model.onnx` → `model.int8.onnx`), when there is one. */
+export async function int8Sibling(path: string): Promise<string | undefined> {
+  const sibling = path.replace(/\.onnx$/i, ".int8.onnx");
+  if (sibling === path) return undefined;
+  return await Deno.stat(sibling).then(() => sibling, () => undefined);
+}
+
+if (import.meta.main) console.log(JSON.stringify(await benchModel(Deno.args[0])));
