@@ -1,5 +1,6 @@
 /**
- * `deno task bench <name> [options]` runs bench/<name>.ts; with no name it lists them. Each
+ * `deno task bench <name> [options]` runs bench/<name>.ts; with no name it lists them, with
+ * `--help` it prints the benchmark's usage (its module comment). Each
  * benchmark prints a table; docs/benchmarks.md holds the numbers measured on the reference machine.
  *
  * @module
@@ -18,8 +19,16 @@ if (name === undefined || !(name in BENCHMARKS)) {
   for (const [key, text] of Object.entries(BENCHMARKS)) console.log(`  ${key.padEnd(10)}${text}`);
   Deno.exit(name === undefined ? 0 : 2);
 }
+const script = new URL(`./${name}.ts`, import.meta.url).pathname;
+if (rest.includes("--help") || rest.includes("-h")) {
+  // A benchmark's usage and options are its module comment: print that, run nothing.
+  const source = await Deno.readTextFile(script);
+  const comment = /\/\*\*([\s\S]*?)\*\//.exec(source)?.[1] ?? "";
+  console.log(comment.split("\n").map((line) => line.replace(/^\s*\* ?/, "")).join("\n").trim());
+  Deno.exit(0);
+}
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL(`./${name}.ts`, import.meta.url).pathname, ...rest],
+  args: ["run", "-A", script, ...rest],
   stdin: "inherit",
   stdout: "inherit",
   stderr: "inherit",
