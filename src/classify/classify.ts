@@ -19,7 +19,7 @@ export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "ski
   /**
    * Extra worker threads that read and decode files. With 0, this thread reads (asynchronously)
    * and decodes, and sharp's decodes run on libuv's threads; with a session from
-   * `openClassifyModel` the model's copies run on their own threads meanwhile, which measured
+   * `openClassifyModel` the model runs on its own thread meanwhile, which measured
    * fastest on 2 cores. @default 0
    */
   decodeWorkers?: number;

@@ -6,24 +6,26 @@ import {
 
 /** Options of {@linkcode openClassifyModel}. */
 export interface ClassifyModelOptions extends OpenClassifierOptions {
-  /** Copies of the model, each on a worker thread of its own. @default every core */
+  /** Copies of the model, each on a worker thread of its own. @default 1 */
   modelWorkers?: number;
 }
 
 /**
- * Defaults of {@linkcode ClassifyModelOptions}: one single-threaded copy of the model per core.
- * On 2 cores with 32×32 JPEGs, two copies of one thread each measured faster than one copy of
- * two threads (docs/benchmarks.md): decoding on this thread takes a core from time to time,
- * which a single copy's two-thread operators wait for at every barrier.
+ * Defaults of {@linkcode ClassifyModelOptions}: one copy of the model on its own thread, with an
+ * onnxruntime thread per core. On 2 cores with 32×32 JPEGs, a copy per core with one thread each
+ * measured 7% faster (6,344 against 5,931 images/s over 100,000 files) but its second isolate and
+ * session raised the peak memory from 336 to 444 MiB, past the 400 MB that a huge folder may take;
+ * `modelWorkers` trades one for the other.
  */
 export const CLASSIFY_MODEL_DEFAULTS = {
-  modelWorkers: Math.max(1, navigator.hardwareConcurrency),
-  threads: 1,
+  modelWorkers: 1,
+  threads: Math.max(1, navigator.hardwareConcurrency),
 } as const;
 
 /**
- * Opens a model the way `ferry classify` runs it: copies of it on worker threads of their own,
- * pooled, so that the pipeline decodes the next batch while the copies run the previous ones.
+ * Opens a model the way `ferry classify` runs it: on a worker thread of its own (or
+ * `modelWorkers` pooled copies), so that the pipeline decodes the next batch while the model runs
+ * the previous one.
  *
  * @example
  * ```ts

@@ -82,13 +82,13 @@ export const command: Command = {
     threads: {
       ...MODEL_FLAGS.threads!,
       description: "onnxruntime threads of each model copy",
-      default: DEFAULTS.threads,
+      default: `${DEFAULTS.threads}, one per core`,
     },
     "model-workers": {
       type: "string",
       value: "N",
-      description: "Copies of the model, each on its own thread, while this thread decodes",
-      default: `${DEFAULTS.modelWorkers} (one per core)`,
+      description: "Copies of the model, each on its own thread (more: faster, more memory)",
+      default: DEFAULTS.modelWorkers,
     },
     out: {
       type: "string",
