@@ -32,9 +32,10 @@ export function poolClassifiers(copies: ClassifierSession[]): ClassifierSession 
 
 /**
  * `copies` single-model worker threads ({@linkcode openClassifierInWorker}) pooled into one
- * classifier. On a few cores, copies with one onnxruntime thread each run small models faster than
- * one copy with several threads: a copy never waits at an operator's barrier for a thread that
- * the scheduler gave to decoding. When one copy fails to open, the others are released.
+ * classifier. A copy with one onnxruntime thread never waits at an operator's barrier for a thread
+ * that the scheduler gave to other work: with decoding on the same 2 cores, `ferry classify` ran 7%
+ * faster with a copy per core than with one two-thread copy, at the memory of one more isolate
+ * and session per copy (docs/benchmarks.md). When one copy fails to open, the others are released.
  *
  * @example
  * ```ts
