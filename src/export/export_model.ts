@@ -74,7 +74,8 @@ export const QUANTIZE_DEFAULTS = { calibrationImages: 512 } as const;
 
 /**
  * The least share of parity images on which the int8 copy must pick the float model's class;
- * below it the copy is not written. Measured on the notebook's CNN: 99.5%.
+ * below it the copy is not written. Measured on 1,000 CIFAR-10 images: 98.7% for the shipped
+ * notebook CNN, 99.6% for resnet9_half.
  */
 export const QUANTIZED_MIN_AGREEMENT = 0.97;
 
