@@ -38,3 +38,17 @@ export class SeededInitializers {
     }
   }
 }
+
+/** The layer every architecture ends with: Dense(classes, softmax), seeded from `init`. */
+export function softmaxClassifier(
+  init: SeededInitializers,
+  options: Pick<ModelOptions, "numClasses">,
+  name: string,
+): tf.layers.Layer {
+  return tf.layers.dense({
+    units: options.numClasses,
+    activation: "softmax",
+    kernelInitializer: init.kernel(),
+    name,
+  });
+}

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { SeededInitializers } from "./_layers.ts";
+import { SeededInitializers, softmaxClassifier } from "./_layers.ts";
 import type { ModelOptions } from "./options.ts";
 
 /**
@@ -30,11 +30,6 @@ export function buildNotebookCnn(options: ModelOptions): tf.LayersModel {
     name: "dense_1",
   }));
   model.add(tf.layers.dropout({ rate: options.dropout, name: "dropout" }));
-  model.add(tf.layers.dense({
-    units: options.numClasses,
-    activation: "softmax",
-    kernelInitializer: init.kernel(),
-    name: "dense_2",
-  }));
+  model.add(softmaxClassifier(init, options, "dense_2"));
   return model;
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { SeededInitializers } from "./_layers.ts";
+import { SeededInitializers, softmaxClassifier } from "./_layers.ts";
 import type { ModelOptions } from "./options.ts";
 
 /**
@@ -50,11 +50,6 @@ export function buildResnet9Half(options: ModelOptions): tf.LayersModel {
   x = residual(convUnit(x, 256, true), 256, "add_2");
   x = tf.layers.globalMaxPooling2d({ name: "global_max_pooling2d" }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: options.dropout, name: "dropout" }).apply(x) as tf.SymbolicTensor;
-  const output = tf.layers.dense({
-    units: options.numClasses,
-    activation: "softmax",
-    kernelInitializer: init.kernel(),
-    name: "dense",
-  }).apply(x) as tf.SymbolicTensor;
+  const output = softmaxClassifier(init, options, "dense").apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: "resnet9_half" });
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { SeededInitializers } from "./_layers.ts";
+import { SeededInitializers, softmaxClassifier } from "./_layers.ts";
 import type { ModelOptions } from "./options.ts";
 
 /** Filters of each block and the dropout after it: wider and more regularised as it deepens. */
@@ -46,11 +46,6 @@ export function buildVggBn(options: ModelOptions): tf.LayersModel {
   model.add(tf.layers.batchNormalization({ name: "batch_normalization_dense" }));
   model.add(tf.layers.activation({ activation: options.activation, name: "activation_dense" }));
   model.add(tf.layers.dropout({ rate: options.dropout, name: "dropout_dense" }));
-  model.add(tf.layers.dense({
-    units: options.numClasses,
-    activation: "softmax",
-    kernelInitializer: init.kernel(),
-    name: "dense_2",
-  }));
+  model.add(softmaxClassifier(init, options, "dense_2"));
   return model;
 }
