@@ -74,30 +74,32 @@ export class GraphBuilder {
   /** Adds a float32 initializer with `dims` and row-major `data`; returns its name. */
   floats(base: string, dims: number[], data: Float32Array | number[]): string {
     const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    return this.#tensor(base, dims, OnnxDataType.FLOAT, values);
+  }
+
+  /** Adds an int8, uint8 or int32 initializer (quantized values, zero points); returns its name. */
+  integers(base: string, dims: number[], values: Int8Array | Uint8Array | Int32Array): string {
+    const type = values instanceof Int8Array
+      ? OnnxDataType.INT8
+      : values instanceof Uint8Array
+      ? OnnxDataType.UINT8
+      : OnnxDataType.INT32;
+    return this.#tensor(base, dims, type, values);
+  }
+
+  #tensor(base: string, dims: number[], dataType: number, values: TypedArray): string {
     if (values.length !== dims.reduce((a, b) => a * b, 1)) {
       throw new Error(`Initializer '${base}' has ${values.length} values for dims [${dims}]`);
     }
     const name = this.unique(base);
-    this.initializers.push({
-      name,
-      dims,
-      dataType: OnnxDataType.FLOAT,
-      rawData: littleEndian(values),
-    });
+    this.initializers.push({ name, dims, dataType, rawData: littleEndian(values) });
     return name;
   }
 
   /** Adds an int64 initializer (shapes, axes); returns its name. */
   int64s(base: string, values: number[]): string {
-    const name = this.unique(base);
     const data = BigInt64Array.from(values.map(BigInt));
-    this.initializers.push({
-      name,
-      dims: [values.length],
-      dataType: OnnxDataType.INT64,
-      rawData: littleEndian(data),
-    });
-    return name;
+    return this.#tensor(base, [values.length], OnnxDataType.INT64, data);
   }
 }
 
@@ -110,10 +112,22 @@ function attribute(name: string, value: AttributeValue): OnnxAttribute {
   return { name, type: OnnxAttributeType.FLOAT, f: value.float };
 }
 
+type TypedArray = Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
+
+/** The values of a float32 initializer as `GraphBuilder.floats` stores them (`raw_data` or `float_data`). */
+export function readFloats(tensor: OnnxTensor): Float32Array {
+  if (tensor.dataType !== OnnxDataType.FLOAT) {
+    throw new Error(`Initializer '${tensor.name}' is not float32`);
+  }
+  if (!tensor.rawData) return Float32Array.from(tensor.floatData ?? []);
+  // littleEndian() is its own inverse: it swaps each value's bytes on big-endian platforms only.
+  return new Float32Array(littleEndian(new Float32Array(tensor.rawData.slice().buffer)).buffer);
+}
+
 // ONNX raw_data is little-endian; typed arrays use the platform's order, so swap on big-endian.
 const BIG_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
 
-function littleEndian(values: Float32Array | BigInt64Array): Uint8Array {
+function littleEndian(values: TypedArray): Uint8Array {
   const bytes = new Uint8Array(
     values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength),
   );

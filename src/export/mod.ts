@@ -14,12 +14,7 @@ export {
   QUANTIZE_DEFAULTS,
   QUANTIZED_MIN_AGREEMENT,
 } from "./export_model.ts";
-export {
-  type CalibrationImages,
-  type QuantizedModel,
-  quantizeInt8,
-  type QuantizeOptions,
-} from "./quantize.ts";
+export { type QuantizedModel, quantizeInt8, type QuantizeOptions } from "./quantize.ts";
 export {
   INPUT_NAME,
   IR_VERSION,

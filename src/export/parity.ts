@@ -101,26 +101,41 @@ export async function predictOnnx(
   images: ParityImages,
   options: Pick<ParityOptions, "threads" | "batchSize"> = {},
 ): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  await runOnnxBatches(bytes, images, options, (outputs) => parts.push(outputs[0]!));
+  return concat(parts);
+}
+
+/**
+ * Runs the ONNX model `bytes` (onnxruntime-node, CPU) on NHWC `images`, `batchSize` at a time, and
+ * hands each batch's outputs to `onBatch`: the values named in `fetches`, or the first output.
+ */
+export async function runOnnxBatches(
+  bytes: Uint8Array,
+  images: ParityImages,
+  options: Pick<ParityOptions, "threads" | "batchSize"> & { fetches?: string[] },
+  onBatch: (outputs: Float32Array[]) => void,
+): Promise<void> {
   const batchSize = options.batchSize ?? PARITY_BATCH_SIZE;
   const { session } = await createOrtSession(bytes, "(exported model)", {
     providers: ["cpu"],
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
+  const fetches = options.fetches ?? [session.outputNames[0]!];
   const perImage = images.shape.reduce((a, b) => a * b, 1);
-  const parts: Float32Array[] = [];
   try {
     for (let start = 0; start < images.count; start += batchSize) {
       const n = Math.min(batchSize, images.count - start);
       const x = images.x.slice(start * perImage, (start + n) * perImage);
-      const result = await session.run({
-        [session.inputNames[0]!]: new ort.Tensor("float32", x, [n, ...images.shape]),
-      });
-      parts.push(result[session.outputNames[0]!]!.data as Float32Array);
+      const result = await session.run(
+        { [session.inputNames[0]!]: new ort.Tensor("float32", x, [n, ...images.shape]) },
+        fetches,
+      );
+      onBatch(fetches.map((name) => result[name]!.data as Float32Array));
     }
   } finally {
     await session.release();
   }
-  return concat(parts);
 }
 
 function concat(parts: Float32Array[]): Float32Array {

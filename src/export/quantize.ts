@@ -9,29 +9,22 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-node";
 import { FerryError } from "../errors.ts";
 import {
-  createOrtSession,
   encodeOnnxModel,
-  OnnxAttributeType,
   OnnxDataType,
   type OnnxGraph,
   type OnnxModel,
   type OnnxNode,
-  type OnnxTensor,
 } from "../runtime/mod.ts";
+import { GraphBuilder, readFloats } from "./_graph.ts";
+import { runOnnxBatches } from "./parity.ts";
+import type { ParityImages } from "./parity_images.ts";
 
 /** Nodes whose weights (input 1) and bias (input 2) are quantized, with their input and output. */
 const WEIGHTED = new Set(["Conv", "Gemm"]);
 /** Nodes that only move or pick values: their output keeps their input's scale and zero point. */
 const PASS_THROUGH = new Set(["MaxPool", "GlobalMaxPool", "Transpose", "Flatten", "Reshape"]);
-
-/** Calibration input: `count` images laid out as the model's input takes them. */
-export interface CalibrationImages {
-  x: Float32Array;
-  count: number;
-}
 
 /** Options of {@linkcode quantizeInt8}. */
 export interface QuantizeOptions {
@@ -65,7 +58,7 @@ interface QuantParams {
  */
 export async function quantizeInt8(
   source: OnnxModel,
-  images: CalibrationImages,
+  images: ParityImages,
   options: QuantizeOptions = {},
 ): Promise<QuantizedModel> {
   // Nodes are rewritten in place below: work on copies, leaving `source` as it was.
@@ -74,81 +67,74 @@ export async function quantizeInt8(
     node: source.graph!.node.map((n) => ({ ...n, input: [...n.input], output: [...n.output] })),
   };
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name, t]));
-  const weighted = graph.node.filter((n) =>
-    WEIGHTED.has(n.opType) && initializers.has(n.input[1]!) &&
-    (n.input[2] === undefined || initializers.has(n.input[2]))
+  const weighted = new Set(
+    graph.node.filter((n) =>
+      WEIGHTED.has(n.opType) && initializers.has(n.input[1]!) &&
+      (n.input[2] === undefined || initializers.has(n.input[2]))
+    ),
   );
-  if (weighted.length === 0) {
+  if (weighted.size === 0) {
     throw new FerryError("model", "Cannot quantize: the model has no Conv or Gemm with weights");
   }
-  const nodes = foldRelus(graph, new Set(weighted));
-  const plan = planActivations(nodes, graph, new Set(weighted));
+  const nodes = foldRelus(graph, weighted);
+  const plan = planActivations(nodes, graph, weighted);
   const ranges = await calibrate(source, [...plan.calibrated], images, options.batchSize ?? 64);
-
   const params = new Map<string, QuantParams>();
   for (const name of plan.order) {
     const from = plan.sameAs.get(name);
     params.set(name, from !== undefined ? params.get(from)! : uint8Params(ranges.get(name)!));
   }
-  const added: OnnxTensor[] = [];
-  const head: OnnxNode[] = [];
-  const rewired = new Map<string, string>();
-  for (const [name, p] of params) {
-    added.push(scalar(`${name}_scale`, p.scale), uint8Scalar(`${name}_zero_point`, p.zeroPoint));
-    rewired.set(name, `${name}_dq`);
-  }
+
+  const builder = new GraphBuilder();
+  const taken = [graph.input, graph.initializer ?? [], nodes.flatMap((n) => n.output)]
+    .flat().map((value) => typeof value === "string" ? value : value.name);
+  for (const name of new Set(taken)) builder.reserve(name);
+  // Weights and biases first: each becomes integers and the DequantizeLinear that reads them.
   const replaced = new Set<string>();
   for (const node of weighted) {
-    const x = params.get(node.input[0]!)!;
     const w = initializers.get(node.input[1]!)!;
+    const dims = w.dims.map(Number);
     // Gemm's B is [K, N] unless transposed: its output channels are then the second axis.
     const axis = node.opType === "Gemm" && intAttr(node, "transB") !== 1 ? 1 : 0;
-    const q = quantizeWeights(w, axis);
-    added.push(q.values, q.scales, q.zeroPoints);
-    head.push(dequantize(q.values.name, q.scales.name, q.zeroPoints.name, `${w.name}_dq`, axis));
+    const kernel = quantizeWeights(readFloats(w), dims, axis);
+    node.input[1] = dequantized(builder, w.name, dims, kernel.values, kernel.scales, axis);
     replaced.add(w.name);
-    node.input[1] = `${w.name}_dq`;
     if (node.input[2] !== undefined) {
       const b = initializers.get(node.input[2])!;
-      const bias = quantizeBias(b, x.scale, q.scaleValues);
-      added.push(bias.values, bias.scales, bias.zeroPoints);
-      head.push(
-        dequantize(bias.values.name, bias.scales.name, bias.zeroPoints.name, `${b.name}_dq`, 0),
-      );
+      const inputScale = params.get(node.input[0]!)!.scale;
+      const scales = kernel.scales.map((s) => inputScale * s);
+      const values = Int32Array.from(readFloats(b), (v, i) => Math.round(v / scales[i]!));
+      node.input[2] = dequantized(builder, b.name, [values.length], values, scales, 0);
       replaced.add(b.name);
-      node.input[2] = `${b.name}_dq`;
     }
   }
-
-  const out: OnnxNode[] = [...head];
-  const addQdq = (name: string) => {
-    out.push(
-      {
-        opType: "QuantizeLinear",
-        name: `${name}/QuantizeLinear`,
-        input: [name, `${name}_scale`, `${name}_zero_point`],
-        output: [`${name}_q`],
-      },
-      dequantize(`${name}_q`, `${name}_scale`, `${name}_zero_point`, `${name}_dq`),
-    );
+  // Then the graph in order, each planned activation followed by its Quantize/Dequantize pair.
+  const rewired = new Map<string, string>();
+  const addPair = (name: string) => {
+    const p = params.get(name);
+    if (!p) return;
+    const scale = builder.floats(`${name}_scale`, [], [p.scale]);
+    const zeroPoint = builder.integers(`${name}_zero_point`, [], Uint8Array.of(p.zeroPoint));
+    const quantized = builder.node("QuantizeLinear", [name, scale, zeroPoint]);
+    rewired.set(name, builder.node("DequantizeLinear", [quantized, scale, zeroPoint]));
   };
-  for (const input of graph.input) if (params.has(input.name)) addQdq(input.name);
+  for (const input of graph.input) addPair(input.name);
   for (const node of nodes) {
-    out.push({ ...node, input: node.input.map((name) => rewired.get(name) ?? name) });
-    for (const output of node.output) if (params.has(output)) addQdq(output);
+    builder.nodes.push({ ...node, input: node.input.map((name) => rewired.get(name) ?? name) });
+    for (const output of node.output) addPair(output);
   }
   const quantizedGraph: OnnxGraph = {
     ...graph,
-    node: out,
+    node: builder.nodes,
     initializer: [
       ...(graph.initializer ?? []).filter((t) => !replaced.has(t.name)),
-      ...added,
+      ...builder.initializers,
     ],
   };
   return {
     model: { ...source, graph: quantizedGraph },
     activations: params.size,
-    weighted: weighted.length,
+    weighted: weighted.size,
   };
 }
 
@@ -158,7 +144,7 @@ export async function quantizeInt8(
  * starts at 0 after a Relu), clamps negative values to 0 exactly as the Relu did.
  */
 function foldRelus(graph: OnnxGraph, weighted: Set<OnnxNode>): OnnxNode[] {
-  const consumers = consumerCounts(graph);
+  const consumers = consumersOf(graph.node);
   const outputs = new Set(graph.output.map((o) => o.name));
   const byOutput = new Map(graph.node.map((n) => [n.output[0]!, n]));
   const dropped = new Set<OnnxNode>();
@@ -166,7 +152,8 @@ function foldRelus(graph: OnnxGraph, weighted: Set<OnnxNode>): OnnxNode[] {
     if (node.opType !== "Relu") continue;
     const producer = byOutput.get(node.input[0]!);
     if (!producer || !weighted.has(producer)) continue;
-    if (consumers.get(producer.output[0]!) !== 1 || outputs.has(producer.output[0]!)) continue;
+    const value = producer.output[0]!;
+    if (consumers.get(value)?.length !== 1 || outputs.has(value)) continue;
     producer.output[0] = node.output[0]!;
     dropped.add(node);
   }
@@ -179,10 +166,7 @@ function foldRelus(graph: OnnxGraph, weighted: Set<OnnxNode>): OnnxNode[] {
  * pass-through node's output when its input has one (with the same scale and zero point).
  */
 function planActivations(nodes: OnnxNode[], graph: OnnxGraph, weighted: Set<OnnxNode>) {
-  const consumers = new Map<string, OnnxNode[]>();
-  for (const node of nodes) {
-    for (const input of node.input) consumers.set(input, [...(consumers.get(input) ?? []), node]);
-  }
+  const consumers = consumersOf(nodes);
   const outputs = new Set(graph.output.map((o) => o.name));
   const order: string[] = [];
   const calibrated = new Set<string>();
@@ -211,19 +195,20 @@ function planActivations(nodes: OnnxNode[], graph: OnnxGraph, weighted: Set<Onnx
   return { order, calibrated, sameAs };
 }
 
-function consumerCounts(graph: OnnxGraph): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const node of graph.node) {
-    for (const input of node.input) counts.set(input, (counts.get(input) ?? 0) + 1);
+/** The nodes that read each value. */
+function consumersOf(nodes: OnnxNode[]): Map<string, OnnxNode[]> {
+  const consumers = new Map<string, OnnxNode[]>();
+  for (const node of nodes) {
+    for (const input of node.input) consumers.set(input, [...(consumers.get(input) ?? []), node]);
   }
-  return counts;
+  return consumers;
 }
 
 /** The smallest and largest value of each of `names` over the calibration images. */
 async function calibrate(
   source: OnnxModel,
   names: string[],
-  images: CalibrationImages,
+  images: ParityImages,
   batchSize: number,
 ): Promise<Map<string, { min: number; max: number }>> {
   if (images.count < 1) throw new FerryError("usage", "Cannot quantize: no calibration images");
@@ -243,36 +228,18 @@ async function calibrate(
       ],
     },
   };
-  const { session } = await createOrtSession(encodeOnnxModel(probe), "(calibration)", {
-    providers: ["cpu"],
-  });
-  const ranges = new Map(names.map((n) => [n, { min: Infinity, max: -Infinity }]));
-  const dims = graph.input[0]!.type!.tensorType!.shape!.dim!.slice(1).map((d) =>
-    Number(d.dimValue)
-  );
-  const perImage = dims.reduce((a, b) => a * b, 1);
-  try {
-    for (let start = 0; start < images.count; start += batchSize) {
-      const n = Math.min(batchSize, images.count - start);
-      const x = images.x.slice(start * perImage, (start + n) * perImage);
-      const result = await session.run(
-        { [session.inputNames[0]!]: new ort.Tensor("float32", x, [n, ...dims]) },
-        names,
-      );
-      for (const name of names) {
-        const data = result[name]!.data as Float32Array;
-        const range = ranges.get(name)!;
-        for (let i = 0; i < data.length; i++) {
-          const v = data[i]!;
-          if (v < range.min) range.min = v;
-          if (v > range.max) range.max = v;
-        }
+  const ranges = names.map(() => ({ min: Infinity, max: -Infinity }));
+  await runOnnxBatches(encodeOnnxModel(probe), images, { batchSize, fetches: names }, (outputs) => {
+    outputs.forEach((data, k) => {
+      const range = ranges[k]!;
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i]!;
+        if (v < range.min) range.min = v;
+        if (v > range.max) range.max = v;
       }
-    }
-  } finally {
-    await session.release();
-  }
-  return ranges;
+    });
+  });
+  return new Map(names.map((name, k) => [name, ranges[k]!]));
 }
 
 /** uint8 scale and zero point covering [min, max] and 0 (so that 0 is exact). */
@@ -283,11 +250,10 @@ function uint8Params({ min, max }: { min: number; max: number }): QuantParams {
   return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-lo / scale))) };
 }
 
-function quantizeWeights(w: OnnxTensor, axis: number) {
-  const values = floatsOf(w);
-  const dims = w.dims.map(Number);
+/** Symmetric int8 values of a weight, with one scale per index of `axis` (its output channels). */
+function quantizeWeights(values: Float32Array, dims: number[], axis: number) {
   const channels = dims[axis]!;
-  // Elements between two consecutive values of `axis`, and how often the axis repeats.
+  // Elements between two consecutive indices of `axis`; the axis repeats after `channels` of them.
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channelOf = (i: number) => Math.floor(i / inner) % channels;
   const maxAbs = new Float32Array(channels);
@@ -295,81 +261,34 @@ function quantizeWeights(w: OnnxTensor, axis: number) {
     const c = channelOf(i);
     maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(v));
   });
-  const scaleValues = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
-  const q = new Int8Array(values.length);
-  values.forEach((v, i) => {
-    q[i] = Math.max(-127, Math.min(127, Math.round(v / scaleValues[channelOf(i)]!)));
-  });
-  return {
-    scaleValues,
-    values: tensor(`${w.name}_quantized`, dims, OnnxDataType.INT8, new Uint8Array(q.buffer)),
-    scales: floatTensor(`${w.name}_quantized_scale`, [channels], scaleValues),
-    zeroPoints: tensor(
-      `${w.name}_quantized_zero_point`,
-      [channels],
-      OnnxDataType.INT8,
-      new Uint8Array(channels),
-    ),
-  };
+  const scales = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
+  const quantized = Int8Array.from(
+    values,
+    (v, i) => Math.max(-127, Math.min(127, Math.round(v / scales[channelOf(i)]!))),
+  );
+  return { values: quantized, scales };
 }
 
-function quantizeBias(b: OnnxTensor, inputScale: number, weightScales: Float32Array) {
-  const values = floatsOf(b);
-  const scaleValues = Float32Array.from(weightScales, (s) => inputScale * s);
-  const q = Int32Array.from(values, (v, i) => Math.round(v / scaleValues[i]!));
-  const n = values.length;
-  return {
-    values: tensor(`${b.name}_quantized`, [n], OnnxDataType.INT32, new Uint8Array(q.buffer)),
-    scales: floatTensor(`${b.name}_quantized_scale`, [n], scaleValues),
-    zeroPoints: tensor(
-      `${b.name}_quantized_zero_point`,
-      [n],
-      OnnxDataType.INT32,
-      new Uint8Array(4 * n),
-    ),
-  };
-}
-
-function floatsOf(t: OnnxTensor): Float32Array {
-  if (t.dataType !== OnnxDataType.FLOAT) {
-    throw new FerryError("model", `Cannot quantize '${t.name}': it is not a float tensor`);
-  }
-  if (t.rawData) return new Float32Array(t.rawData.slice().buffer);
-  return Float32Array.from(t.floatData ?? []);
-}
-
-function tensor(name: string, dims: number[], dataType: number, rawData: Uint8Array): OnnxTensor {
-  return { name, dims, dataType, rawData };
-}
-
-function floatTensor(name: string, dims: number[], values: Float32Array): OnnxTensor {
-  return tensor(name, dims, OnnxDataType.FLOAT, new Uint8Array(values.slice().buffer));
-}
-
-function scalar(name: string, value: number): OnnxTensor {
-  return floatTensor(name, [], Float32Array.of(value));
-}
-
-function uint8Scalar(name: string, value: number): OnnxTensor {
-  return tensor(name, [], OnnxDataType.UINT8, Uint8Array.of(value));
-}
-
-function dequantize(
-  x: string,
-  scale: string,
-  zeroPoint: string,
-  output: string,
-  axis?: number,
-): OnnxNode {
-  return {
-    opType: "DequantizeLinear",
-    name: `${output}/DequantizeLinear`,
-    input: [x, scale, zeroPoint],
-    output: [output],
-    ...(axis !== undefined
-      ? { attribute: [{ name: "axis", type: OnnxAttributeType.INT, i: axis }] }
-      : {}),
-  };
+/**
+ * Adds integer `values` with a scale per index of `axis` (zero points 0) and the
+ * DequantizeLinear that turns them back into floats; returns the name of its output.
+ */
+function dequantized(
+  builder: GraphBuilder,
+  base: string,
+  dims: number[],
+  values: Int8Array | Int32Array,
+  scales: Float32Array,
+  axis: number,
+): string {
+  const zeros = values instanceof Int8Array
+    ? new Int8Array(scales.length)
+    : new Int32Array(scales.length);
+  return builder.node("DequantizeLinear", [
+    builder.integers(`${base}_quantized`, dims, values),
+    builder.floats(`${base}_quantized_scale`, [scales.length], scales),
+    builder.integers(`${base}_quantized_zero_point`, [scales.length], zeros),
+  ], { axis });
 }
 
 function intAttr(node: OnnxNode, name: string): number | undefined {

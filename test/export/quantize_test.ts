@@ -48,9 +48,15 @@ describe("quantizeInt8()", () => {
     const zeroPoint = initializers.find((t) => t.name === `${reluOutput}_zero_point`)!;
     expect(zeroPoint.dataType).toBe(OnnxDataType.UINT8);
     expect([...zeroPoint.rawData!]).toEqual([0]);
-    // The probabilities stay float: the last layer's output has no QuantizeLinear.
+    // The probabilities stay float: what the Softmax reads comes straight from the last Gemm.
     const last = nodesOf(int8, "Softmax")[0]!;
-    expect(last.input[0]!.endsWith("_dq")).toBe(false);
+    const producer = int8.graph!.node.find((n) => n.output.includes(last.input[0]!))!;
+    expect(producer.opType).toBe("Gemm");
+    // Every Conv and Gemm reads its activation and its weights through a DequantizeLinear.
+    const dequantized = new Set(nodesOf(int8, "DequantizeLinear").map((n) => n.output[0]!));
+    for (const node of [...nodesOf(int8, "Conv"), ...nodesOf(int8, "Gemm")]) {
+      expect(node.input.every((name) => dequantized.has(name))).toBe(true);
+    }
   });
 
   test("follows the float model on images it was not calibrated on", async () => {
