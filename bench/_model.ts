@@ -5,28 +5,13 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { compareModelPaths } from "../src/runtime/mod.ts";
+import { findFirstModel } from "../src/runtime/mod.ts";
 import { writeNotebookCnn } from "./_notebook_cnn.ts";
-
-async function firstOnnx(dir: string): Promise<string | undefined> {
-  const entries = await Array.fromAsync(Deno.readDir(dir)).catch(() => []);
-  entries.sort((a, b) => compareModelPaths(a.name, b.name));
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isFile && entry.name.endsWith(".onnx")) return path;
-    if (entry.isDirectory) {
-      const found = await firstOnnx(path);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
 
 /** Path of the model to benchmark and where it came from. */
 export async function benchModel(given?: string): Promise<{ path: string; source: string }> {
   if (given) return { path: given, source: "--model" };
-  const shipped = await firstOnnx("models");
+  const shipped = await findFirstModel("models");
   if (shipped) return { path: shipped, source: "shipped" };
   const dir = await Deno.makeTempDir({ prefix: "ferry-bench-" });
   return { path: await writeNotebookCnn(dir), source: "notebook CNN, random weights" };

@@ -5,14 +5,8 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { FerryError } from "../errors.ts";
-import {
-  compareModelPaths,
-  type ModelOverrides,
-  type Provider,
-  PROVIDERS,
-} from "../runtime/mod.ts";
+import { findFirstModel, type ModelOverrides, type Provider, PROVIDERS } from "../runtime/mod.ts";
 import { type FlagSpec, listFlag, numberFlag, type ParsedFlags, stringFlag } from "./_command.ts";
 
 /** Where the shipped model lives; the default model is the first `.onnx` found under it. */
@@ -76,7 +70,7 @@ export const MODEL_FLAGS: Record<string, FlagSpec> = {
 export async function modelPathFlag(values: ParsedFlags["values"]): Promise<string> {
   const given = stringFlag(values, "model");
   if (given !== undefined) return given;
-  const found = await firstOnnx(MODELS_DIR);
+  const found = await findFirstModel(MODELS_DIR);
   if (found === undefined) {
     throw new FerryError(
       "not_found",
@@ -84,23 +78,6 @@ export async function modelPathFlag(values: ParsedFlags["values"]): Promise<stri
     );
   }
   return found;
-}
-
-async function firstOnnx(dir: string): Promise<string | undefined> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch {
-    return undefined;
-  }
-  entries.sort((a, b) => compareModelPaths(a.name, b.name));
-  const file = entries.find((e) => e.isFile && e.name.toLowerCase().endsWith(".onnx"));
-  if (file) return join(dir, file.name);
-  for (const sub of entries.filter((e) => e.isDirectory)) {
-    const found = await firstOnnx(join(dir, sub.name));
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** `--provider cuda,cpu` as a checked list. */

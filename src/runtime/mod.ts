@@ -5,12 +5,8 @@
  * @module
  */
 export type { ClassifierSession, ModelInfo, ModelOverrides, Provider } from "./classifier.ts";
-export {
-  compareModelPaths,
-  modelNameOf,
-  openClassifier,
-  type OpenClassifierOptions,
-} from "./session.ts";
+export { openClassifier, type OpenClassifierOptions } from "./session.ts";
+export { compareModelPaths, findFirstModel, modelNameOf } from "./model_paths.ts";
 export {
   createOrtSession,
   type OrtSession,

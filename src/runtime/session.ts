@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { basename, dirname } from "node:path";
 import * as ort from "onnxruntime-node";
 import { FerryError } from "../errors.ts";
 import { valuesPerImage } from "../image/mod.ts";
 import type { ClassifierSession, ModelInfo, ModelOverrides } from "./classifier.ts";
 import { readOnnxModel } from "./model_file.ts";
+import { modelNameOf } from "./model_paths.ts";
 import { buildModelInfo } from "./model_info.ts";
 import { createOrtSession, type SessionOptions } from "./providers.ts";
 import { softmaxRows } from "./top_k.ts";
@@ -45,29 +45,6 @@ export async function openClassifier(
   const { session, provider } = await createOrtSession(file.bytes, path, options);
   const info = buildModelInfo(file, { name, path, provider }, options.overrides);
   return new OnnxClassifier(session, info);
-}
-
-/**
- * The name a model is addressed by: its file name without `.onnx`, or, for the `model.onnx` that
- * `ferry export` writes into a run folder, the run folder's name
- * (`models/cifar10-notebook/model.onnx` → `cifar10-notebook`), so that served runs do not collide;
- * a variant beside it takes the folder's name too (`model.int8.onnx` → `cifar10-notebook-int8`).
- */
-export function modelNameOf(path: string): string {
-  const stem = basename(path).replace(/\.onnx$/i, "");
-  const folder = basename(dirname(path));
-  const variant = /^model(?:\.(.+))?$/.exec(stem);
-  if (!variant || folder === "." || folder === "") return stem;
-  return variant[1] ? `${folder}-${variant[1]}` : folder;
-}
-
-/**
- * Orders model paths by name without `.onnx`, so that a run's `model.onnx` comes before its
- * variants (`model.int8.onnx`) and stays the default where the first model found is.
- */
-export function compareModelPaths(a: string, b: string): number {
-  const [x, y] = [a.replace(/\.onnx$/i, ""), b.replace(/\.onnx$/i, "")];
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 class OnnxClassifier implements ClassifierSession {

@@ -7,6 +7,7 @@ import type { Reporter } from "../../src/progress/mod.ts";
 import {
   compareModelPaths,
   encodeOnnxModel,
+  findFirstModel,
   modelNameOf,
   openClassifier,
   topK,
@@ -210,6 +211,21 @@ describe("modelNameOf()", () => {
     expect(modelNameOf("model.onnx")).toBe("model");
     expect(modelNameOf("models/cifar10-notebook/model.int8.onnx")).toBe("cifar10-notebook-int8");
     expect(modelNameOf("model.int8.onnx")).toBe("model.int8");
+  });
+
+  test("finds a folder's first model, a run's model.onnx before its int8 copy", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ferry-find-" });
+    try {
+      expect(await findFirstModel(dir)).toBeUndefined();
+      expect(await findFirstModel(join(dir, "missing"))).toBeUndefined();
+      await Deno.mkdir(join(dir, "run"));
+      for (const name of ["notes.txt", "run/model.int8.onnx", "run/model.onnx"]) {
+        await Deno.writeTextFile(join(dir, name), "");
+      }
+      expect(await findFirstModel(dir)).toBe(join(dir, "run", "model.onnx"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 
   test("orders a run's model.onnx before its int8 copy", () => {
