@@ -1,8 +1,15 @@
 /**
  * Static int8 quantization of an exported ONNX classifier, in the QDQ form that onnxruntime
- * turns into integer kernels (QLinearConv, QGemm, int8 MaxPool): weights int8, symmetric, one
- * scale per output channel; activations uint8 with a scale and zero point from their range on
- * calibration images; biases int32 at the product of their input's and weight's scales.
+ * turns into integer kernels (QLinearConv, QGemm, int8 MaxPool): weights int8 in 7 bits,
+ * symmetric, one scale per output channel; activations uint8 with a scale and zero point from
+ * their range on calibration images; biases int32 at the product of their input's and weight's
+ * scales.
+ *
+ * Why 7 bits: on x86 CPUs without VNNI (AVX2 only), onnxruntime multiplies uint8 by int8 with
+ * `vpmaddubsw`, which adds two products into a saturating int16. With weights up to ±127 a pair
+ * can reach 64,770 and clip: a model quantized on a VNNI machine lost 8 points of accuracy on an
+ * AVX2 one. With weights up to ±63 a pair stays under 32,767 everywhere, for the file is often
+ * exported on one machine and served on another.
  *
  * On CPUs with AVX-512 VNNI (or AVX2) onnxruntime runs these kernels at 2–3× the float speed.
  * The probabilities stay float: the last layer's output is never quantized.
@@ -250,6 +257,9 @@ function uint8Params({ min, max }: { min: number; max: number }): QuantParams {
   return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-lo / scale))) };
 }
 
+/** Largest weight magnitude: 7 bits, so that uint8 × int8 pairs never saturate (see above). */
+const WEIGHT_LEVELS = 63;
+
 /** Symmetric int8 values of a weight, with one scale per index of `axis` (its output channels). */
 function quantizeWeights(values: Float32Array, dims: number[], axis: number) {
   const channels = dims[axis]!;
@@ -261,10 +271,14 @@ function quantizeWeights(values: Float32Array, dims: number[], axis: number) {
     const c = channelOf(i);
     maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(v));
   });
-  const scales = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
+  const scales = Float32Array.from(maxAbs, (m) => (m > 0 ? m / WEIGHT_LEVELS : 1));
   const quantized = Int8Array.from(
     values,
-    (v, i) => Math.max(-127, Math.min(127, Math.round(v / scales[channelOf(i)]!))),
+    (v, i) =>
+      Math.max(
+        -WEIGHT_LEVELS,
+        Math.min(WEIGHT_LEVELS, Math.round(v / scales[channelOf(i)]!)),
+      ),
   );
   return { values: quantized, scales };
 }

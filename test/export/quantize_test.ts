@@ -39,6 +39,15 @@ describe("quantizeInt8()", () => {
     const initializers = int8.graph!.initializer!;
     const kernels = initializers.filter((t) => /kernel/.test(t.name) && !/scale|zero/.test(t.name));
     expect(kernels.map((t) => t.dataType)).toEqual([3, 3, 3].map(() => OnnxDataType.INT8));
+    // 7 bits: a uint8 × int8 pair stays below int16's limit on CPUs without VNNI.
+    const largest = Math.max(
+      ...kernels.flatMap((t) =>
+        [...new Int8Array(t.rawData!.buffer, t.rawData!.byteOffset, t.rawData!.length)].map(
+          Math.abs,
+        )
+      ),
+    );
+    expect(largest).toBe(63);
     const biases = initializers.filter((t) => /bias_quantized$/.test(t.name));
     expect(biases.map((t) => t.dataType)).toEqual([1, 2, 3].map(() => OnnxDataType.INT32));
     expect(nodesOf(int8, "Relu")).toHaveLength(0);
