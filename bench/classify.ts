@@ -22,7 +22,7 @@ import { PYTHON } from "./_python.ts";
 
 const CIFAR_TRAIN = "/work/shared/datasets/cifar10/train";
 const PEER = new URL("./peers/classify_peer.py", import.meta.url).pathname;
-const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
 
 const args = parseArgs({
   args: Deno.args,
@@ -142,24 +142,15 @@ async function compare(
   return { workload, ferry, ...(python !== undefined ? { peer: python } : {}) };
 }
 
-/** Peak RSS of `ferry classify` (the CLI, as a user runs it) over `folder`, in MiB. */
+/**
+ * Peak RSS of `deno task classify` (as a user runs it, with the task's V8 flags) over `folder`,
+ * in MiB: the largest process under the task runner.
+ */
 async function peakMemory(model: string, folder: string, out: string) {
   const started = performance.now();
   const result = await new Deno.Command("/usr/bin/time", {
-    args: [
-      "-f",
-      "%M",
-      Deno.execPath(),
-      "run",
-      "-A",
-      MAIN,
-      "classify",
-      "--model",
-      model,
-      "--out",
-      out,
-      folder,
-    ],
+    args: ["-f", "%M", Deno.execPath(), "task", "classify", "--model", model, "--out", out, folder],
+    cwd: ROOT,
     stdout: "null",
     stderr: "piped",
   }).output();

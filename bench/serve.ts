@@ -241,7 +241,7 @@ async function throughput(session: ClassifierSession, batch: number, inFlight: n
 
 /**
  * onnxruntime alone on each model: one session with 1 and 2 threads (on the calling thread),
- * and one single-threaded copy per core on worker threads (`ferry classify --model-workers`).
+ * and one single-threaded copy per core on worker threads (as `ferry classify` runs it).
  */
 async function modelOnly(paths: string[]): Promise<string[]> {
   const rows: string[] = [];

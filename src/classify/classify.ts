@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import { FerryError } from "../errors.ts";
-import { createDecodePool } from "../image/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import type { ClassifierSession } from "../runtime/mod.ts";
 import { type OutputFormat, rowFormatter } from "./format.ts";
@@ -15,14 +14,7 @@ import { openOutput, type RowSink } from "./_output.ts";
 export type { FolderLabels, RowSink };
 
 /** Options of {@linkcode classifyPaths}. */
-export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "skip" | "pool"> {
-  /**
-   * Extra worker threads that read and decode files. With 0, this thread reads (asynchronously)
-   * and decodes, and sharp's decodes run on libuv's threads; with a session from
-   * `openClassifyModel` the model runs on its own thread meanwhile, which measured
-   * fastest on 2 cores. @default 0
-   */
-  decodeWorkers?: number;
+export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "skip"> {
   /** Row format. @default "csv" */
   format?: OutputFormat;
   /** Output file; rows go to `sink` when absent. */
@@ -44,7 +36,6 @@ export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "ski
 /** Defaults of {@linkcode ClassifyOptions}. */
 export const CLASSIFY_DEFAULTS = {
   format: "csv",
-  decodeWorkers: 0,
   resume: false,
   link: false,
   labelsFromFolders: false,
@@ -116,13 +107,10 @@ export async function classifyPaths(
   const task = reporter.task("classify", total);
   try {
     const sorter = options.sortInto ? createSorter(options.sortInto, { link }) : undefined;
-    const workers = options.decodeWorkers ?? CLASSIFY_DEFAULTS.decodeWorkers;
-    using pool = workers > 0 ? createDecodePool({ workers }) : undefined;
     if (validLength === 0) await output.write(encoder.encode(formatter.header()));
     const entries = walkBatches(inputs, options);
     const batches = classifyEntries(session, entries, {
       ...options,
-      ...(pool ? { pool } : {}),
       skip: done.size > 0 ? (path) => done.has(resolve(path)) : undefined,
     });
     for await (const batch of batches) {

@@ -6,26 +6,28 @@ import {
 
 /** Options of {@linkcode openClassifyModel}. */
 export interface ClassifyModelOptions extends OpenClassifierOptions {
-  /** Copies of the model, each on a worker thread of its own. @default 1 */
-  modelWorkers?: number;
+  /**
+   * Worker threads, each with its own copy of the model, that read, decode and classify whole
+   * batches of files. @default navigator.hardwareConcurrency
+   */
+  workers?: number;
 }
 
 /**
- * Defaults of {@linkcode ClassifyModelOptions}: one copy of the model on its own thread, with an
- * onnxruntime thread per core. On 2 cores with 32×32 JPEGs, a copy per core with one thread each
- * measured 7% faster (6,344 against 5,931 images/s over 100,000 files) but its second isolate and
- * session raised the peak memory from 336 to 444 MiB, past the 400 MB that a huge folder may take;
- * `modelWorkers` trades one for the other.
+ * Defaults of {@linkcode ClassifyModelOptions}: a worker per core, each running its copy of the
+ * model on one onnxruntime thread. A copy with one thread never waits at an operator's barrier
+ * for a thread that the scheduler gave to other work, and a worker that reads and decodes its
+ * own files leaves nothing to hand between threads but file names and probabilities
+ * (docs/benchmarks.md has the measurements behind this choice).
  */
 export const CLASSIFY_MODEL_DEFAULTS = {
-  modelWorkers: 1,
-  threads: Math.max(1, navigator.hardwareConcurrency),
+  workers: Math.max(1, navigator.hardwareConcurrency),
+  threads: 1,
 } as const;
 
 /**
- * Opens a model the way `ferry classify` runs it: on a worker thread of its own (or
- * `modelWorkers` pooled copies), so that the pipeline decodes the next batch while the model runs
- * the previous one.
+ * Opens a model the way `ferry classify` runs it: `workers` copies on worker threads of their
+ * own, each reading, decoding and classifying the batches of files it is given.
  *
  * @example
  * ```ts
@@ -38,6 +40,6 @@ export async function openClassifyModel(
   path: string,
   options: ClassifyModelOptions = {},
 ): Promise<ClassifierSession> {
-  const { modelWorkers, ...rest } = { ...CLASSIFY_MODEL_DEFAULTS, ...options };
-  return await openClassifierWorkers(path, modelWorkers, rest);
+  const { workers, ...rest } = { ...CLASSIFY_MODEL_DEFAULTS, ...options };
+  return await openClassifierWorkers(path, workers, rest);
 }

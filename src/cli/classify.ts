@@ -38,12 +38,11 @@ interface ClassifyConfig {
   model: string;
   providers: Provider[];
   threads: number;
-  modelWorkers: number;
+  workers: number;
   format: OutputFormat;
   out: string | null;
   topK: number;
   batchSize: number;
-  decodeWorkers: number;
   recursive: boolean;
   include: string[];
   exclude: string[];
@@ -57,12 +56,11 @@ interface ClassifyConfig {
 const DEFAULTS: Omit<ClassifyConfig, "model"> = {
   providers: SESSION_DEFAULTS.providers,
   threads: CLASSIFY_MODEL_DEFAULTS.threads,
-  modelWorkers: CLASSIFY_MODEL_DEFAULTS.modelWorkers,
+  workers: CLASSIFY_MODEL_DEFAULTS.workers,
   format: CLASSIFY_DEFAULTS.format,
   out: null,
   topK: PIPELINE_DEFAULTS.topK,
   batchSize: PIPELINE_DEFAULTS.batchSize,
-  decodeWorkers: CLASSIFY_DEFAULTS.decodeWorkers,
   recursive: WALK_DEFAULTS.recursive,
   include: WALK_DEFAULTS.include,
   exclude: WALK_DEFAULTS.exclude,
@@ -81,14 +79,14 @@ export const command: Command = {
     ...MODEL_FLAGS,
     threads: {
       ...MODEL_FLAGS.threads!,
-      description: "onnxruntime threads of each model copy",
-      default: `${DEFAULTS.threads}, one per core`,
+      description: "onnxruntime threads of each worker's model copy",
+      default: DEFAULTS.threads,
     },
-    "model-workers": {
+    workers: {
       type: "string",
       value: "N",
-      description: "Copies of the model, each on its own thread (more: faster, more memory)",
-      default: DEFAULTS.modelWorkers,
+      description: "Worker threads, each reading, decoding and classifying with its own model copy",
+      default: `${DEFAULTS.workers}, one per core`,
     },
     out: {
       type: "string",
@@ -113,12 +111,6 @@ export const command: Command = {
       value: "N",
       description: "Images per inference run",
       default: DEFAULTS.batchSize,
-    },
-    "decode-workers": {
-      type: "string",
-      value: "N",
-      description: "Extra decode threads (0: this thread decodes while the model runs on its own)",
-      default: DEFAULTS.decodeWorkers,
     },
     recursive: {
       type: "boolean",
@@ -187,7 +179,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
   const session = await openClassifyModel(config.model, {
     providers: config.providers,
     threads: config.threads,
-    modelWorkers: config.modelWorkers,
+    workers: config.workers,
     overrides: await modelOverridesFlags(values),
     reporter,
   });
@@ -211,7 +203,6 @@ async function run(parsed: ParsedFlags): Promise<number> {
       sink: Deno.stdout,
       topK: config.topK,
       batchSize: config.batchSize,
-      decodeWorkers: config.decodeWorkers,
       recursive: config.recursive,
       include: config.include,
       exclude: config.exclude,
@@ -246,12 +237,11 @@ async function flagsToConfig(values: ParsedFlags["values"]): Promise<Partial<Cla
     ...(model !== undefined ? { model: await modelPathFlag(values) } : {}),
     providers: providersFlag(values),
     threads: numberFlag(values, "threads"),
-    modelWorkers: numberFlag(values, "model-workers"),
+    workers: numberFlag(values, "workers"),
     format: format as OutputFormat | undefined,
     out: stringFlag(values, "out"),
     topK: numberFlag(values, "top-k"),
     batchSize: numberFlag(values, "batch-size"),
-    decodeWorkers: numberFlag(values, "decode-workers"),
     recursive: booleanFlag(values, "recursive"),
     include: listFlag(values, "include"),
     exclude: listFlag(values, "exclude"),
@@ -278,19 +268,13 @@ function validate(config: ClassifyConfig): void {
       );
     }
   }
-  if (!Number.isInteger(config.decodeWorkers) || config.decodeWorkers < 0) {
-    throw new FerryError(
-      "usage",
-      `Cannot use --decode-workers: must be 0 or more, got ${config.decodeWorkers}`,
-    );
-  }
   if (!Number.isInteger(config.threads) || config.threads < 0) {
     throw new FerryError("usage", `Cannot use --threads: must be 0 or more, got ${config.threads}`);
   }
-  if (!Number.isInteger(config.modelWorkers) || config.modelWorkers < 1) {
+  if (!Number.isInteger(config.workers) || config.workers < 1) {
     throw new FerryError(
       "usage",
-      `Cannot use --model-workers: must be a positive integer, got ${config.modelWorkers}`,
+      `Cannot use --workers: must be a positive integer, got ${config.workers}`,
     );
   }
   if (config.link && !config.sortInto) {

@@ -6,7 +6,9 @@
  * @module
  */
 import { FerryError } from "../errors.ts";
+import { valuesPerImage } from "../image/mod.ts";
 import type { ClassifierSession } from "./classifier.ts";
+import { classifyFilesHere } from "./file_batch.ts";
 import { openClassifier } from "./session.ts";
 import type { FailureData, ToOwner, ToWorker } from "./_worker_protocol.ts";
 
@@ -17,6 +19,8 @@ declare const self: {
 };
 
 let session: ClassifierSession | undefined;
+/** The model input of file batches, reused: this thread runs one batch at a time. */
+let scratch = new Float32Array(0);
 
 function failure(error: unknown): FailureData {
   return error instanceof FerryError
@@ -45,6 +49,15 @@ async function handle(message: ToWorker): Promise<void> {
       self.postMessage({ type: "result", id: message.id, output }, [output.buffer]);
     } catch (error) {
       self.postMessage({ type: "result", id: message.id, error: failure(error) });
+    }
+  } else if (message.type === "files") {
+    try {
+      const needed = message.jobs.length * valuesPerImage(session!.info.inputSpec);
+      if (scratch.length < needed) scratch = new Float32Array(needed);
+      const batch = await classifyFilesHere(session!, message.jobs, message.options, scratch);
+      self.postMessage({ type: "files", id: message.id, batch }, [batch.probabilities.buffer]);
+    } catch (error) {
+      self.postMessage({ type: "files", id: message.id, error: failure(error) });
     }
   } else {
     // Even a release that throws must answer, or its owner would wait forever.

@@ -12,18 +12,26 @@ import { openClassifierInWorker } from "./worker_classifier.ts";
 export function poolClassifiers(copies: ClassifierSession[]): ClassifierSession {
   if (copies.length === 0) throw new Error("Cannot pool classifiers: none given");
   const pending = copies.map(() => 0);
+  /** Runs `job` on the copy with the fewest jobs pending. */
+  const onLeastBusy = async <T>(job: (copy: ClassifierSession) => Promise<T>): Promise<T> => {
+    const index = pending.indexOf(Math.min(...pending));
+    pending[index]!++;
+    try {
+      return await job(copies[index]!);
+    } finally {
+      pending[index]!--;
+    }
+  };
+  const filesEverywhere = copies.every((copy) => copy.classifyFiles !== undefined);
   return {
     info: copies[0]!.info,
     parallelRuns: copies.reduce((sum, copy) => sum + (copy.parallelRuns ?? 1), 0),
-    async run(input, count) {
-      const index = pending.indexOf(Math.min(...pending));
-      pending[index]!++;
-      try {
-        return await copies[index]!.run(input, count);
-      } finally {
-        pending[index]!--;
+    run: (input, count) => onLeastBusy((copy) => copy.run(input, count)),
+    ...(filesEverywhere
+      ? {
+        classifyFiles: (jobs, options) => onLeastBusy((copy) => copy.classifyFiles!(jobs, options)),
       }
-    },
+      : {}),
     async release() {
       await Promise.all(copies.map((copy) => copy.release()));
     },

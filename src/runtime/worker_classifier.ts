@@ -12,7 +12,8 @@ function rebuild(failure: FailureData): Error {
 
 /**
  * {@linkcode openClassifier} on a worker thread of its own: the same model, provider choice,
- * answers and errors, but `run` never blocks the caller's event loop. onnxruntime-node runs a
+ * answers and errors, but `run` never blocks the caller's event loop, and `classifyFiles` reads
+ * and decodes there too. onnxruntime-node runs a
  * session on the thread that calls it, so a server that ran it directly could not answer other
  * requests (not even health checks) while a batch runs. Inputs are copied to the worker; outputs
  * come back without a copy.
@@ -32,7 +33,9 @@ export async function openClassifierInWorker(
   const worker = new Worker(new URL("./_classifier_worker.ts", import.meta.url), {
     type: "module",
   });
-  const pending = new Map<number, { resolve(o: Float32Array): void; reject(e: Error): void }>();
+  // Each job resolves to what its reply carries: a run's probabilities or a file batch.
+  // deno-lint-ignore no-explicit-any
+  const pending = new Map<number, { resolve(value: any): void; reject(e: Error): void }>();
   const opened = Promise.withResolvers<ModelInfo>();
   const released = Promise.withResolvers<void>();
   worker.onmessage = ({ data }: MessageEvent<ToOwner>) => {
@@ -43,7 +46,8 @@ export async function openClassifierInWorker(
     else {
       const job = pending.get(data.id)!;
       pending.delete(data.id);
-      if (data.output) job.resolve(data.output);
+      const value = data.type === "result" ? data.output : data.batch;
+      if (value) job.resolve(value);
       else job.reject(rebuild(data.error!));
     }
   };
@@ -68,17 +72,24 @@ export async function openClassifierInWorker(
     throw error;
   }
   let nextId = 0;
+  /** Posts the message `job(id)` and resolves to its reply's value. */
+  const ask = <T>(job: (id: number) => ToWorker): Promise<T> => {
+    if (crashed) return Promise.reject(crashed);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      post(job(id));
+    });
+  };
   return {
     info,
     run(input, count) {
-      if (crashed) return Promise.reject(crashed);
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        // Cloning a view clones its whole buffer: send a view of a larger buffer as a copy.
-        const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
-        post({ type: "run", id, input: whole ? input : input.slice(), count });
-      });
+      // Cloning a view clones its whole buffer: send a view of a larger buffer as a copy.
+      const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
+      return ask((id) => ({ type: "run", id, input: whole ? input : input.slice(), count }));
+    },
+    classifyFiles(jobs, options = {}) {
+      return ask((id) => ({ type: "files", id, jobs, options }));
     },
     async release() {
       if (!crashed) post({ type: "release" });

@@ -75,24 +75,23 @@ describe("classifyPaths()", () => {
     expect(summary.nonImages).toBe(1);
   });
 
-  test("gives the same rows when worker threads decode", async () => {
-    const here = await run({ decodeWorkers: 0 });
-    const workers = await run({ decodeWorkers: 2 });
-    const strip = (rows: Record<string, unknown>[]) =>
-      rows.map(({ path, label, probability, error }) => ({
-        path,
-        label,
-        probability,
-        // The file-reading side words a failure its own way; that it failed is what counts.
-        failed: error !== null,
-      }));
-    expect(strip(workers.rows)).toEqual(strip(here.rows));
-    expect(workers.summary.failed).toBe(4);
+  test("gives the same rows, errors included, when worker threads read, decode and classify", async () => {
+    const here = await run();
+    const workers = await openClassifyModel(join(dir, "tiny.onnx"), { workers: 2 });
+    try {
+      const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
+      const summary = await classifyPaths(workers, [images], { format: "jsonl", out });
+      expect(await readJsonl(out)).toEqual(here.rows);
+      expect(summary.failed).toBe(4);
+      expect(summary.nonImages).toBe(1);
+    } finally {
+      await workers.release();
+    }
   });
 
   test("gives the same rows, in walk order, when copies of the model run batches at once", async () => {
     const single = await run({ batchSize: 2 });
-    const copies = await openClassifyModel(join(dir, "tiny.onnx"), { modelWorkers: 3 });
+    const copies = await openClassifyModel(join(dir, "tiny.onnx"), { workers: 3 });
     try {
       expect(copies.parallelRuns).toBe(3);
       const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
@@ -143,7 +142,6 @@ describe("classifyPaths()", () => {
         format,
         out,
         batchSize: 4,
-        readAhead: 4,
         signal: stop.signal,
         reporter: {
           task: () => ({ tick: () => stop.abort(), done() {} }),
@@ -229,12 +227,17 @@ describe("classifyPaths()", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
   });
 
-  test("closes its output file when the run cannot start", async () => {
+  test("closes its output file when the run fails", async () => {
+    const broken: ClassifierSession = {
+      info: model.info,
+      run: () => Promise.reject(new Error("the model is broken")),
+      release: () => Promise.resolve(),
+    };
     const open = async () => (await Array.fromAsync(Deno.readDir("/proc/self/fd"))).length;
     const before = await open();
     const out = join(await Deno.makeTempDir({ dir }), "out.csv");
-    await expect(classifyPaths(model, [images], { format: "csv", out, decodeWorkers: 1.5 }))
-      .rejects.toThrow(/'workers' must be a positive integer/);
+    await expect(classifyPaths(broken, [images], { format: "csv", out }))
+      .rejects.toThrow("the model is broken");
     expect(await open()).toBe(before);
   });
 

@@ -1,5 +1,5 @@
 import { extname } from "node:path";
-import { sniffFormat } from "../image/mod.ts";
+import { sniffFormat } from "./sniff.ts";
 
 /** Extensions that promise an image: a file with one that is not an image is an error row. */
 const IMAGE_EXTENSIONS = new Set([
