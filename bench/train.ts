@@ -5,13 +5,15 @@
  * s/epoch (extrapolated to the whole folder) with the ratio to Keras' epoch time.
  *
  *   deno run -A bench/train.ts [--dir ../shared/datasets/cifar10/train] [--images 6400]
- *     [--backends tensorflow,tensorflow-tfjs-adam,tensorflow-stock,wasm,cpu] [--cpu-steps 1]
+ *     [--backends tensorflow,tensorflow-tfjs-adam,tensorflow-stock,wasm,wasm-pool,cpu]
+ *     [--cpu-steps 1]
  *     [--rounds 1] [--python python3]
  *
  * Rows: `tensorflow` is ferry's native backend as `ferry train` runs it (`initBackend`'s faster
  * ReLU and max-pool kernels, TensorFlow's fused Adam); `tensorflow-tfjs-adam` the same with tfjs'
  * Adam; `tensorflow-stock` is tfjs-node with tfjs' own gradients and Adam;
- * `wasm` is the WebAssembly fallback; `cpu` is tfjs' JavaScript backend, timed on `--cpu-steps`
+ * `wasm` is the WebAssembly fallback on one thread, `wasm-pool` the same with a gradient worker
+ * per other core (as `ferry train` runs it); `cpu` is tfjs' JavaScript backend, timed on `--cpu-steps`
  * batches only, without warm-up (one takes a minute and a half on an idle 2-core machine).
  * A backend that does not load is listed with the reason. Keras is skipped, saying why, when
  * Python, TensorFlow or Keras are missing. With `--rounds R` every row is measured R times,
@@ -30,7 +32,12 @@ import {
   subsetDataset,
 } from "../src/data/mod.ts";
 import { buildNotebookCnn, resolveModelOptions } from "../src/model/mod.ts";
-import { createOptimizer, initBackend, useNativeGradients } from "../src/train/mod.ts";
+import {
+  createOptimizer,
+  initBackend,
+  useNativeGradients,
+  WasmGradientPool,
+} from "../src/train/mod.ts";
 import { silentReporter } from "../src/progress/mod.ts";
 import { PYTHON } from "./_python.ts";
 
@@ -41,7 +48,7 @@ const { values } = parseArgs({
     images: { type: "string", default: "6400" },
     backends: {
       type: "string",
-      default: "tensorflow,tensorflow-tfjs-adam,tensorflow-stock,wasm,cpu",
+      default: "tensorflow,tensorflow-tfjs-adam,tensorflow-stock,wasm,wasm-pool,cpu",
     },
     "cpu-steps": { type: "string", default: "1" },
     rounds: { type: "string", default: "1" },
@@ -77,18 +84,23 @@ function pickSubset(dataset: ImageDataset, count: number): ImageDataset {
   return subsetDataset(dataset, order.subarray(0, Math.min(count, dataset.count)));
 }
 
-/** Time per training step of the notebook recipe on the active backend, over `maxSteps` batches. */
-function timeTraining(
+/**
+ * Time per training step of the notebook recipe on the active backend, over `maxSteps` batches;
+ * with `pool`, each step's gradient is computed in shards across this thread and its workers.
+ */
+async function timeTraining(
   data: ImageDataset,
   maxSteps: number,
   warmup: number,
   tfjsAdam = false,
-): Timing {
+  pool?: WasmGradientPool,
+): Promise<Timing> {
   const model = buildNotebookCnn(resolveModelOptions({ numClasses: data.classNames.length }));
   // ferry's Adam as `ferry train` builds it (the fused one on the native backend), or tfjs' own.
   const optimizer = tfjsAdam
     ? tf.train.adam(1e-3, 0.9, 0.999, 1e-7)
     : createOptimizer({ name: "adam", learningRate: 1e-3, momentum: 0 });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const step = (x: Float32Array, labels: Uint8Array, size: number) => {
     const xs = tf.tensor4d(x, [size, data.height, data.width, 3]);
     const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(labels), "int32"), 10));
@@ -110,7 +122,9 @@ function timeTraining(
   for (const batch of createBatches(data, { batchSize: BATCH, seed: 1 })) {
     if (done === warmup) [start, cpuStart] = [performance.now(), process.cpuUsage()];
     if (done === warmup + maxSteps) break;
-    step(batch.x, batch.y, batch.size);
+    if (pool) {
+      await pool.step(model, optimizer, { variables, loss: "categorical_crossentropy", batch });
+    } else step(batch.x, batch.y, batch.size);
     done++;
   }
   const steps = done - warmup;
@@ -126,24 +140,35 @@ function timeTraining(
 }
 
 async function tfjsRow(name: string, data: ImageDataset, cpuSteps: number): Promise<Row> {
-  const choice = name === "cpu" || name === "wasm" ? name : "tensorflow";
+  const choice = name === "cpu" ? "cpu" : name.startsWith("wasm") ? "wasm" : "tensorflow";
+  let pool: WasmGradientPool | undefined;
   try {
     const info = await initBackend(choice, silentReporter);
     if (choice === "tensorflow") useNativeGradients(name !== "tensorflow-stock");
+    if (name === "wasm-pool") {
+      const options = resolveModelOptions({ numClasses: data.classNames.length });
+      pool = await WasmGradientPool.create("notebook_cnn", options, cores - 1);
+    }
     const all = Math.ceil(data.count / BATCH);
     const timing = name === "cpu"
-      ? timeTraining(data, cpuSteps, 0)
-      : timeTraining(data, all, WARMUP_STEPS, name.startsWith("tensorflow-"));
+      ? await timeTraining(data, cpuSteps, 0)
+      : await timeTraining(data, all, WARMUP_STEPS, name.startsWith("tensorflow-"), pool);
     const gradients = name === "tensorflow-stock"
       ? ", tfjs' own gradients and Adam"
       : name === "tensorflow-tfjs-adam"
       ? ", tfjs' Adam"
       : name === "tensorflow"
       ? ", TensorFlow's fused Adam"
+      : pool
+      ? `, gradients on ${pool.size + 1} threads (as \`ferry train\` runs it)`
+      : name === "wasm"
+      ? ", one thread"
       : "";
     return { name, ...timing, note: `${info.reason}${gradients}` };
   } catch (error) {
     return { name, note: `not measured: ${(error as Error).message}` };
+  } finally {
+    pool?.close();
   }
 }
 

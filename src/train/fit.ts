@@ -7,6 +7,7 @@ import type { Checkpoint, CheckpointState } from "./checkpoint.ts";
 import { EarlyStopping, type EarlyStoppingOptions } from "./early_stopping.ts";
 import { type EpochLog, formatEpochLog } from "./history.ts";
 import type { LossName } from "./losses.ts";
+import type { WasmGradientPool } from "./_wasm_workers.ts";
 import { createOptimizer, type OptimizerOptions, setLearningRate } from "./optimizer.ts";
 import { ReduceLrOnPlateau, type ReduceLrOptions } from "./reduce_lr.ts";
 import { type LrSchedule, scheduleFactor } from "./schedule.ts";
@@ -39,6 +40,11 @@ export interface FitOptions {
   onEpochEnd?: (checkpoint: Checkpoint) => Promise<void>;
   /** A checkpoint to continue from (its tensors are consumed). */
   resume?: Checkpoint;
+  /**
+   * Workers that compute the gradient of part of every batch (the wasm backend, which runs one
+   * thread per Deno thread); without it this thread computes the whole gradient.
+   */
+  gradientPool?: WasmGradientPool;
 }
 
 /** What {@linkcode fit} returns. */
@@ -107,7 +113,15 @@ export async function fit(
           epochRate = Math.fround(state.learningRate * at);
           setLearningRate(optimizer, epochRate);
         }
-        const result = trainStep(model, optimizer, variables, options.loss, batch, smoothing);
+        const result = options.gradientPool
+          ? await options.gradientPool.step(model, optimizer, {
+            variables,
+            loss: options.loss,
+            batch,
+            labelSmoothing: smoothing,
+            dropoutSeed: mixSeed(options.seed, epoch, step, dropouts.length),
+          })
+          : trainStep(model, optimizer, variables, options.loss, batch, smoothing);
         if (!Number.isFinite(result.loss)) {
           task.done(`stopped: loss ${result.loss} at batch ${step + 1}`);
           throw new FerryError(

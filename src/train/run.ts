@@ -10,12 +10,19 @@ import {
 } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
 import { inputSpecOf } from "./_spec.ts";
-import { buildModel, formatSummary, modelSummary, saveModel } from "../model/mod.ts";
+import {
+  buildModel,
+  formatSummary,
+  type ModelOptions,
+  modelSummary,
+  saveModel,
+} from "../model/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import { type BackendInfo, initBackend } from "./backend.ts";
 import { disposeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.ts";
 import { type BatchSource, fit } from "./fit.ts";
+import { WasmGradientPool } from "./_wasm_workers.ts";
 import type { EpochLog } from "./history.ts";
 import { RUN_FILES, writeHistory, writeJson, writeTextAtomic } from "./_outputs.ts";
 import { evaluateRun, type SplitMetrics } from "./_evaluate.ts";
@@ -138,14 +145,21 @@ export async function trainRun(
         data.test ? `, ${data.test.count} test images` : ""
       }, ${data.train.classNames.length} classes`,
   );
-  const model = buildModel(resolved.architecture, {
-    inputShape: [data.train.height, data.train.width, 3],
+  const modelOptions = {
+    inputShape: [data.train.height, data.train.width, 3] as [number, number, number],
     numClasses: data.train.classNames.length,
     activation: resolved.activation,
     kernelInitializer: resolved.kernelInitializer,
     dropout: resolved.dropout,
     seed: resolved.seed,
-  });
+  };
+  const model = buildModel(resolved.architecture, modelOptions);
+  const gradientPool = await gradientPoolFor(
+    backend,
+    resolved.architecture,
+    modelOptions,
+    reporter,
+  );
   try {
     const summary = formatSummary(modelSummary(model));
     const checkpoint = options.resume ? await loadCheckpoint(runDir) : undefined;
@@ -186,6 +200,7 @@ export async function trainRun(
           },
           reporter,
           ...(checkpoint ? { resume: checkpoint } : {}),
+          ...(gradientPool ? { gradientPool } : {}),
           onEpochEnd: async (c) => {
             await saveCheckpoint(runDir, c);
             await writeHistory(runDir, c.state.history, {
@@ -222,8 +237,25 @@ export async function trainRun(
       ...metrics,
     };
   } finally {
+    gradientPool?.close();
     model.dispose();
   }
+}
+
+/**
+ * On the wasm backend, which computes on one thread, a worker per other core computing part of
+ * every batch's gradient; none on the native backend, which uses every core itself.
+ */
+async function gradientPoolFor(
+  backend: BackendInfo,
+  architecture: string,
+  options: ModelOptions,
+  reporter: Reporter,
+): Promise<WasmGradientPool | undefined> {
+  const workers = navigator.hardwareConcurrency - 1;
+  if (backend.name !== "wasm" || workers < 1) return undefined;
+  reporter.info(`Gradients on ${workers + 1} threads: this one and ${workers} wasm worker(s)`);
+  return await WasmGradientPool.create(architecture, options, workers);
 }
 
 /** Continues the run in `runDir` from its newest checkpoint, with its saved configuration. */

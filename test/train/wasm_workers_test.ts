@@ -6,7 +6,10 @@ import { initBackend } from "../../src/train/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
 import { WasmGradientPool } from "../../src/train/_wasm_workers.ts";
 import { applyGradientArrays, shardGradients } from "../../src/train/_wasm_shard.ts";
-import type { Batch } from "../../src/data/mod.ts";
+import { type Batch, createBatches, type ImageDataset } from "../../src/data/mod.ts";
+import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
+import { type BatchSource, fit, type FitOptions } from "../../src/train/mod.ts";
+import { colourDataset } from "./_tiny.ts";
 
 // The notebook CNN on 8×8 images without dropout: small, and deterministic.
 const OPTIONS: ModelOptions = resolveModelOptions({
@@ -66,6 +69,50 @@ describe("WasmGradientPool", () => {
     for (const [i, w] of sharded.weights.entries()) {
       expect(maxRelativeDifference(w, single.weights[i]!)).toBeLessThan(1e-4);
     }
+  });
+
+  test("fit() with the pool gives the history of fit() on one thread", async () => {
+    await initBackend("wasm", silentReporter);
+    pool ??= await WasmGradientPool.create("notebook_cnn", OPTIONS, 1);
+    const source = (dataset: ImageDataset, shuffle: boolean): BatchSource => ({
+      steps: Math.ceil(dataset.count / 8),
+      batches: (epoch) =>
+        createBatches(dataset, {
+          batchSize: 8,
+          shuffle,
+          seed: 3,
+          epoch,
+          spec: { ...FERRY_INPUT_SPEC, width: 8, height: 8 },
+        }),
+    });
+    const options: FitOptions = {
+      epochs: 2,
+      loss: "categorical_crossentropy",
+      optimizer: { name: "adam", learningRate: 0.01, momentum: 0 },
+      seed: 5,
+      earlyStopping: false,
+      reduceLr: false,
+    };
+    const train = colourDataset(20), validation = colourDataset(8, 8, 2);
+    const history = async (gradientPool?: WasmGradientPool) => {
+      const model = buildModel("notebook_cnn", OPTIONS);
+      const result = await fit(model, source(train, true), source(validation, false), {
+        ...options,
+        ...(gradientPool ? { gradientPool } : {}),
+      });
+      model.dispose();
+      return result.history;
+    };
+    const single = await history();
+    const pooled = await history(pool);
+    expect(pooled).toHaveLength(2);
+    for (const [i, epoch] of pooled.entries()) {
+      for (const key of ["loss", "val_loss"] as const) {
+        expect(Math.abs(epoch[key] - single[i]![key]) / single[i]![key]).toBeLessThan(1e-4);
+      }
+      expect(epoch.accuracy).toBe(single[i]!.accuracy);
+    }
+    expect(pooled[1]!.loss).toBeLessThan(pooled[0]!.loss); // it did train
   });
 
   test("a worker that cannot build the architecture fails creation with a training error", async () => {
