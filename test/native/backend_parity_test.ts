@@ -138,6 +138,24 @@ describe("the native TensorFlow backend", () => {
     model.dispose();
   });
 
+  test("gives the notebook CNN the same loss and gradients on the wasm fallback, same batch and weights", async () => {
+    const model = buildNotebookCnn(resolveModelOptions({ seed: 6 }));
+    const { x, y } = batch(4);
+    const native = lossAndGrads(model, x, y);
+    await initBackend("wasm", silentReporter);
+    expect(tf.getBackend()).toBe("wasm");
+    const wasm = lossAndGrads(model, x, y);
+    await initBackend("tensorflow", silentReporter);
+    expect(native.loss).toBeGreaterThan(1);
+    expect(Math.abs(native.loss - wasm.loss) / wasm.loss).toBeLessThan(1e-4);
+    expect(wasm.grads.size).toBe(10);
+    for (const [name, grad] of native.grads) {
+      expect(maxRelativeDifference(grad, wasm.grads.get(name)!), name).toBeLessThan(1e-3);
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
   test("takes the same Adam step as the cpu backend: equal losses after one update", async () => {
     const { x, y } = batch(2);
     const lossAfterStep = async (backend: string): Promise<[number, number]> => {
