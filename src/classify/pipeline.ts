@@ -41,12 +41,12 @@ export interface PipelineBatch {
 
 /**
  * The streaming classifier over batches of walked entries (`walkBatches`): gathers files into
- * batches and keeps one batch per copy of the model in flight, plus one, so that no copy waits
- * between batches. A session with `classifyFiles` (a model on worker threads) reads and decodes
- * each batch where its model runs; any other session reads and decodes on this thread, while
- * the model runs the previous batch. Yields rows batch by batch in walk order. Memory is bounded
- * by the batches in flight, never by the number of files. A file that cannot be read or decoded
- * becomes a row with an `error`; it never stops the run.
+ * batches and keeps one batch per copy of the model in flight, plus one queued, so that no copy
+ * waits for this thread between batches. A session with `classifyFiles` (a model on worker
+ * threads) reads and decodes each batch where its model runs; with any other session, this
+ * thread reads and decodes. Yields rows batch by batch in walk order. Memory is bounded by the
+ * batches in flight, never by the number of files. A file that cannot be read or decoded becomes
+ * a row with an `error`; it never stops the run.
  */
 export async function* classifyEntries(
   session: ClassifierSession,
