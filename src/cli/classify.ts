@@ -109,7 +109,7 @@ export const command: Command = {
     "batch-size": {
       type: "string",
       value: "N",
-      description: "Images per inference run",
+      description: "Files per batch (a worker reads, decodes and runs a batch at once)",
       default: DEFAULTS.batchSize,
     },
     recursive: {
