@@ -87,7 +87,11 @@ export async function* classifyEntries(
     const gathered = { jobs, resumed };
     jobs = [];
     resumed = 0;
-    running.push(classify(gathered.jobs).then((batch) => toBatch(batch, gathered.resumed)));
+    const batch = classify(gathered.jobs).then((batch) => toBatch(batch, gathered.resumed));
+    // A batch may fail while this generator awaits the walk or an older batch; marking it
+    // handled now keeps that from being an unhandled rejection. Awaiting it still throws.
+    batch.catch(() => {});
+    running.push(batch);
   };
   try {
     walk: for await (const walked of entries) {
@@ -108,6 +112,6 @@ export async function* classifyEntries(
   } finally {
     // Batches started but not yielded (a consumer that stops early, or a batch that failed) are
     // awaited here; their own failures are not the one reported.
-    await Promise.all(running.map((batch) => batch.catch(() => {})));
+    await Promise.allSettled(running);
   }
 }
