@@ -94,36 +94,74 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
     `<text transform="translate(${x0 + 16} ${num((top + bottom) / 2)}) rotate(-90)" ` +
       `text-anchor="middle">${escapeXml(panel.yLabel)}</text>`,
   );
-  const legendHeight = panel.series.length * 18 + 6;
+  const lines = panel.series.map((series) =>
+    series.values.flatMap((v, e) => Number.isFinite(v) ? [{ x: px(e + 1), y: py(v) }] : [null])
+  );
+  const box = legendBox(lines, { left, right, top, bottom }, panel.series.length * 18 + 6);
   const legend = [
-    `<rect x="${right - 126}" y="${top + 4}" width="122" height="${legendHeight}" ` +
+    `<rect x="${num(box.x)}" y="${num(box.y)}" width="${LEGEND_WIDTH}" height="${box.height}" ` +
     `fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`,
   ];
   panel.series.forEach((series, i) => {
     const color = series.color ?? SERIES_COLORS[i % SERIES_COLORS.length]!;
     const dash = series.dashed ? ` stroke-dasharray="6 4"` : "";
-    const points = series.values.flatMap((v, e) =>
-      Number.isFinite(v) ? [{ x: num(px(e + 1)), y: num(py(v)) }] : [null]
-    );
-    for (const run of splitRuns(points)) {
+    for (const run of splitRuns(lines[i]!)) {
       const [first] = run;
       out.push(
         run.length === 1 && first
-          ? `<circle cx="${first.x}" cy="${first.y}" r="3" fill="${color}"/>`
-          : `<polyline points="${run.map((p) => `${p.x},${p.y}`).join(" ")}" fill="none" ` +
-            `stroke="${color}" stroke-width="2"${dash}/>`,
+          ? `<circle cx="${num(first.x)}" cy="${num(first.y)}" r="3" fill="${color}"/>`
+          : `<polyline points="${run.map((p) => `${num(p.x)},${num(p.y)}`).join(" ")}" ` +
+            `fill="none" stroke="${color}" stroke-width="2"${dash}/>`,
       );
     }
-    const ly = top + 20 + i * 18;
+    const ly = box.y + 16 + i * 18;
     legend.push(
-      `<line x1="${right - 120}" x2="${right - 96}" y1="${ly - 4}" y2="${ly - 4}" ` +
-        `stroke="${color}" stroke-width="2"${dash}/>`,
-      `<text x="${right - 90}" y="${ly}">${escapeXml(series.name)}</text>`,
+      `<line x1="${num(box.x + 6)}" x2="${num(box.x + 30)}" y1="${num(ly - 4)}" ` +
+        `y2="${num(ly - 4)}" stroke="${color}" stroke-width="2"${dash}/>`,
+      `<text x="${num(box.x + 36)}" y="${num(ly)}">${escapeXml(series.name)}</text>`,
     );
   });
   out.push(...legend);
   out.push("</g>");
   return out.join("\n");
+}
+
+const LEGEND_WIDTH = 122;
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+/**
+ * The legend's corner, matplotlib's `loc="best"` in small: the first of upper right, upper left,
+ * lower right and lower left whose box hides the fewest stretches of line (each segment sampled
+ * at eight points), so that rising accuracy curves keep the legend out of their way.
+ */
+function legendBox(
+  lines: (Point | null)[][],
+  plot: { left: number; right: number; top: number; bottom: number },
+  height: number,
+): { x: number; y: number; height: number } {
+  const samples: Point[] = [];
+  for (const run of lines.flatMap((line) => splitRuns(line))) {
+    samples.push(run[0]!);
+    for (let i = 1; i < run.length; i++) {
+      const [a, b] = [run[i - 1]!, run[i]!];
+      for (let k = 1; k <= 8; k++) {
+        samples.push({ x: a.x + ((b.x - a.x) * k) / 8, y: a.y + ((b.y - a.y) * k) / 8 });
+      }
+    }
+  }
+  const [xRight, xLeft] = [plot.right - LEGEND_WIDTH - 4, plot.left + 4];
+  const [yTop, yBottom] = [plot.top + 4, plot.bottom - height - 4];
+  const corners = [[xRight, yTop], [xLeft, yTop], [xRight, yBottom], [xLeft, yBottom]] as const;
+  const hidden = corners.map(([x, y]) =>
+    samples.filter((p) => p.x >= x && p.x <= x + LEGEND_WIDTH && p.y >= y && p.y <= y + height)
+      .length
+  );
+  const best = hidden.indexOf(Math.min(...hidden));
+  return { x: corners[best]![0], y: corners[best]![1], height };
 }
 
 function splitRuns<T>(points: (T | null)[]): T[][] {

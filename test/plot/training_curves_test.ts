@@ -46,6 +46,19 @@ describe("lineChartSvg()", () => {
     expect(svg.match(/<circle /g)).toHaveLength(1);
   });
 
+  test("keeps the legend off the lines: out of the top right corner when the lines end there", () => {
+    const legendAt = (values: number[]) => {
+      const svg = lineChartSvg([{ title: "t", yLabel: "y", series: [{ name: "s", values }] }]);
+      const [, x, y] = svg.match(/<rect x="([\d.]+)" y="([\d.]+)"[^>]*stroke="#cccccc"/)!;
+      return { x: Number(x), y: Number(y) };
+    };
+    const falling = legendAt([1.6, 1.1, 0.9, 0.8, 0.75, 0.7]);
+    const rising = legendAt([0.35, 0.6, 0.7, 0.74, 0.76, 0.77]);
+    expect(falling.x).toBeGreaterThan(240);
+    expect(falling.y).toBeLessThan(60);
+    expect(rising.x > 240 && rising.y < 60).toBe(false);
+  });
+
   test("sets one panel width per panel", () => {
     const panel = { title: "t", yLabel: "y", series: [{ name: "s", values: [1, 2] }] };
     const svg = lineChartSvg([panel, panel, panel], { panelWidth: 300, height: 200 });
