@@ -49,9 +49,14 @@ export async function decodeWithSharp(
   } catch (error) {
     const message = (error as Error).message ?? String(error);
     if (/pixel limit/i.test(message)) throw tooLarge(format, options.maxPixels, error);
-    throw new FerryError("undecodable", `Cannot decode ${format}: ${message.split("\n")[0]}`, {
-      cause: error,
-    });
+    // libvips keeps one error buffer per process, and sharp's message is read from it: under
+    // concurrent decodes (classify's workers, serve) the same file gave three different texts.
+    // The message is ferry's, so that it is the same every time; libvips' words stay in `cause`.
+    throw new FerryError(
+      "undecodable",
+      `Cannot decode ${format}: the data is damaged, truncated or uses a feature libvips cannot read`,
+      { cause: error },
+    );
   }
 }
 

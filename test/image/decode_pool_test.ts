@@ -63,6 +63,24 @@ describe("createDecodePool()", () => {
     expect(reasons[0].message).toBe(direct.message);
     expect(reasons[2].message).toMatch(/^Cannot read .*missing\.jpg/);
   });
+
+  test("gives a bad image one message however many images decode at once", async () => {
+    const good = await bytesOf(noiseImage(32, 32).jpeg());
+    const truncated = good.subarray(0, Math.floor(good.length * 0.6));
+    const messages = await Promise.all(
+      Array.from(
+        { length: 64 },
+        (_, i) =>
+          (i % 2 === 0 ? pool.decode(truncated, size) : decodeImage(truncated, size))
+            .then(() => "decoded", (error) => error.message),
+      ),
+    );
+    expect(new Set(messages)).toEqual(
+      new Set([
+        "Cannot decode jpeg: the data is damaged, truncated or uses a feature libvips cannot read",
+      ]),
+    );
+  });
 });
 
 test("createDecodePool() refuses zero workers, and a closed pool refuses work", async () => {
