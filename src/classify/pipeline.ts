@@ -41,8 +41,9 @@ export interface PipelineBatch {
 
 /**
  * The streaming classifier over batches of walked entries (`walkBatches`): gathers files into
- * batches and keeps one batch per copy of the model in flight, plus one queued, so that no copy
- * waits for this thread between batches. A session with `classifyFiles` (a model on worker
+ * batches and keeps two batches per copy of the model in flight, plus one, so that no copy waits
+ * for this thread between batches, nor for a slower copy's batch to be yielded first (rows leave
+ * in walk order; with one batch per copy, the copies took turns idling). A session with `classifyFiles` (a model on worker
  * threads) reads and decodes each batch where its model runs; with any other session, this
  * thread reads and decodes. Yields rows batch by batch in walk order. Memory is bounded by the
  * batches in flight, never by the number of files. A file that cannot be read or decoded becomes
@@ -78,7 +79,7 @@ export async function* classifyEntries(
     return { rows, probabilities, nonImages, resumed };
   };
 
-  const inFlight = (session.parallelRuns ?? 1) + 1;
+  const inFlight = (session.parallelRuns ?? 1) * 2 + 1;
   /** Started batches not yet yielded, oldest first. */
   const running: Promise<PipelineBatch>[] = [];
   let jobs: FileJob[] = [];

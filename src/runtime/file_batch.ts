@@ -49,7 +49,7 @@ export async function classifyFilesHere(
   const load = async ({ path }: FileJob): Promise<Loaded> => {
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await readImageFile(path);
+      bytes = readImageFile(path);
     } catch (error) {
       return { error: `Cannot read: ${(error as Error).message}` };
     }

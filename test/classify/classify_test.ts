@@ -136,12 +136,13 @@ describe("classifyPaths()", () => {
     }
     for (const format of ["csv", "jsonl"] as const) {
       const out = join(dir, `resume.${format}`);
-      // First run: stopped after the first batch, like Ctrl-C in the CLI.
+      // First run: stopped after the first batch, like Ctrl-C in the CLI (the batches already
+      // started, three of six, still finish).
       const stop = new AbortController();
       const first = await classifyPaths(model, [many], {
         format,
         out,
-        batchSize: 4,
+        batchSize: 2,
         signal: stop.signal,
         reporter: {
           task: () => ({ tick: () => stop.abort(), done() {} }),
@@ -159,7 +160,7 @@ describe("classifyPaths()", () => {
         format,
         out,
         resume: true,
-        batchSize: 4,
+        batchSize: 2,
       });
       expect(second.resumed).toBe(first.succeeded);
       expect(first.succeeded + second.succeeded).toBe(12);
