@@ -43,9 +43,9 @@ export interface PipelineBatch {
  * The streaming classifier over batches of walked entries (`walkBatches`): gathers files into
  * batches and keeps two batches per copy of the model in flight, plus one, so that no copy waits
  * for this thread between batches, nor for a slower copy's batch to be yielded first (rows leave
- * in walk order; with one batch per copy, the copies took turns idling). A session with `classifyFiles` (a model on worker
- * threads) reads and decodes each batch where its model runs; with any other session, this
- * thread reads and decodes. Yields rows batch by batch in walk order. Memory is bounded by the
+ * in walk order; with one batch per copy, the copies took turns idling). A session with
+ * `classifyFiles` (a model on worker threads) reads and decodes each batch where its model runs;
+ * with any other session, this thread reads and decodes. Yields rows batch by batch in walk order. Memory is bounded by the
  * batches in flight, never by the number of files. A file that cannot be read or decoded becomes
  * a row with an `error`; it never stops the run.
  */
