@@ -34,8 +34,8 @@ const SNIFF_BYTES = 1024;
  * the photos is skipped without reading it all.
  *
  * Synchronous on purpose: it runs on the threads that decode what it reads, which have nothing
- * else to do meanwhile, and an await per file cost more than reading a small JPEG (classify read
- * 5% more images per second without it; docs/benchmarks.md).
+ * else to do meanwhile, and an await per file costs more than reading a small JPEG
+ * (docs/benchmarks.md, folder classification).
  */
 export function readImageFile(path: string): Uint8Array | undefined {
   if (hasImageName(path)) return Deno.readFileSync(path);
