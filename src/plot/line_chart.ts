@@ -97,9 +97,10 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
   const lines = panel.series.map((series) =>
     series.values.flatMap((v, e) => Number.isFinite(v) ? [{ x: px(e + 1), y: py(v) }] : [null])
   );
-  const box = legendBox(lines, { left, right, top, bottom }, panel.series.length * 18 + 6);
+  const legendHeight = panel.series.length * 18 + 6;
+  const box = legendBox(lines, { left, right, top, bottom }, legendHeight);
   const legend = [
-    `<rect x="${num(box.x)}" y="${num(box.y)}" width="${LEGEND_WIDTH}" height="${box.height}" ` +
+    `<rect x="${num(box.x)}" y="${num(box.y)}" width="${LEGEND_WIDTH}" height="${legendHeight}" ` +
     `fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`,
   ];
   panel.series.forEach((series, i) => {
@@ -142,7 +143,7 @@ function legendBox(
   lines: (Point | null)[][],
   plot: { left: number; right: number; top: number; bottom: number },
   height: number,
-): { x: number; y: number; height: number } {
+): Point {
   const samples: Point[] = [];
   for (const run of lines.flatMap((line) => splitRuns(line))) {
     samples.push(run[0]!);
@@ -161,7 +162,7 @@ function legendBox(
       .length
   );
   const best = hidden.indexOf(Math.min(...hidden));
-  return { x: corners[best]![0], y: corners[best]![1], height };
+  return { x: corners[best]![0], y: corners[best]![1] };
 }
 
 function splitRuns<T>(points: (T | null)[]): T[][] {
