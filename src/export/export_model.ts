@@ -9,14 +9,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import { FerryError } from "../errors.ts";
 import { FERRY_INPUT_SPEC, type InputSpec } from "../image/mod.ts";
 import { loadModel, saveModel } from "../model/mod.ts";
-import { type Reporter, silentReporter } from "../progress/mod.ts";
 import {
   encodeMetadata,
   encodeOnnxModel,
   type FerryMetadata,
   type OnnxModel,
   type QuantizationRecord,
-} from "../runtime/mod.ts";
+} from "../onnx/mod.ts";
+import { type Reporter, silentReporter } from "../progress/mod.ts";
 import {
   assertParity,
   checkParity,

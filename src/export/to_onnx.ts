@@ -15,7 +15,7 @@ import {
   OnnxDataType,
   type OnnxModel,
   type OnnxValueInfo,
-} from "../runtime/mod.ts";
+} from "../onnx/mod.ts";
 import { GraphBuilder, type GraphValue } from "./_graph.ts";
 import type { LayerContext } from "./_layers/context.ts";
 import { LAYER_MAPPERS } from "./_layers/registry.ts";

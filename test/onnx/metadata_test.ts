@@ -6,7 +6,7 @@ import {
   encodeMetadata,
   type FerryMetadata,
   METADATA_KEYS,
-} from "../../src/runtime/mod.ts";
+} from "../../src/onnx/mod.ts";
 
 const META: FerryMetadata = {
   classNames: ["airplane", "automobile", "bird"],
