@@ -12,6 +12,7 @@ export {
   METADATA_KEYS,
   type ParityRecord,
   type QuantizationRecord,
+  withMetadata,
 } from "./metadata.ts";
 export {
   decodeOnnxModel,
