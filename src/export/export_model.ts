@@ -7,6 +7,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { FerryError } from "../errors.ts";
+import { writeFileAtomic } from "../files/mod.ts";
 import { FERRY_INPUT_SPEC, type InputSpec } from "../image/mod.ts";
 import { loadModel, saveModel } from "../model/mod.ts";
 import {
@@ -190,11 +191,11 @@ export async function exportModel(
     const quantized = options.quantize
       ? await quantizeExport(final, checked, images, options, reporter)
       : undefined;
-    await writeAtomically(out, bytes);
+    await writeFileAtomic(out, bytes);
     const result: ExportResult = { format, out, bytes: bytes.length, parity, metadata: checked };
     if (quantized) {
       const quantizedOut = out.replace(/(\.onnx)?$/i, ".int8.onnx");
-      await writeAtomically(quantizedOut, quantized.bytes);
+      await writeFileAtomic(quantizedOut, quantized.bytes);
       result.quantized = {
         out: quantizedOut,
         bytes: quantized.bytes.length,
@@ -205,13 +206,6 @@ export async function exportModel(
   } finally {
     model.dispose();
   }
-}
-
-/** Writes then renames: a reader (a running server) never sees half a model. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeFile(tmp, bytes);
-  await Deno.rename(tmp, path);
 }
 
 /** The int8 copy of `float`, checked against it on the parity images, with its record. */
