@@ -1,9 +1,9 @@
-import { constants, deflateRawSync } from "node:zlib";
+import { constants, crc32, deflateRawSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { decodeImage, type DecodeOptions } from "../../src/image/mod.ts";
-import { bytesOf, crc32, withoutIccProfile } from "./_corpus.ts";
+import { bytesOf, withoutIccProfile } from "./_corpus.ts";
 
 const solid = (width: number, height: number, colour: string) =>
   sharp({ create: { width, height, channels: 3, background: colour } });
