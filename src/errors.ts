@@ -11,7 +11,8 @@ export type ErrorKind =
   | "not_found" // a model, dataset, run or file that does not exist
   | "unsupported_media" // bytes that are no image format ferry accepts
   | "undecodable" // an image format ferry accepts, but broken or truncated
-  | "too_large" // body, file count or pixel limits
+  | "too_large" // body or file count limits
+  | "too_many_pixels" // an image over the pixel limit (a decompression bomb): well-formed, refused
   | "unauthorized"
   | "overloaded" // queue full or deadline passed
   | "dataset" // a dataset that cannot be used as given (empty class, no images, bad archive)
@@ -30,6 +31,7 @@ const KINDS: Record<ErrorKind, KindInfo> = {
   unsupported_media: { exitCode: 4, httpStatus: 415 },
   undecodable: { exitCode: 4, httpStatus: 422 },
   too_large: { exitCode: 4, httpStatus: 413 },
+  too_many_pixels: { exitCode: 4, httpStatus: 422 },
   unauthorized: { exitCode: 5, httpStatus: 401 },
   overloaded: { exitCode: 6, httpStatus: 503 },
   dataset: { exitCode: 7, httpStatus: 422 },
