@@ -40,12 +40,6 @@ const KINDS: Record<ErrorKind, KindInfo> = {
   training: { exitCode: 10, httpStatus: 500 },
 };
 
-/** Options of {@linkcode FerryError}. */
-export interface FerryErrorOptions extends ErrorOptions {
-  /** Overrides the kind's HTTP status where one kind has two answers (a pixel bomb is 422, not 413). */
-  httpStatus?: number;
-}
-
 /** The one error class callers catch; `kind` says what happened. */
 export class FerryError extends Error {
   override name = "FerryError";
@@ -53,11 +47,11 @@ export class FerryError extends Error {
   readonly exitCode: number;
   readonly httpStatus: number;
 
-  constructor(kind: ErrorKind, message: string, options: FerryErrorOptions = {}) {
+  constructor(kind: ErrorKind, message: string, options?: ErrorOptions) {
     super(message, options);
     this.kind = kind;
     this.exitCode = KINDS[kind].exitCode;
-    this.httpStatus = options.httpStatus ?? KINDS[kind].httpStatus;
+    this.httpStatus = KINDS[kind].httpStatus;
   }
 }
 
