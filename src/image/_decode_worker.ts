@@ -36,7 +36,7 @@ async function run(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<Wor
     return { id: request.id, image: { ...image, data: pixels } };
   } catch (error) {
     const failure = error instanceof FerryError
-      ? { kind: error.kind, message: error.message, httpStatus: error.httpStatus }
+      ? { kind: error.kind, message: error.message }
       : { message: (error as Error)?.message ?? String(error) };
     return { id: request.id, error: failure };
   }

@@ -14,7 +14,6 @@ export interface WorkerRequest {
 export interface WorkerFailure {
   kind?: ErrorKind;
   message: string;
-  httpStatus?: number;
 }
 
 /** The answer to one job. */

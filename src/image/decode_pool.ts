@@ -47,9 +47,7 @@ interface Slot {
 }
 
 function rebuild(failure: WorkerFailure): Error {
-  return failure.kind
-    ? new FerryError(failure.kind, failure.message, { httpStatus: failure.httpStatus })
-    : new Error(failure.message);
+  return failure.kind ? new FerryError(failure.kind, failure.message) : new Error(failure.message);
 }
 
 /**

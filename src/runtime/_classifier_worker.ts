@@ -24,7 +24,7 @@ let scratch = new Float32Array(0);
 
 function failure(error: unknown): FailureData {
   return error instanceof FerryError
-    ? { kind: error.kind, message: error.message, httpStatus: error.httpStatus }
+    ? { kind: error.kind, message: error.message }
     : { message: (error as Error)?.message ?? String(error) };
 }
 

@@ -8,7 +8,6 @@ import type { OpenClassifierOptions } from "./session.ts";
 export interface FailureData {
   kind?: ErrorKind;
   message: string;
-  httpStatus?: number;
 }
 
 /** From the owner to the worker. */

@@ -26,26 +26,3 @@ export {
 export { openClassifierWorkers, poolClassifiers } from "./classifier_pool.ts";
 export { type OnnxModelFile, readOnnxModel, type TensorDescription } from "./model_file.ts";
 export { buildModelInfo } from "./model_info.ts";
-export {
-  decodeMetadata,
-  encodeMetadata,
-  type FerryMetadata,
-  METADATA_FORMAT_VERSION,
-  METADATA_KEYS,
-  type ParityRecord,
-  type QuantizationRecord,
-} from "./metadata.ts";
-export {
-  decodeOnnxModel,
-  encodeOnnxModel,
-  int64ToNumber,
-  type OnnxAttribute,
-  OnnxAttributeType,
-  OnnxDataType,
-  type OnnxDimension,
-  type OnnxGraph,
-  type OnnxModel,
-  type OnnxNode,
-  type OnnxTensor,
-  type OnnxValueInfo,
-} from "./onnx_proto.ts";

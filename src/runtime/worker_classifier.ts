@@ -5,9 +5,7 @@ import type { OpenClassifierOptions } from "./session.ts";
 import type { FailureData, ToOwner, ToWorker } from "./_worker_protocol.ts";
 
 function rebuild(failure: FailureData): Error {
-  return failure.kind
-    ? new FerryError(failure.kind, failure.message, { httpStatus: failure.httpStatus })
-    : new Error(failure.message);
+  return failure.kind ? new FerryError(failure.kind, failure.message) : new Error(failure.message);
 }
 
 /**

@@ -82,7 +82,6 @@ async function toTensor(
 function naming(error: unknown, index: number, count: number): unknown {
   if (!(error instanceof FerryError)) return error;
   return new FerryError(error.kind, `Image ${index + 1} of ${count}: ${error.message}`, {
-    httpStatus: error.httpStatus,
     cause: error,
   });
 }

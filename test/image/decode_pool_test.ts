@@ -46,18 +46,21 @@ describe("createDecodePool()", () => {
     }
   });
 
-  test("rejects with the same FerryError kinds as decodeImage()", async () => {
+  test("rejects with the same FerryError kinds and statuses as decodeImage()", async () => {
     const truncated = (await bytesOf(noiseImage(32, 32).jpeg())).subarray(0, 300);
+    const png = await bytesOf(noiseImage(32, 32).png());
     const reasons = await Promise.all([
       pool.decode(truncated, size),
       pool.decode(new TextEncoder().encode("not an image"), size),
       pool.decodeFile(`${dir}/missing.jpg`, size),
+      pool.decode(png, { ...size, maxPixels: 32 * 32 - 1 }),
     ].map((job) => job.then(() => undefined, (error) => error)));
     for (const reason of reasons) expect(reason).toBeInstanceOf(FerryError);
-    expect(reasons.map((error) => error.kind)).toEqual([
-      "undecodable",
-      "unsupported_media",
-      "not_found",
+    expect(reasons.map((error) => [error.kind, error.httpStatus])).toEqual([
+      ["undecodable", 422],
+      ["unsupported_media", 415],
+      ["not_found", 404],
+      ["too_many_pixels", 422],
     ]);
     const direct = await decodeImage(truncated, size).then(() => undefined, (error) => error);
     expect(reasons[0].message).toBe(direct.message);

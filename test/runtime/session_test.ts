@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { FERRY_INPUT_SPEC, type InputSpec, normalizeInto } from "../../src/image/mod.ts";
+import { encodeOnnxModel } from "../../src/onnx/mod.ts";
 import type { Reporter } from "../../src/progress/mod.ts";
 import {
   compareModelPaths,
-  encodeOnnxModel,
   findFirstModel,
   modelNameOf,
   openClassifier,
