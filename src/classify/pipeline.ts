@@ -1,3 +1,4 @@
+import type { PreprocessOptions } from "../image/mod.ts";
 import {
   type ClassifierSession,
   classifyFilesHere,
@@ -19,6 +20,8 @@ export interface PipelineOptions {
   topK?: number;
   /** Write an error row for a file holding no image format, not skip it. @default false */
   reportNonImages?: boolean;
+  /** Decode limits and choices (`maxPixels`, `allowVector`, `background`): image's defaults. */
+  decode?: PreprocessOptions;
   /** Files to leave out (already classified by an earlier run); called with the walked path. */
   skip?: (path: string) => boolean;
   /** Stops taking new files; the batches already started are still classified and yielded. */
@@ -56,12 +59,13 @@ export async function* classifyEntries(
 ): AsyncGenerator<PipelineBatch> {
   const { batchSize, topK: k, reportNonImages } = { ...PIPELINE_DEFAULTS, ...options };
   const { classNames } = session.info;
+  const fileOptions = { reportNonImages, ...(options.decode ? { decode: options.decode } : {}) };
   const classify = (jobs: FileJob[]): Promise<FileBatch> =>
     jobs.length === 0
       ? Promise.resolve({ items: [], nonImages: 0, probabilities: new Float32Array(0) })
       : session.classifyFiles
-      ? session.classifyFiles(jobs, { reportNonImages })
-      : classifyFilesHere(session, jobs, { reportNonImages });
+      ? session.classifyFiles(jobs, fileOptions)
+      : classifyFilesHere(session, jobs, fileOptions);
   const toBatch = ({ items, nonImages, probabilities }: FileBatch, resumed: number) => {
     const rows: ClassifiedRow[] = [];
     let index = 0;

@@ -1,5 +1,8 @@
 import { FerryError } from "../errors.ts";
 import type { DecodedImage, DecodeOptions } from "./decode.ts";
+import type { InputSpec } from "./input_spec.ts";
+import { normalizeInto } from "./normalize.ts";
+import type { PreprocessOptions } from "./preprocess.ts";
 import type { WorkerFailure, WorkerReply, WorkerRequest } from "./_pool_protocol.ts";
 
 /** Options of {@linkcode createDecodePool}. */
@@ -27,6 +30,17 @@ export interface DecodePool extends Disposable {
    * rejects with a FerryError of kind `not_found`.
    */
   decodeFile(path: string, options: DecodeOptions): Promise<DecodedImage>;
+  /**
+   * `preprocessInto` with the decode on a worker: the same floats in `out` at `offset`. The
+   * pixels come back from the worker and are normalised on the calling thread.
+   */
+  preprocessInto(
+    bytes: Uint8Array,
+    spec: InputSpec,
+    out: Float32Array,
+    offset: number,
+    options?: PreprocessOptions,
+  ): Promise<void>;
   /** Stops the workers; pending and later jobs reject. */
   close(): void;
 }
@@ -148,6 +162,11 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
     workers: count,
     decode: (bytes, decodeOptions) => submit({ bytes, options: decodeOptions }),
     decodeFile: (path, decodeOptions) => submit({ path, options: decodeOptions }),
+    async preprocessInto(bytes, spec, out, offset, preprocessOptions = {}) {
+      const size = { width: spec.width, height: spec.height };
+      const image = await submit({ bytes, options: { ...preprocessOptions, ...size } });
+      normalizeInto(image, out, offset, spec);
+    },
     close,
     [Symbol.dispose]: close,
   };

@@ -102,6 +102,21 @@ describe("classifyPaths()", () => {
     }
   });
 
+  test("decodes with the limits it is given, on worker threads too", async () => {
+    const here = await run({ decode: { maxPixels: 100 } });
+    const workers = await openClassifyModel(join(dir, "tiny.onnx"), { workers: 2 });
+    try {
+      const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
+      await classifyPaths(workers, [images], { format: "jsonl", out, decode: { maxPixels: 100 } });
+      expect(await readJsonl(out)).toEqual(here.rows);
+    } finally {
+      await workers.release();
+    }
+    expect(here.summary.succeeded).toBe(0);
+    const tooLarge = here.rows.filter((r) => /has more than 100 pixels/.test(String(r.error)));
+    expect(tooLarge.length).toBe(Object.keys(TREE_IMAGES).length);
+  });
+
   test("reports a non-image file as an error row when asked", async () => {
     const { rows, summary } = await run({ reportNonImages: true });
     expect(rows.find((r) => rel(r.path) === "notes.txt")?.error).toMatch(/not a known image/);
