@@ -1,11 +1,7 @@
 import type { PreprocessOptions } from "../image/mod.ts";
-import {
-  type ClassifierSession,
-  classifyFilesHere,
-  type FileBatch,
-  type FileJob,
-  topK,
-} from "../runtime/mod.ts";
+import { topK } from "../runtime/mod.ts";
+import { classifyFilesHere, type FileBatch, type FileJob } from "./file_batch.ts";
+import type { ClassifyModel } from "./open_model.ts";
 import type { ClassifiedRow } from "./row.ts";
 import type { WalkEntry } from "./walk.ts";
 
@@ -53,8 +49,8 @@ export interface PipelineBatch {
  * a row with an `error`; it never stops the run.
  */
 export async function* classifyEntries(
-  session: ClassifierSession,
-  entries: AsyncIterable<WalkEntry[]>,
+  session: ClassifyModel,
+  entries: AsyncIterable<WalkEntry[]> | Iterable<WalkEntry[]>,
   options: PipelineOptions = {},
 ): AsyncGenerator<PipelineBatch> {
   const { batchSize, topK: k, reportNonImages } = { ...PIPELINE_DEFAULTS, ...options };

@@ -1,7 +1,6 @@
 /** Messages between {@linkcode openClassifierInWorker} and its worker. */
 import type { ErrorKind } from "../errors.ts";
 import type { ModelInfo } from "./classifier.ts";
-import type { FileBatch, FileBatchOptions, FileJob } from "./file_batch.ts";
 import type { OpenClassifierOptions } from "./session.ts";
 
 /** A FerryError (with its kind) or any other error, as plain data. */
@@ -15,7 +14,7 @@ export interface FailureData {
 export type ToWorker =
   | { type: "open"; path: string; options: Omit<OpenClassifierOptions, "reporter"> }
   | { type: "run"; id: number; input: Float32Array; count: number }
-  | { type: "files"; id: number; jobs: FileJob[]; options: FileBatchOptions }
+  | { type: "call"; id: number; job: string; arg: unknown }
   | { type: "release" };
 
 /** From the worker to the owner. */
@@ -24,5 +23,5 @@ export type ToOwner =
   | { type: "failed"; error: FailureData }
   | { type: "warn"; message: string }
   | { type: "result"; id: number; output?: Float32Array; error?: FailureData }
-  | { type: "files"; id: number; batch?: FileBatch; error?: FailureData }
+  | { type: "called"; id: number; value?: unknown; error?: FailureData }
   | { type: "released" };

@@ -10,10 +10,24 @@ function rebuild(failure: FailureData): Error {
     : new Error(failure.message);
 }
 
+/** Options of {@linkcode openClassifierInWorker}. */
+export interface WorkerClassifierOptions extends OpenClassifierOptions {
+  /**
+   * The module the worker starts with: one that calls `serveClassifier` with jobs of its own,
+   * for `call`. @default runtime's, which adds none
+   */
+  script?: URL;
+}
+
+/** A classifier on a worker thread, which also runs the jobs its worker script added. */
+export interface WorkerClassifier extends ClassifierSession {
+  /** Runs the job `job` that the worker script added, with the open session, on `arg`. */
+  call<T>(job: string, arg: unknown): Promise<T>;
+}
+
 /**
  * {@linkcode openClassifier} on a worker thread of its own: the same model, provider choice,
- * answers and errors, but `run` never blocks the caller's event loop, and `classifyFiles` reads
- * and decodes there too. onnxruntime-node runs a
+ * answers and errors, but `run` never blocks the caller's event loop. onnxruntime-node runs a
  * session on the thread that calls it, so a server that ran it directly could not answer other
  * requests (not even health checks) while a batch runs. Inputs are copied to the worker; outputs
  * come back without a copy.
@@ -27,13 +41,13 @@ function rebuild(failure: FailureData): Error {
  */
 export async function openClassifierInWorker(
   path: string,
-  options: OpenClassifierOptions = {},
-): Promise<ClassifierSession> {
-  const { reporter = silentReporter, ...rest } = options;
-  const worker = new Worker(new URL("./_classifier_worker.ts", import.meta.url), {
+  options: WorkerClassifierOptions = {},
+): Promise<WorkerClassifier> {
+  const { reporter = silentReporter, script, ...rest } = options;
+  const worker = new Worker(script ?? new URL("./_classifier_worker.ts", import.meta.url), {
     type: "module",
   });
-  // Each job resolves to what its reply carries: a run's probabilities or a file batch.
+  // Each job resolves to what its reply carries: a run's probabilities or a job's value.
   // deno-lint-ignore no-explicit-any
   const pending = new Map<number, { resolve(value: any): void; reject(e: Error): void }>();
   const opened = Promise.withResolvers<ModelInfo>();
@@ -46,8 +60,8 @@ export async function openClassifierInWorker(
     else {
       const job = pending.get(data.id)!;
       pending.delete(data.id);
-      const value = data.type === "result" ? data.output : data.batch;
-      if (value) job.resolve(value);
+      const value = data.type === "result" ? data.output : data.value;
+      if (data.error === undefined) job.resolve(value);
       else job.reject(rebuild(data.error!));
     }
   };
@@ -88,8 +102,8 @@ export async function openClassifierInWorker(
       const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
       return ask((id) => ({ type: "run", id, input: whole ? input : input.slice(), count }));
     },
-    classifyFiles(jobs, options = {}) {
-      return ask((id) => ({ type: "files", id, jobs, options }));
+    call(job, arg) {
+      return ask((id) => ({ type: "call", id, job, arg }));
     },
     async release() {
       if (!crashed) post({ type: "release" });

@@ -4,7 +4,7 @@ import {
   readImageFile,
   valuesPerImage,
 } from "../image/mod.ts";
-import type { ClassifierSession } from "./classifier.ts";
+import type { ClassifierSession } from "../runtime/mod.ts";
 
 /** A file to classify; with `error`, one already known to be unreadable (kept as its row). */
 export interface FileJob {
@@ -22,7 +22,7 @@ export interface FileBatch {
   probabilities: Float32Array;
 }
 
-/** Options of {@linkcode classifyFilesHere} and `ClassifierSession.classifyFiles`. */
+/** Options of {@linkcode classifyFilesHere} and `ClassifyModel.classifyFiles`. */
 export interface FileBatchOptions {
   /** Give a file holding no image format an error item, not leave it out. @default false */
   reportNonImages?: boolean;
