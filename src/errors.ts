@@ -68,3 +68,24 @@ export function exitCodeOf(error: unknown): number {
 export function httpStatusOf(error: unknown): number {
   return error instanceof FerryError ? error.httpStatus : 500;
 }
+
+/** An error as plain data, to cross between threads: a FerryError keeps its kind and status. */
+export interface ErrorData {
+  kind?: ErrorKind;
+  message: string;
+  httpStatus?: number;
+}
+
+/** Anything thrown as {@linkcode ErrorData}. */
+export function toData(error: unknown): ErrorData {
+  return error instanceof FerryError
+    ? { kind: error.kind, message: error.message, httpStatus: error.httpStatus }
+    : { message: (error as Error)?.message ?? String(error) };
+}
+
+/** The error that {@linkcode toData} described: a FerryError of the same kind, or an Error. */
+export function fromData(data: ErrorData): Error {
+  return data.kind
+    ? new FerryError(data.kind, data.message, { httpStatus: data.httpStatus })
+    : new Error(data.message);
+}

@@ -7,6 +7,7 @@
  */
 import { valuesPerImage } from "../image/mod.ts";
 import { serveClassifier } from "../runtime/mod.ts";
+import { withTransfer } from "../workers/mod.ts";
 import { classifyFilesHere, type FileBatchOptions, type FileJob } from "./file_batch.ts";
 
 /** The model input of file batches, reused: this thread runs one batch at a time. */
@@ -17,6 +18,6 @@ serveClassifier({
     const needed = jobs.length * valuesPerImage(session.info.inputSpec);
     if (scratch.length < needed) scratch = new Float32Array(needed);
     const batch = await classifyFilesHere(session, jobs, options, scratch);
-    return { value: batch, transfer: [batch.probabilities.buffer] };
+    return withTransfer(batch, [batch.probabilities.buffer]);
   },
 });

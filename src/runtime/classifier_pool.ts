@@ -1,5 +1,6 @@
 import { FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
+import { leastBusy } from "../workers/mod.ts";
 import {
   openClassifierInWorker,
   type WorkerClassifier,
@@ -13,22 +14,15 @@ import {
  */
 export function poolClassifiers(copies: WorkerClassifier[]): WorkerClassifier {
   if (copies.length === 0) throw new Error("Cannot pool classifiers: none given");
-  const pending = copies.map(() => 0);
-  /** Runs `job` on the copy with the fewest jobs pending. */
-  const onLeastBusy = async <T>(job: (copy: WorkerClassifier) => Promise<T>): Promise<T> => {
-    const index = pending.indexOf(Math.min(...pending));
-    pending[index]!++;
-    try {
-      return await job(copies[index]!);
-    } finally {
-      pending[index]!--;
-    }
-  };
+  const onLeastBusy = () => leastBusy(copies, (copy) => copy.pending);
   return {
     info: copies[0]!.info,
     parallelRuns: copies.reduce((sum, copy) => sum + (copy.parallelRuns ?? 1), 0),
-    run: (input, count) => onLeastBusy((copy) => copy.run(input, count)),
-    call: (job, arg) => onLeastBusy((copy) => copy.call(job, arg)),
+    get pending() {
+      return copies.reduce((sum, copy) => sum + copy.pending, 0);
+    },
+    run: (input, count) => onLeastBusy().run(input, count),
+    call: (job, arg) => onLeastBusy().call(job, arg),
     async release() {
       await Promise.all(copies.map((copy) => copy.release()));
     },

@@ -7,89 +7,46 @@
  *
  * @module
  */
-import { FerryError } from "../errors.ts";
+import { answerCalls, postEvent, withTransfer } from "../workers/mod.ts";
 import type { ClassifierSession } from "./classifier.ts";
-import { openClassifier } from "./session.ts";
-import type { FailureData, ToOwner, ToWorker } from "./_worker_protocol.ts";
-
-/** What a job answers: a value, and the buffers in it to move to the owner rather than copy. */
-export interface JobResult {
-  value: unknown;
-  transfer?: Transferable[];
-}
-
-/** A job that a worker script adds beside `run`: the open session and the owner's argument. */
-// deno-lint-ignore no-explicit-any
-export type ClassifierJob = (session: ClassifierSession, arg: any) => Promise<JobResult>;
-
-declare const self: {
-  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
-  postMessage(message: ToOwner, transfer?: Transferable[]): void;
-  close(): void;
-};
-
-function failure(error: unknown): FailureData {
-  return error instanceof FerryError
-    ? { kind: error.kind, message: error.message, httpStatus: error.httpStatus }
-    : { message: (error as Error)?.message ?? String(error) };
-}
+import { openClassifier, type OpenClassifierOptions } from "./session.ts";
 
 /**
- * Serves a classifier on this worker thread, with `jobs` beside open, run and release. Call it
- * once, from the module a worker starts with; messages are handled one at a time, in order.
+ * A job that a worker script adds beside open, run and release: the open session and the
+ * owner's argument in, the answer out (`withTransfer` from `workers/` moves its buffers).
+ */
+// deno-lint-ignore no-explicit-any
+export type ClassifierJob = (session: ClassifierSession, arg: any) => Promise<unknown>;
+
+/**
+ * Serves a classifier on this worker thread, with `jobs` beside (never instead of) open, run and
+ * release. Call it once, from the module a worker starts with; calls are answered one at a time,
+ * in order, so that a release never overtakes the runs posted before it.
  *
  * @example
  * ```ts
- * // my_worker.ts, opened with openClassifierInWorker(path, { script: new URL("./my_worker.ts", import.meta.url) })
- * serveClassifier({ sum: async (session, input) => ({ value: (await session.run(input, 1)).length }) });
+ * // my_worker.ts, for openClassifierInWorker(path, { script: new URL("./my_worker.ts", import.meta.url) })
+ * serveClassifier({ classes: async (session) => session.info.classNames.length });
  * ```
  */
 export function serveClassifier(jobs: Record<string, ClassifierJob> = {}): void {
   let session: ClassifierSession | undefined;
-  const handle = async (message: ToWorker): Promise<void> => {
-    if (message.type === "open") {
-      try {
-        session = await openClassifier(message.path, {
-          ...message.options,
-          reporter: {
-            info: () => {},
-            warn: (text) => self.postMessage({ type: "warn", message: text }),
-            task: () => ({ tick() {}, done() {} }),
-          },
-        });
-        self.postMessage({ type: "opened", info: session.info });
-      } catch (error) {
-        self.postMessage({ type: "failed", error: failure(error) });
-      }
-    } else if (message.type === "run") {
-      try {
-        const output = await session!.run(message.input, message.count);
-        self.postMessage({ type: "result", id: message.id, output }, [output.buffer]);
-      } catch (error) {
-        self.postMessage({ type: "result", id: message.id, error: failure(error) });
-      }
-    } else if (message.type === "call") {
-      try {
-        const job = jobs[message.job];
-        if (!job) throw new Error(`Cannot run job '${message.job}': this worker has none`);
-        const { value, transfer = [] } = await job(session!, message.arg);
-        self.postMessage({ type: "called", id: message.id, value }, transfer);
-      } catch (error) {
-        self.postMessage({ type: "called", id: message.id, error: failure(error) });
-      }
-    } else {
-      // Even a release that throws must answer, or its owner would wait forever.
-      try {
-        await session?.release();
-      } finally {
-        self.postMessage({ type: "released" });
-        self.close();
-      }
-    }
-  };
-  // One message at a time, in order: a release never overtakes the runs posted before it.
-  let queue = Promise.resolve();
-  self.onmessage = ({ data }) => {
-    queue = queue.then(() => handle(data));
-  };
+  const extra = Object.entries(jobs).map((
+    [name, job],
+  ) => [name, (arg: unknown) => job(session!, arg)]);
+  answerCalls({
+    ...Object.fromEntries(extra),
+    async open({ path, options }: { path: string; options: OpenClassifierOptions }) {
+      session = await openClassifier(path, {
+        ...options,
+        reporter: { info: () => {}, warn: postEvent, task: () => ({ tick() {}, done() {} }) },
+      });
+      return session.info;
+    },
+    async run({ input, count }: { input: Float32Array; count: number }) {
+      const output = await session!.run(input, count);
+      return withTransfer(output, [output.buffer]);
+    },
+    release: () => session?.release(),
+  }, { inOrder: true });
 }

@@ -21,7 +21,7 @@ export {
   type WorkerClassifier,
   type WorkerClassifierOptions,
 } from "./worker_classifier.ts";
-export { type ClassifierJob, type JobResult, serveClassifier } from "./classifier_thread.ts";
+export { type ClassifierJob, serveClassifier } from "./classifier_thread.ts";
 export { openClassifierWorkers, poolClassifiers } from "./classifier_pool.ts";
 export { type OnnxModelFile, readOnnxModel, type TensorDescription } from "./model_file.ts";
 export { buildModelInfo } from "./model_info.ts";

@@ -51,7 +51,7 @@ describe("openClassifierInWorker()", () => {
       expect(answer.classes).toEqual(worker.info.classNames);
       expect([...answer.doubled]).toEqual([...probabilities].map((p) => Math.fround(2 * p)));
       await expect(plain.call("double", input)).rejects.toThrow(
-        "Cannot run job 'double': this worker has none",
+        "Cannot call 'double': the worker has no such method",
       );
     } finally {
       await worker.release();
