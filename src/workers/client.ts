@@ -103,7 +103,15 @@ export class WorkerClient {
     const batch = this.#options.batch ?? Infinity;
     for (let at = 0; at < outbox.length; at += batch) {
       const part = outbox.slice(at, at + batch);
-      this.#worker.postMessage(part.map((p) => p.call), part.flatMap((p) => p.transfer));
+      try {
+        this.#worker.postMessage(part.map((p) => p.call), part.flatMap((p) => p.transfer));
+      } catch (error) {
+        // An argument that cannot be cloned fails its message's calls, not the owner's thread.
+        for (const { call } of part) {
+          this.#pending.get(call.id)?.reject(error as Error);
+          this.#pending.delete(call.id);
+        }
+      }
     }
   }
 }

@@ -95,6 +95,12 @@ describe("WorkerClient", () => {
     }
   });
 
+  test("fails a call whose argument cannot be cloned, and goes on", async () => {
+    const client = start();
+    await expect(client.call("echo", () => 1)).rejects.toThrow(/could not be cloned/);
+    expect(await client.call("echo", 2)).toBe(2);
+  });
+
   test("terminate() fails the calls still pending with its reason", async () => {
     const client = start();
     const call = client.call("echo", 1);
