@@ -91,7 +91,8 @@ export async function classifyPaths(
     ? await readResumeState(options.out, format)
     : { done: new Set<string>(), validLength: 0 };
   const started = performance.now();
-  // One walk gives both the progress bar's total and the work: a tree is listed once.
+  // One walk gives both the progress bar's total and the work: a tree is listed once, and its
+  // entries (paths, about 22 MiB per 100,000) wait here until their batch starts.
   const walked = await Array.fromAsync(walkBatches(inputs, options));
   const total = walked.reduce((sum, batch) => sum + batch.length, 0);
   const formatter = rowFormatter(format, session.info.classNames);

@@ -55,7 +55,7 @@ export async function* classifyEntries(
 ): AsyncGenerator<PipelineBatch> {
   const { batchSize, topK: k, reportNonImages } = { ...PIPELINE_DEFAULTS, ...options };
   const { classNames } = session.info;
-  const fileOptions = { reportNonImages, ...(options.decode ? { decode: options.decode } : {}) };
+  const fileOptions = { reportNonImages, decode: options.decode };
   const classify = (jobs: FileJob[]): Promise<FileBatch> =>
     jobs.length === 0
       ? Promise.resolve({ items: [], nonImages: 0, probabilities: new Float32Array(0) })
