@@ -64,3 +64,21 @@ export function exitCodeOf(error: unknown): number {
 export function httpStatusOf(error: unknown): number {
   return error instanceof FerryError ? error.httpStatus : 500;
 }
+
+/** An error as plain data, to cross between threads: a FerryError keeps its kind. */
+export interface ErrorData {
+  kind?: ErrorKind;
+  message: string;
+}
+
+/** Anything thrown as {@linkcode ErrorData}. */
+export function toData(error: unknown): ErrorData {
+  return error instanceof FerryError
+    ? { kind: error.kind, message: error.message }
+    : { message: (error as Error)?.message ?? String(error) };
+}
+
+/** The error that {@linkcode toData} described: a FerryError of the same kind, or an Error. */
+export function fromData(data: ErrorData): Error {
+  return data.kind ? new FerryError(data.kind, data.message) : new Error(data.message);
+}

@@ -1,13 +1,13 @@
 import { resolve } from "node:path";
 import { FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
-import type { ClassifierSession } from "../runtime/mod.ts";
 import { type OutputFormat, rowFormatter } from "./format.ts";
+import type { ClassifyModel } from "./open_model.ts";
 import { classifyEntries, type PipelineOptions } from "./pipeline.ts";
 import { readResumeState } from "./resume.ts";
 import type { ClassifiedRow } from "./row.ts";
 import { createSorter, type Sorter } from "./sort_into.ts";
-import { walkBatches, type WalkOptions } from "./walk.ts";
+import { walkBatches, type WalkEntry, type WalkOptions } from "./walk.ts";
 import { type FolderLabels, LabelCollector } from "./_folder_labels.ts";
 import { openOutput, type RowSink } from "./_output.ts";
 
@@ -75,7 +75,7 @@ const encoder = new TextEncoder();
  * ```
  */
 export async function classifyPaths(
-  session: ClassifierSession,
+  session: ClassifyModel,
   inputs: string[],
   options: ClassifyOptions,
 ): Promise<ClassifySummary> {
@@ -91,7 +91,10 @@ export async function classifyPaths(
     ? await readResumeState(options.out, format)
     : { done: new Set<string>(), validLength: 0 };
   const started = performance.now();
-  const total = await countFiles(inputs, options);
+  // One walk gives both the progress bar's total and the work: a tree is listed once, and its
+  // entries (paths, about 22 MiB per 100,000) wait here until their batch starts.
+  const walked = await Array.fromAsync(walkBatches(inputs, options));
+  const total = walked.reduce((sum, batch) => sum + batch.length, 0);
   const formatter = rowFormatter(format, session.info.classNames);
   const output = await openOutput(options, validLength);
   const summary: ClassifySummary = {
@@ -108,8 +111,7 @@ export async function classifyPaths(
   try {
     const sorter = options.sortInto ? createSorter(options.sortInto, { link }) : undefined;
     if (validLength === 0) await output.write(encoder.encode(formatter.header()));
-    const entries = walkBatches(inputs, options);
-    const batches = classifyEntries(session, entries, {
+    const batches = classifyEntries(session, draining(walked), {
       ...options,
       skip: done.size > 0 ? (path) => done.has(resolve(path)) : undefined,
     });
@@ -155,10 +157,10 @@ export function formatSummary(summary: ClassifySummary): string {
     `(${Math.round(summary.imagesPerSecond)} images/s)${summary.aborted ? ", interrupted" : ""}`;
 }
 
-async function countFiles(inputs: string[], options: WalkOptions): Promise<number> {
-  let count = 0;
-  for await (const batch of walkBatches(inputs, options)) count += batch.length;
-  return count;
+/** The walked batches in order, each let go of once taken, so memory shrinks as work is done. */
+function* draining(walked: WalkEntry[][]): Generator<WalkEntry[]> {
+  walked.reverse();
+  while (walked.length > 0) yield walked.pop()!;
 }
 
 /** Sorts a batch's classified files, a few at a time; a failure becomes the row's error. */

@@ -16,13 +16,12 @@ export {
 } from "./providers.ts";
 export { type ClassScore, softmaxRows, topK } from "./top_k.ts";
 export { Batcher, BATCHER_DEFAULTS, type BatcherOptions, type BatchEvent } from "./batcher.ts";
-export { openClassifierInWorker } from "./worker_classifier.ts";
 export {
-  classifyFilesHere,
-  type FileBatch,
-  type FileBatchOptions,
-  type FileJob,
-} from "./file_batch.ts";
+  openClassifierInWorker,
+  type WorkerClassifier,
+  type WorkerClassifierOptions,
+} from "./worker_classifier.ts";
+export { type ClassifierJob, serveClassifier } from "./classifier_thread.ts";
 export { openClassifierWorkers, poolClassifiers } from "./classifier_pool.ts";
 export { type OnnxModelFile, readOnnxModel, type TensorDescription } from "./model_file.ts";
 export { buildModelInfo } from "./model_info.ts";

@@ -102,6 +102,45 @@ describe("classifyPaths()", () => {
     }
   });
 
+  test("decodes with the limits it is given, on worker threads too", async () => {
+    const here = await run({ decode: { maxPixels: 100 } });
+    const workers = await openClassifyModel(join(dir, "tiny.onnx"), { workers: 2 });
+    try {
+      const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
+      await classifyPaths(workers, [images], { format: "jsonl", out, decode: { maxPixels: 100 } });
+      expect(await readJsonl(out)).toEqual(here.rows);
+    } finally {
+      await workers.release();
+    }
+    expect(here.summary.succeeded).toBe(0);
+    const tooLarge = here.rows.filter((r) => /has more than 100 pixels/.test(String(r.error)));
+    expect(tooLarge.length).toBe(Object.keys(TREE_IMAGES).length);
+  });
+
+  test("lists each folder once, and counts every file walked as the progress total", async () => {
+    const listed: string[] = [];
+    const readDir = Deno.readDir;
+    Deno.readDir = (path) => {
+      listed.push(String(path));
+      return readDir(path);
+    };
+    const totals: (number | undefined)[] = [];
+    try {
+      const { summary } = await run({
+        reporter: {
+          task: (_, total) => (totals.push(total), { tick() {}, done() {} }),
+          info() {},
+          warn() {},
+        },
+      });
+      expect(totals).toEqual([summary.succeeded + summary.failed + summary.nonImages]);
+    } finally {
+      Deno.readDir = readDir;
+    }
+    expect(listed.length).toBeGreaterThan(4);
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
   test("reports a non-image file as an error row when asked", async () => {
     const { rows, summary } = await run({ reportNonImages: true });
     expect(rows.find((r) => rel(r.path) === "notes.txt")?.error).toMatch(/not a known image/);

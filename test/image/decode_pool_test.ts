@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
-import { createDecodePool, decodeImage, type DecodePool } from "../../src/image/mod.ts";
+import {
+  createDecodePool,
+  decodeImage,
+  type DecodePool,
+  FERRY_INPUT_SPEC,
+  preprocessInto,
+  valuesPerImage,
+} from "../../src/image/mod.ts";
 import { bytesOf, noiseImage } from "./_corpus.ts";
 import { recordWorkers } from "../_fixtures/workers.ts";
 
@@ -34,6 +41,22 @@ describe("createDecodePool()", () => {
     expect(fromBytes).toEqual(direct);
     expect(fromFiles).toEqual(direct);
     expect(direct.map((image) => image.decoder)).toEqual(["wasm-jpeg", "wasm-jpeg", "sharp"]);
+  });
+
+  test("preprocessInto() writes the floats preprocessInto() writes on the calling thread", async () => {
+    const transparent = await bytesOf(noiseImage(50, 40, 4, 5).png());
+    const per = valuesPerImage(FERRY_INPUT_SPEC);
+    const black = { background: { r: 0, g: 0, b: 0 } };
+    const direct = new Float32Array(2 * per);
+    const pooled = new Float32Array(2 * per);
+    await preprocessInto(transparent, FERRY_INPUT_SPEC, direct, per, black);
+    await pool.preprocessInto(transparent, FERRY_INPUT_SPEC, pooled, per, black);
+    expect(pooled).toEqual(direct);
+    const white = new Float32Array(2 * per);
+    await pool.preprocessInto(transparent, FERRY_INPUT_SPEC, white, per);
+    expect(white).not.toEqual(pooled);
+    await expect(pool.preprocessInto(transparent, FERRY_INPUT_SPEC, pooled, 0, { maxPixels: 10 }))
+      .rejects.toMatchObject({ kind: "too_many_pixels" });
   });
 
   test("spreads many jobs over its workers and keeps each answer with its job", async () => {
