@@ -8,6 +8,7 @@ import { ServeMetrics } from "./metrics.ts";
 import {
   APP_DEFAULTS,
   type AppOptions,
+  checkAppOptions,
   LIMIT_DEFAULTS,
   type LogEntry,
   type ServeLimits,
@@ -60,6 +61,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * ```
  */
 export function createApp(options: AppOptions): ServeApp {
+  checkAppOptions(options);
   const limits: ServeLimits = { ...LIMIT_DEFAULTS, ...options.limits };
   const metrics = new ServeMetrics();
   const batching = { ...APP_DEFAULTS.batching, ...options.batching, maxQueue: limits.maxQueue };

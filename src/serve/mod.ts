@@ -10,6 +10,7 @@ export { type Counter, type Histogram, ServeMetrics } from "./metrics.ts";
 export {
   APP_DEFAULTS,
   type AppOptions,
+  checkAppOptions,
   LIMIT_DEFAULTS,
   type LogEntry,
   type ServeLimits,
