@@ -1,4 +1,4 @@
-import type { Reporter, Task } from "./mod.ts";
+import type { Reporter, Task } from "./reporter.ts";
 
 /** Options of {@linkcode terminalReporter}. */
 export interface TerminalReporterOptions {

@@ -5,7 +5,8 @@
  *
  * @module
  */
-export { createApp, type ServeApp, type ServeState } from "./app.ts";
+export { createApp, type ServeApp } from "./app.ts";
+export type { ServeState } from "./_state.ts";
 export { type Counter, type Histogram, ServeMetrics } from "./metrics.ts";
 export {
   APP_DEFAULTS,
