@@ -128,7 +128,7 @@ export function parseFlags(command: Command, args: string[]): ParsedFlags & { he
   const { values, positionals } = parsed;
   const help = values.help === true;
   delete values.help;
-  const fromEnv = command.envPrefix ? envValues(command.flags, command.envPrefix) : {};
+  const fromEnv = command.envPrefix && !help ? envValues(command.flags, command.envPrefix) : {};
   return { values: { ...fromEnv, ...values }, positionals, args, help };
 }
 

@@ -1,7 +1,7 @@
 /**
- * Flags shared by the commands that run an ONNX model (`classify`, and any other that opens a
- * classifier): which model, which provider, and what a foreign model's missing metadata would
- * have said, turned into {@linkcode ModelOverrides}.
+ * What every command that runs an ONNX model shares: the model, provider and threads options for
+ * its option table, the default model, and the flags that say what a foreign model's missing
+ * metadata would have said, turned into {@linkcode ModelOverrides}.
  *
  * @module
  */
