@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
-import { type OutputFormat, rowFormatter } from "./format.ts";
+import { OUTPUT_FORMATS, type OutputFormat, rowFormatter } from "./format.ts";
 import type { ClassifyModel } from "./open_model.ts";
-import { classifyEntries, type PipelineOptions } from "./pipeline.ts";
+import { classifyEntries, PIPELINE_DEFAULTS, type PipelineOptions } from "./pipeline.ts";
 import { readResumeState } from "./resume.ts";
 import type { ClassifiedRow } from "./row.ts";
 import { createSorter, type Sorter } from "./sort_into.ts";
@@ -84,6 +84,7 @@ export async function classifyPaths(
   if (inputs.length === 0) {
     throw new FerryError("usage", "Cannot classify: no files or folders given");
   }
+  checkOptions(options);
   if (resume && options.out === undefined) {
     throw new FerryError("usage", "Cannot resume: --resume needs an output file (--out)");
   }
@@ -176,6 +177,30 @@ async function sortRows(sorter: Sorter, rows: ClassifiedRow[]): Promise<void> {
           row.error = `Cannot sort into its folder: ${(error as Error).message}`;
         }
       }),
+    );
+  }
+}
+
+function checkOptions(options: ClassifyOptions): void {
+  const { format, topK, batchSize } = { ...CLASSIFY_DEFAULTS, ...PIPELINE_DEFAULTS, ...options };
+  if (!OUTPUT_FORMATS.includes(format)) {
+    throw new FerryError(
+      "usage",
+      `Cannot classify: 'format' must be one of ${OUTPUT_FORMATS.join(", ")}, got '${format}'`,
+    );
+  }
+  for (const [key, value] of [["topK", topK], ["batchSize", batchSize]] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new FerryError(
+        "usage",
+        `Cannot classify: '${key}' must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  if (options.link && !options.sortInto) {
+    throw new FerryError(
+      "usage",
+      "Cannot classify: 'link' needs 'sortInto' (--link needs --sort-into)",
     );
   }
 }

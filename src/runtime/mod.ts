@@ -6,7 +6,7 @@
  */
 export type { ClassifierSession, ModelInfo, ModelOverrides, Provider } from "./classifier.ts";
 export { openClassifier, type OpenClassifierOptions } from "./session.ts";
-export { compareModelPaths, findFirstModel, modelNameOf } from "./model_paths.ts";
+export { compareModelPaths, findModels, modelNameOf } from "./model_paths.ts";
 export {
   createOrtSession,
   type OrtSession,
@@ -15,7 +15,13 @@ export {
   type SessionOptions,
 } from "./providers.ts";
 export { type ClassScore, softmaxRows, topK } from "./top_k.ts";
-export { Batcher, BATCHER_DEFAULTS, type BatcherOptions, type BatchEvent } from "./batcher.ts";
+export {
+  Batcher,
+  BATCHER_DEFAULTS,
+  type BatcherOptions,
+  type BatchEvent,
+  checkBatcherOptions,
+} from "./batcher.ts";
 export {
   openClassifierInWorker,
   type WorkerClassifier,

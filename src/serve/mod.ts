@@ -5,11 +5,13 @@
  *
  * @module
  */
-export { createApp, type ServeApp, type ServeState } from "./app.ts";
+export { createApp, type ServeApp } from "./app.ts";
+export type { ServeState } from "./_state.ts";
 export { type Counter, type Histogram, ServeMetrics } from "./metrics.ts";
 export {
   APP_DEFAULTS,
   type AppOptions,
+  checkAppOptions,
   LIMIT_DEFAULTS,
   type LogEntry,
   type ServeLimits,

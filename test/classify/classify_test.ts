@@ -292,3 +292,20 @@ describe("classifyPaths()", () => {
     expect(labels.probabilities.length).toBe(labels.yTrue.length * 3);
   });
 });
+
+describe("classifyPaths() options", () => {
+  test("refuses options that cannot work before it reads a file, naming the option and the value", async () => {
+    const sink = { write: (bytes: Uint8Array) => Promise.resolve(bytes.length) };
+    const refused: [Partial<ClassifyOptions>, RegExp][] = [
+      [{ topK: 0 }, /'topK' must be a positive integer, got 0/],
+      [{ batchSize: 2.5 }, /'batchSize' must be a positive integer, got 2\.5/],
+      [{ format: "xml" as OutputFormat }, /'format' must be one of csv, jsonl, table, got 'xml'/],
+      [{ link: true }, /'link' needs 'sortInto'/],
+    ];
+    for (const [options, message] of refused) {
+      const error = await classifyPaths(model, [images], { sink, ...options }).catch((e) => e);
+      expect(error.kind).toBe("usage");
+      expect(error.message).toMatch(message);
+    }
+  });
+});
