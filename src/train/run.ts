@@ -19,7 +19,7 @@ import {
   saveModel,
 } from "../model/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
-import { type BackendInfo, initBackend } from "./backend.ts";
+import { type BackendInfo, initBackend } from "./backend/mod.ts";
 import { disposeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.ts";
 import { type BatchSource, fit } from "./fit.ts";
