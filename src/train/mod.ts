@@ -1,6 +1,6 @@
 /**
- * Training: the fit loop, callbacks, history, checkpoints, and the backends it runs on (their
- * own room, `backend/`).
+ * Training: the fit loop and its callbacks, history, checkpoints, and the backends it runs on
+ * (their own room, `backend/`).
  *
  * @module
  */
@@ -15,6 +15,7 @@ export {
 export { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.ts";
 export { resumeRun, trainRun, type TrainRunOptions, type TrainRunResult } from "./run.ts";
 export { type BatchSource, fit, type FitOptions, type FitResult } from "./fit.ts";
+export type { BatchLog, FitCallback, FitContext } from "./callback.ts";
 export {
   EARLY_STOPPING_DEFAULTS,
   EarlyStopping,
