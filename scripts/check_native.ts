@@ -8,7 +8,7 @@
  * @module
  */
 
-import { initBackend } from "../src/train/backend.ts";
+import { initBackend } from "../src/train/backend/mod.ts";
 import { silentReporter } from "../src/progress/mod.ts";
 
 async function main(): Promise<number> {

@@ -7,7 +7,7 @@ import { FERRY_INPUT_SPEC, type InputSpec, valuesPerImage } from "../image/mod.t
 import { loadModel } from "../model/mod.ts";
 import type { Reporter } from "../progress/mod.ts";
 import type { ClassifierSession, ModelOverrides } from "../runtime/mod.ts";
-import { initBackend } from "../train/mod.ts";
+import { initBackend } from "../train/backend/mod.ts";
 
 /**
  * Opens a tfjs Layers model (`model.json` or its folder) as a {@linkcode ClassifierSession}.

@@ -9,7 +9,8 @@
 /// <reference lib="deno.worker" />
 import * as tf from "@tensorflow/tfjs";
 import { buildModel, type ModelOptions } from "../model/mod.ts";
-import { activateWasm } from "./_wasm.ts";
+import { silentReporter } from "../progress/mod.ts";
+import { initBackend } from "./backend/mod.ts";
 import type { LossName } from "./losses.ts";
 import { answerCalls, withTransfer } from "../workers/mod.ts";
 import { shardGradients } from "./_wasm_shard.ts";
@@ -36,7 +37,7 @@ let variables: tf.Variable[] = [];
 
 answerCalls({
   async init(request: InitRequest) {
-    await activateWasm();
+    await initBackend("wasm", silentReporter);
     model = buildModel(request.architecture, request.options);
     variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   },

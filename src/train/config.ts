@@ -7,7 +7,7 @@ import {
   type KernelInitializer,
   MODEL_DEFAULTS,
 } from "../model/mod.ts";
-import { BACKEND_CHOICES, type BackendChoice } from "./backend.ts";
+import { BACKEND_CHOICES, type BackendChoice } from "./backend/mod.ts";
 import { EARLY_STOPPING_DEFAULTS } from "./early_stopping.ts";
 import { LOSSES, type LossName } from "./losses.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optimizer.ts";

@@ -1,16 +1,24 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Batch, mixSeed } from "../data/mod.ts";
-import { FerryError } from "../errors.ts";
-import { type Reporter, silentReporter } from "../progress/mod.ts";
+import { type Reporter, silentReporter, type Task } from "../progress/mod.ts";
 import { evaluateBatches, trainStep } from "./_step.ts";
+import type { FitCallback, FitContext } from "./callback.ts";
+import {
+  checkpointCallback,
+  earlyStoppingCallback,
+  nanCheckCallback,
+  reduceLrCallback,
+  resumeCallback,
+  scheduleCallback,
+} from "./callbacks.ts";
 import type { Checkpoint, CheckpointState } from "./checkpoint.ts";
-import { EarlyStopping, type EarlyStoppingOptions } from "./early_stopping.ts";
+import type { EarlyStoppingOptions } from "./early_stopping.ts";
 import { type EpochLog, formatEpochLog } from "./history.ts";
 import type { LossName } from "./losses.ts";
 import type { WasmGradientPool } from "./_wasm_workers.ts";
 import { createOptimizer, type OptimizerOptions, setLearningRate } from "./optimizer.ts";
-import { ReduceLrOnPlateau, type ReduceLrOptions } from "./reduce_lr.ts";
-import { type LrSchedule, scheduleFactor } from "./schedule.ts";
+import type { ReduceLrOptions } from "./reduce_lr.ts";
+import type { LrSchedule } from "./schedule.ts";
 
 /** Batches of one split; `batches(epoch)` must give the same batches for the same epoch. */
 export interface BatchSource {
@@ -45,6 +53,8 @@ export interface FitOptions {
    * thread per Deno thread); without it this thread computes the whole gradient.
    */
   gradientPool?: WasmGradientPool;
+  /** More callbacks, run after the ones the options above make, in this order. @default [] */
+  callbacks?: FitCallback[];
 }
 
 /** What {@linkcode fit} returns. */
@@ -57,6 +67,13 @@ export interface FitResult {
 }
 
 type DropoutLayer = tf.layers.Layer & { seed?: number };
+/** The context as the loop holds it: it starts each epoch's progress task. */
+type LoopContext = FitContext & { task: Task };
+type Step = (
+  batch: Batch,
+  epoch: number,
+  step: number,
+) => Promise<{ loss: number; correct: number }>;
 
 /**
  * Trains `model` with Keras' `fit` semantics (shuffled batches, running mean of loss and
@@ -70,135 +87,141 @@ export async function fit(
   validation: BatchSource,
   options: FitOptions,
 ): Promise<FitResult> {
-  const reporter = options.reporter ?? silentReporter;
   const optimizer = createOptimizer(options.optimizer);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as DropoutLayer[];
-  const resume = options.resume;
-  const state: CheckpointState = resume?.state ?? {
+  const ctx = fitContext(model, optimizer, train.steps, options);
+  const callbacks = fitCallbacks(options);
+  const step = trainingStep(model, optimizer, options);
+  try {
+    for (const callback of callbacks) await callback.onTrainBegin?.(ctx);
+    while (!ctx.state.stopped && ctx.state.epoch < options.epochs) {
+      const log = await runEpoch(ctx, callbacks, step, train, validation, options);
+      ctx.state.history.push(log);
+      ctx.state.epoch = log.epoch;
+      for (const callback of callbacks) await callback.onEpochEnd?.(ctx, log);
+    }
+    ctx.weightsEpoch = ctx.state.epoch;
+    for (const callback of callbacks) await callback.onTrainEnd?.(ctx);
+    return {
+      history: ctx.state.history,
+      stoppedEarly: ctx.state.stopped && ctx.state.epoch < options.epochs,
+      weightsEpoch: ctx.weightsEpoch,
+    };
+  } finally {
+    tf.dispose(ctx.bestWeights ?? []);
+    optimizer.dispose();
+  }
+}
+
+/** The callbacks `options` ask for, in the order Keras' fit would run them. */
+function fitCallbacks(options: FitOptions): FitCallback[] {
+  const schedule = options.schedule ?? "constant";
+  return [
+    ...(options.resume ? [resumeCallback(options.resume)] : []),
+    ...(schedule === "constant" ? [] : [scheduleCallback(schedule)]),
+    nanCheckCallback(),
+    ...(options.earlyStopping ? [earlyStoppingCallback(options.earlyStopping)] : []),
+    ...(options.reduceLr ? [reduceLrCallback(options.reduceLr)] : []),
+    ...(options.onEpochEnd ? [checkpointCallback(options.onEpochEnd)] : []),
+    ...(options.callbacks ?? []),
+  ];
+}
+
+/** The context of a fresh run, or of a resumed one from its checkpoint's state. */
+function fitContext(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  stepsPerEpoch: number,
+  options: FitOptions,
+): LoopContext {
+  const state: CheckpointState = options.resume?.state ?? {
     epoch: 0,
     learningRate: Math.fround(options.optimizer.learningRate),
     history: [],
     stopped: false,
   };
-  const early = options.earlyStopping &&
-    new EarlyStopping(options.earlyStopping, resume?.state.earlyStopping);
-  const reduce = options.reduceLr &&
-    new ReduceLrOnPlateau(options.reduceLr, resume?.state.reduceLr);
-  const schedule = options.schedule ?? "constant";
+  let rate = state.learningRate;
+  setLearningRate(optimizer, rate);
+  return {
+    model,
+    optimizer,
+    reporter: options.reporter ?? silentReporter,
+    epochs: options.epochs,
+    stepsPerEpoch,
+    state,
+    task: silentReporter.task(""),
+    get learningRate() {
+      return rate;
+    },
+    setLearningRate(next) {
+      rate = next;
+      setLearningRate(optimizer, next);
+    },
+    weightsEpoch: state.epoch,
+  };
+}
+
+/**
+ * One optimiser step. tfjs' Dropout draws its mask from Math.random unless it has a seed, and a
+ * fixed seed would draw the same mask every step; a seed per step keeps it random and
+ * reproducible.
+ */
+function trainingStep(model: tf.LayersModel, optimizer: tf.Optimizer, options: FitOptions): Step {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as DropoutLayer[];
   const smoothing = options.labelSmoothing ?? 0;
-  const totalSteps = options.epochs * train.steps;
-  let best: tf.Tensor[] | undefined;
-  try {
-    if (resume) {
-      model.setWeights(resume.modelWeights);
-      await optimizer.setWeights(resume.optimizerWeights);
-      best = resume.bestWeights;
-      tf.dispose([...resume.modelWeights, ...resume.optimizerWeights.map((w) => w.tensor)]);
+  const pool = options.gradientPool;
+  return async (batch, epoch, step) => {
+    dropouts.forEach((layer, i) => layer.seed = mixSeed(options.seed, epoch, step, i));
+    if (!pool) return trainStep(model, optimizer, variables, options.loss, batch, smoothing);
+    return await pool.step(model, optimizer, {
+      variables,
+      loss: options.loss,
+      batch,
+      labelSmoothing: smoothing,
+      dropoutSeed: mixSeed(options.seed, epoch, step, dropouts.length),
+    });
+  };
+}
+
+/** Trains one epoch, then validates; returns its log (the callbacks' epoch end is the caller's). */
+async function runEpoch(
+  ctx: LoopContext,
+  callbacks: FitCallback[],
+  step: Step,
+  train: BatchSource,
+  validation: BatchSource,
+  options: FitOptions,
+): Promise<EpochLog> {
+  const epoch = ctx.state.epoch;
+  const started = performance.now();
+  ctx.task = ctx.reporter.task(`Epoch ${epoch + 1}/${ctx.epochs}`, train.steps);
+  let samples = 0, lossSum = 0, correct = 0, steps = 0;
+  for (const batch of train.batches(epoch)) {
+    for (const callback of callbacks) callback.onBatchBegin?.(ctx, epoch, steps);
+    const result = await step(batch, epoch, steps);
+    for (const callback of callbacks) {
+      callback.onBatchEnd?.(ctx, { epoch, step: steps, loss: result.loss });
     }
-    setLearningRate(optimizer, state.learningRate);
-    while (!state.stopped && state.epoch < options.epochs) {
-      const epoch = state.epoch;
-      const started = performance.now();
-      const task = reporter.task(`Epoch ${epoch + 1}/${options.epochs}`, train.steps);
-      let samples = 0, lossSum = 0, correct = 0, step = 0;
-      let epochRate = state.learningRate;
-      for (const batch of train.batches(epoch)) {
-        // tfjs' Dropout draws its mask from Math.random unless it has a seed, and a fixed
-        // seed would draw the same mask every step; a seed per step keeps it random and
-        // reproducible.
-        dropouts.forEach((layer, i) => layer.seed = mixSeed(options.seed, epoch, step, i));
-        if (schedule !== "constant") {
-          const at = scheduleFactor(schedule, epoch * train.steps + step, totalSteps);
-          epochRate = Math.fround(state.learningRate * at);
-          setLearningRate(optimizer, epochRate);
-        }
-        const result = options.gradientPool
-          ? await options.gradientPool.step(model, optimizer, {
-            variables,
-            loss: options.loss,
-            batch,
-            labelSmoothing: smoothing,
-            dropoutSeed: mixSeed(options.seed, epoch, step, dropouts.length),
-          })
-          : trainStep(model, optimizer, variables, options.loss, batch, smoothing);
-        if (!Number.isFinite(result.loss)) {
-          task.done(`stopped: loss ${result.loss} at batch ${step + 1}`);
-          throw new FerryError(
-            "training",
-            `Cannot go on training: the loss became ${result.loss} at epoch ${epoch + 1}, ` +
-              `batch ${step + 1} (try a lower learning rate); ` +
-              (epoch > 0 ? `the checkpoint of epoch ${epoch} is kept` : "no epoch was completed"),
-          );
-        }
-        samples += batch.size;
-        lossSum += result.loss * batch.size;
-        correct += result.correct;
-        step++;
-        task.tick(
-          1,
-          `loss ${(lossSum / samples).toFixed(4)} - accuracy ${(correct / samples).toFixed(4)}`,
-        );
-      }
-      const val = evaluateBatches(model, options.loss, validation.batches(epoch), smoothing);
-      const log: EpochLog = {
-        epoch: epoch + 1,
-        loss: lossSum / samples,
-        accuracy: correct / samples,
-        val_loss: val.lossSum / val.samples,
-        val_accuracy: val.correct / val.samples,
-        learning_rate: epochRate,
-        seconds: (performance.now() - started) / 1000,
-      };
-      task.done(formatEpochLog(log, step));
-      state.history.push(log);
-      if (early) {
-        const decision = early.onEpochEnd(epoch, log.val_loss);
-        if (decision.snapshot) {
-          tf.dispose(best ?? []);
-          best = model.getWeights().map((w) => tf.clone(w));
-        }
-        state.stopped = decision.stop;
-        state.earlyStopping = early.state;
-        if (decision.stop) reporter.info(`Epoch ${epoch + 1}: early stopping`);
-      }
-      if (reduce) {
-        const next = reduce.onEpochEnd(log.val_loss, state.learningRate);
-        if (next !== state.learningRate) {
-          reporter.info(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${next}.`);
-          state.learningRate = next;
-          setLearningRate(optimizer, next);
-        }
-        state.reduceLr = reduce.state;
-      }
-      state.epoch = epoch + 1;
-      if (options.onEpochEnd) {
-        const optimizerWeights = await optimizer.getWeights();
-        await options.onEpochEnd({
-          state,
-          modelWeights: model.getWeights(),
-          optimizerWeights,
-          ...(best ? { bestWeights: best } : {}),
-        });
-        // getWeights() makes a fresh iteration-count scalar; the rest are the live variables.
-        tf.dispose(
-          optimizerWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor),
-        );
-      }
-    }
-    let weightsEpoch = state.epoch;
-    if (early && early.shouldRestore() && best) {
-      weightsEpoch = early.state.bestEpoch + 1;
-      reporter.info(`Restoring model weights from the end of the best epoch: ${weightsEpoch}.`);
-      model.setWeights(best);
-    }
-    return {
-      history: state.history,
-      stoppedEarly: state.stopped && state.epoch < options.epochs,
-      weightsEpoch,
-    };
-  } finally {
-    tf.dispose(best ?? []);
-    optimizer.dispose();
+    samples += batch.size;
+    lossSum += result.loss * batch.size;
+    correct += result.correct;
+    steps++;
+    ctx.task.tick(
+      1,
+      `loss ${(lossSum / samples).toFixed(4)} - accuracy ${(correct / samples).toFixed(4)}`,
+    );
   }
+  const smoothing = options.labelSmoothing ?? 0;
+  const val = evaluateBatches(ctx.model, options.loss, validation.batches(epoch), smoothing);
+  const log: EpochLog = {
+    epoch: epoch + 1,
+    loss: lossSum / samples,
+    accuracy: correct / samples,
+    val_loss: val.lossSum / val.samples,
+    val_accuracy: val.correct / val.samples,
+    learning_rate: ctx.learningRate,
+    seconds: (performance.now() - started) / 1000,
+  };
+  ctx.task.done(formatEpochLog(log, steps));
+  return log;
 }

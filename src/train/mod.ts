@@ -1,5 +1,6 @@
 /**
- * Training: the fit loop, callbacks, history, checkpoints and the backend it runs on.
+ * Training: the fit loop and its callbacks, history, checkpoints, and the backends it runs on
+ * (their own room, `backend/`).
  *
  * @module
  */
@@ -10,10 +11,11 @@ export {
   initBackend,
   NativeAdamOptimizer,
   useNativeGradients,
-} from "./backend.ts";
+} from "./backend/mod.ts";
 export { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.ts";
 export { resumeRun, trainRun, type TrainRunOptions, type TrainRunResult } from "./run.ts";
 export { type BatchSource, fit, type FitOptions, type FitResult } from "./fit.ts";
+export type { BatchLog, FitCallback, FitContext } from "./callback.ts";
 export {
   EARLY_STOPPING_DEFAULTS,
   EarlyStopping,

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { NativeAdamOptimizer } from "./_native_adam.ts";
+import { NativeAdamOptimizer } from "./backend/mod.ts";
 
 /** Optimisers, by Keras name. */
 export const OPTIMIZERS = ["adam", "sgd", "rmsprop"] as const;

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import {
-  type AugmentOptions,
   createBatches,
   type ImageDataset,
   type ImageFolderOptions,
@@ -19,7 +18,7 @@ import {
   saveModel,
 } from "../model/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
-import { type BackendInfo, initBackend } from "./backend.ts";
+import { type BackendInfo, initBackend } from "./backend/mod.ts";
 import { disposeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.ts";
 import { type BatchSource, fit } from "./fit.ts";
@@ -27,6 +26,7 @@ import { WasmGradientPool } from "./_wasm_workers.ts";
 import type { EpochLog } from "./history.ts";
 import { RUN_FILES, writeHistory, writeJson } from "./_outputs.ts";
 import { evaluateRun, type SplitMetrics } from "./_evaluate.ts";
+import { toAugmentOptions, toFitOptions, toModelOptions } from "./_options.ts";
 
 /** Options of {@linkcode trainRun}. */
 export interface TrainRunOptions {
@@ -79,33 +79,19 @@ async function loadData(
   return { train, validation, test };
 }
 
-/** The augmentation the config asks for, in the data layer's terms. */
-function augmentOptions(config: TrainConfig): AugmentOptions | false {
-  if (!config.augment) return false;
+/** Training batches (shuffled, augmented per epoch) or validation ones (in order, larger). */
+function batchSource(dataset: ImageDataset, config: TrainConfig, training: boolean): BatchSource {
+  const batchSize = training ? config.batchSize : Math.max(config.batchSize, 256);
+  const base = { batchSize, seed: config.seed, spec: inputSpecOf(dataset) };
   return {
-    horizontalFlip: config.augmentFlip,
-    widthShiftRange: config.augmentShift,
-    heightShiftRange: config.augmentShift,
-    rotationRange: config.augmentRotation,
-    zoomRange: config.augmentZoom,
-  };
-}
-
-function batchSource(
-  dataset: ImageDataset,
-  config: TrainConfig,
-  training: boolean,
-): BatchSource {
-  const base = { batchSize: config.batchSize, seed: config.seed };
-  const options = (epoch: number) =>
-    training
-      ? { ...base, shuffle: true, epoch, augment: augmentOptions(config) }
-      : { ...base, batchSize: Math.max(config.batchSize, 256), shuffle: false };
-  return {
-    steps: Math.ceil(
-      dataset.count / (training ? config.batchSize : Math.max(config.batchSize, 256)),
-    ),
-    batches: (epoch) => createBatches(dataset, { ...options(epoch), spec: inputSpecOf(dataset) }),
+    steps: Math.ceil(dataset.count / batchSize),
+    batches: (epoch) =>
+      createBatches(
+        dataset,
+        training
+          ? { ...base, shuffle: true, epoch, augment: toAugmentOptions(config) }
+          : { ...base, shuffle: false },
+      ),
   };
 }
 
@@ -137,14 +123,7 @@ export async function trainRun(
         data.test ? `, ${data.test.count} test images` : ""
       }, ${data.train.classNames.length} classes`,
   );
-  const modelOptions = {
-    inputShape: [data.train.height, data.train.width, 3] as [number, number, number],
-    numClasses: data.train.classNames.length,
-    activation: resolved.activation,
-    kernelInitializer: resolved.kernelInitializer,
-    dropout: resolved.dropout,
-    seed: resolved.seed,
-  };
+  const modelOptions = toModelOptions(resolved, data.train);
   const model = buildModel(resolved.architecture, modelOptions);
   const gradientPool = await gradientPoolFor(
     backend,
@@ -168,28 +147,7 @@ export async function trainRun(
         batchSource(data.train, resolved, true),
         batchSource(data.validation, resolved, false),
         {
-          epochs: resolved.epochs,
-          loss: resolved.loss,
-          optimizer: {
-            name: resolved.optimizer,
-            learningRate: resolved.learningRate,
-            momentum: resolved.momentum,
-          },
-          seed: resolved.seed,
-          labelSmoothing: resolved.labelSmoothing,
-          schedule: resolved.lrSchedule,
-          earlyStopping: resolved.earlyStopping && {
-            patience: resolved.patience,
-            minDelta: resolved.minDelta,
-            restoreBestWeights: resolved.restoreBestWeights,
-          },
-          reduceLr: resolved.reduceLr && {
-            factor: resolved.reduceLrFactor,
-            patience: resolved.reduceLrPatience,
-            minDelta: resolved.reduceLrMinDelta,
-            cooldown: resolved.reduceLrCooldown,
-            minLr: resolved.minLr,
-          },
+          ...toFitOptions(resolved),
           reporter,
           ...(checkpoint ? { resume: checkpoint } : {}),
           ...(gradientPool ? { gradientPool } : {}),

@@ -42,3 +42,12 @@ describe("src/evaluate/mod.ts", () => {
     expect(modules.filter((m) => /tensorflow|tfjs/.test(m))).toEqual([]);
   });
 });
+
+describe("src/evaluate/_tfjs_classifier.ts", () => {
+  test("takes only the backend room from train/, not the training loop", async () => {
+    const modules = await staticImports("src/evaluate/_tfjs_classifier.ts");
+    const fromTrain = modules.filter((m) => m.includes("/src/train/"));
+    expect(fromTrain.some((m) => m.endsWith("/src/train/backend/mod.ts"))).toBe(true);
+    expect(fromTrain.filter((m) => !m.includes("/src/train/backend/"))).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { maxRelativeDifference } from "./_compare.ts";
-import { initBackend, useNativeGradients } from "../../src/train/mod.ts";
+import { initBackend, useNativeGradients } from "../../src/train/backend/mod.ts";
 import { buildNotebookCnn, resolveModelOptions } from "../../src/model/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { maxRelativeDifference } from "./_compare.ts";
-import { initBackend, NativeAdamOptimizer } from "../../src/train/mod.ts";
+import { initBackend, NativeAdamOptimizer } from "../../src/train/backend/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
 
 /** A small dense model and a fixed batch: enough variables, fast on any backend. */

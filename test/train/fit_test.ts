@@ -8,6 +8,7 @@ import {
   type BatchSource,
   type Checkpoint,
   fit,
+  type FitCallback,
   type FitOptions,
   loadCheckpoint,
   saveCheckpoint,
@@ -159,5 +160,52 @@ describe("fit()", () => {
     const [a, b, c] = [await run(1), await run(1), await run(2)];
     expect(b).toEqual(a);
     expect(c.weights).not.toEqual(a.weights);
+  });
+
+  it("runs a caller's callbacks at train begin, around every step, after every epoch and at train end", async () => {
+    const model = tinyModel();
+    const events: string[] = [];
+    const recorder: FitCallback = {
+      onTrainBegin: (ctx) => void events.push(`begin at epoch ${ctx.state.epoch}`),
+      onBatchBegin: (_, epoch, step) => void events.push(`step ${epoch}.${step}`),
+      onBatchEnd: (_, log) => void events.push(`loss ${log.epoch}.${log.step} ${log.loss > 0}`),
+      onEpochEnd: (ctx, log) =>
+        void events.push(`epoch ${log.epoch} logged ${ctx.state.history.at(-1) === log}`),
+      onTrainEnd: (ctx) => void events.push(`end with weights of epoch ${ctx.weightsEpoch}`),
+    };
+    await fit(model, source(train, true), source(validation, false), {
+      ...options,
+      epochs: 2,
+      callbacks: [recorder],
+    });
+    const steps = [...Array(source(train, true).steps).keys()];
+    const epoch = (e: number) => steps.flatMap((s) => [`step ${e}.${s}`, `loss ${e}.${s} true`]);
+    expect(events).toEqual([
+      "begin at epoch 0",
+      ...epoch(0),
+      "epoch 1 logged true",
+      ...epoch(1),
+      "epoch 2 logged true",
+      "end with weights of epoch 2",
+    ]);
+    model.dispose();
+  });
+
+  it("lets a caller's callback set the learning rate and stop training", async () => {
+    const model = tinyModel();
+    const halveThenStop: FitCallback = {
+      onBatchBegin: (ctx, epoch, step) => {
+        if (epoch === 0 && step === 0) ctx.setLearningRate(Math.fround(0.005));
+      },
+      onEpochEnd: (ctx) => void (ctx.state.stopped = true),
+    };
+    const result = await fit(model, source(train, true), source(validation, false), {
+      ...options,
+      epochs: 3,
+      callbacks: [halveThenStop],
+    });
+    expect(result.history.map((h) => h.learning_rate)).toEqual([Math.fround(0.005)]);
+    expect(result).toMatchObject({ stoppedEarly: true, weightsEpoch: 1 });
+    model.dispose();
   });
 });

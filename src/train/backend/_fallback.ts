@@ -7,8 +7,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { FerryError } from "../errors.ts";
-import type { Reporter } from "../progress/mod.ts";
+import { FerryError } from "../../errors.ts";
+import type { Reporter } from "../../progress/mod.ts";
 import { activateWasm } from "./_wasm.ts";
 
 /** Activates the fallback for `auto`; `nativeReason` says why native TensorFlow did not load. */

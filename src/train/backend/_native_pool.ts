@@ -16,7 +16,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { NativeKernelBackend, OpAttr } from "./_native.ts";
+import type { NativeKernelBackend, OpAttr } from "./_native_binding.ts";
 
 /** tfjs kernel name of the oneDNN max-pool gradient on the `tensorflow` backend. */
 export const NATIVE_MAX_POOL_GRAD = "FerryNativeMaxPoolGrad";

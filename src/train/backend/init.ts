@@ -6,10 +6,10 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { FerryError } from "../errors.ts";
-import type { Reporter } from "../progress/mod.ts";
+import { FerryError } from "../../errors.ts";
+import type { Reporter } from "../../progress/mod.ts";
 import { loadNative } from "./_native.ts";
-import { activateCpu, activateFallback } from "./_backend_fallback.ts";
+import { activateCpu, activateFallback } from "./_fallback.ts";
 import { activateWasm } from "./_wasm.ts";
 
 /** The backends a user can ask for; `auto` is native TensorFlow when it loads, else the fallback. */
@@ -70,16 +70,3 @@ export async function initBackend(
   reporter.info(`Backend: ${info.name} (${info.reason})`);
   return info;
 }
-
-/**
- * Switches the native backend's faster ReLU and max-pool gradients on (what {@linkcode initBackend}
- * does when native TensorFlow loads) or back to tfjs' own, e.g. to compare the two. Both give
- * identical gradients; on other backends the switch changes nothing.
- */
-export { useNativeGradients } from "./_native_grads.ts";
-
-/**
- * Keras' Adam on the native backend through TensorFlow's fused `ResourceApplyAdam` (about a
- * quarter of tfjs Adam's time per step); checkpoints are interchangeable with `tf.train.adam`'s.
- */
-export { NativeAdamOptimizer } from "./_native_adam.ts";

@@ -11,7 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { FerryError } from "../errors.ts";
+import { FerryError } from "../../errors.ts";
 import { col2im, im2colTransposed, transpose2d } from "./_wasm_im2col.ts";
 import {
   maxPoolGrad as maxPoolGradInto,

@@ -15,8 +15,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { FerryError } from "../errors.ts";
-import type { NativeKernelBackend, OpAttr } from "./_native.ts";
+import { FerryError } from "../../errors.ts";
+import type { NativeKernelBackend, OpAttr } from "./_native_binding.ts";
 
 /** TensorFlow's shared name for an anonymous resource: freed with its last handle. */
 const ANONYMOUS = "cd2c89b7-88b7-44c8-ad83-06c2a9158347";

@@ -6,7 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { FerryError } from "../errors.ts";
+import { FerryError } from "../../errors.ts";
 import { registerWasmTrainingKernels } from "./_wasm_kernels.ts";
 
 /** Makes tfjs' wasm backend, with ferry's training kernels, the active one. */

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { maxRelativeDifference } from "../native/_compare.ts";
-import { initBackend } from "../../src/train/mod.ts";
-import { silentReporter } from "../../src/progress/mod.ts";
+import { maxRelativeDifference } from "../../native/_compare.ts";
+import { initBackend } from "../../../src/train/backend/mod.ts";
+import { silentReporter } from "../../../src/progress/mod.ts";
 
 /** Conv(same, relu) → MaxPool → Conv(stride 2, valid, relu) → Flatten → Dense(relu) → Dense(softmax). */
 function smallCnn(): tf.LayersModel {

@@ -12,7 +12,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { NativeKernelBackend } from "./_native.ts";
+import type { NativeKernelBackend } from "./_native_binding.ts";
 import {
   NATIVE_MAX_POOL_GRAD,
   nativeMaxPoolGradApplies,

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { maxRelativeDifference } from "../native/_compare.ts";
-import { initBackend } from "../../src/train/mod.ts";
-import type { Reporter } from "../../src/progress/mod.ts";
-import { silentReporter } from "../../src/progress/mod.ts";
-import { activateFallback } from "../../src/train/_backend_fallback.ts";
+import { maxRelativeDifference } from "../../native/_compare.ts";
+import { initBackend } from "../../../src/train/backend/mod.ts";
+import type { Reporter } from "../../../src/progress/mod.ts";
+import { silentReporter } from "../../../src/progress/mod.ts";
+import { activateFallback } from "../../../src/train/backend/_fallback.ts";
 
 function recorder(): Reporter & { infos: string[]; warns: string[] } {
   const infos: string[] = [];

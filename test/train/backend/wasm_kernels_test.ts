@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { maxRelativeDifference } from "../native/_compare.ts";
-import { initBackend } from "../../src/train/mod.ts";
-import { silentReporter } from "../../src/progress/mod.ts";
+import { maxRelativeDifference } from "../../native/_compare.ts";
+import { initBackend } from "../../../src/train/backend/mod.ts";
+import { silentReporter } from "../../../src/progress/mod.ts";
 
 type Pad = "same" | "valid";
 
