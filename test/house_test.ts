@@ -1,0 +1,36 @@
+import { describe, expect, test } from "vitest";
+import { importCircles, srcImports } from "./_fixtures/module_graph.ts";
+
+/** A file's room: its folder, where a private sub-folder (`export/_layers/`) belongs to its parent. */
+const roomOf = (file: string) =>
+  file.split("/").slice(0, -1).filter((part, i, parts) =>
+    !parts.slice(0, i + 1).some((p) => p.startsWith("_"))
+  ).join("/");
+
+describe("src/'s module graph", () => {
+  test("has no import circle between files", async () => {
+    expect(importCircles(await srcImports())).toEqual([]);
+  });
+
+  test("reaches another folder only through its mod.ts door", async () => {
+    const bypasses: string[] = [];
+    for (const [file, targets] of await srcImports()) {
+      for (const target of targets) {
+        const room = roomOf(target);
+        const door = target === (room === "" ? target : `${room}/mod.ts`);
+        if (room !== roomOf(file) && !door) bypasses.push(`${file} → ${target}`);
+      }
+    }
+    expect(bypasses).toEqual([]);
+  });
+
+  test("importCircles() finds a circle of three files and ignores a chain", () => {
+    const graph = new Map([
+      ["a.ts", ["b.ts"]],
+      ["b.ts", ["c.ts"]],
+      ["c.ts", ["a.ts", "d.ts"]],
+      ["d.ts", []],
+    ]);
+    expect(importCircles(graph)).toEqual([["a.ts", "b.ts", "c.ts"]]);
+  });
+});
