@@ -47,7 +47,7 @@ const get = (summary: string, schema: unknown, ...codes: number[]) => ({
 
 /** The OpenAPI 3.1 description of every route, with the served models' names as an enum. */
 export function openApiDocument(state: ServeState): Record<string, unknown> {
-  const names = [...state.models.byName.keys()];
+  const names = state.models.names();
   const modelParam = {
     name: "name",
     in: "path",
