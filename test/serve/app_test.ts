@@ -307,6 +307,12 @@ describe("createApp() in process", () => {
         "/v2/models/{name}",
         "/v2/models/{name}/ready",
         "/v2/models/{name}/infer",
+        "/v2/models/{name}/versions/{version}/infer",
+        "/v2/models/{name}/config",
+        "/v2/models/{name}/versions/{version}/stats",
+        "/v2/models/stats",
+        "/v2/repository/index",
+        "/v2/repository/models/{name}/load",
         "/metrics",
         "/openapi.json",
       ]
