@@ -86,6 +86,21 @@ function load(url: string, clients: number, stop: Promise<void>) {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Runs `change` while 32 clients post, after 0.7 s of traffic; every answer must be a 200. */
+async function underLoad(url: string, change: () => Promise<void>) {
+  const stop = Promise.withResolvers<void>();
+  const traffic = load(url, 32, stop.promise);
+  try {
+    await sleep(700);
+    await change();
+  } finally {
+    stop.resolve();
+    await traffic.done;
+  }
+  expect([...traffic.statuses.keys()]).toEqual([200]);
+  return traffic;
+}
+
 describe("hot reload under load (32 clients on a real socket)", () => {
   it("poll mode: a version copied in is opened at the next scan, serves once warm, and no request fails", async () => {
     const dir = await Deno.makeTempDir({ prefix: "ferry-reload-" });
@@ -96,18 +111,15 @@ describe("hot reload under load (32 clients on a real socket)", () => {
       "poll",
       pollMs / 1000,
     );
-    const stop = Promise.withResolvers<void>();
-    const traffic = load(url, 32, stop.promise);
+    let copied = 0;
     try {
-      await sleep(700);
-      await putModel(dir, "tiny", "2");
-      const copied = performance.now();
-      await sleep(pollMs + 1500);
-      await Deno.remove(join(dir, "tiny", "1"), { recursive: true });
-      await sleep(pollMs + 700);
-      stop.resolve();
-      await traffic.done;
-      expect([...traffic.statuses.keys()]).toEqual([200]);
+      const traffic = await underLoad(url, async () => {
+        await putModel(dir, "tiny", "2");
+        copied = performance.now();
+        await sleep(pollMs + 1500);
+        await Deno.remove(join(dir, "tiny", "1"), { recursive: true });
+        await sleep(pollMs + 700);
+      });
       expect(traffic.statuses.get(200)).toBeGreaterThan(100);
       // The next scan opens it (within one interval), and it serves once warm; the open and
       // warm-up of a worker thread take their own time, more on a busy machine.
@@ -117,7 +129,6 @@ describe("hot reload under load (32 clients on a real socket)", () => {
       expect(service.state.models.sessionCount).toBe(1);
       expect(alive()).toBe(1);
     } finally {
-      stop.resolve();
       await server.shutdown();
     }
     expect(alive()).toBe(0);
@@ -137,19 +148,16 @@ describe("hot reload under load (32 clients on a real socket)", () => {
     expect(await control("load", "tiny")).toBe(200);
     expect(await control("load", "other")).toBe(200);
     expect(alive()).toBe(3);
-    const stop = Promise.withResolvers<void>();
-    const traffic = load(url, 32, stop.promise);
+    let unloaded = 0;
     try {
-      await sleep(700);
-      // The default model's highest version leaves the repository and is reloaded away.
-      await Deno.remove(join(dir, "tiny", "2"), { recursive: true });
-      const unloaded = performance.now();
-      expect(await control("load", "tiny")).toBe(200);
-      expect(await control("unload", "other")).toBe(200);
-      await sleep(1000);
-      stop.resolve();
-      await traffic.done;
-      expect([...traffic.statuses.keys()]).toEqual([200]);
+      const traffic = await underLoad(url, async () => {
+        // The default model's highest version leaves the repository and is reloaded away.
+        await Deno.remove(join(dir, "tiny", "2"), { recursive: true });
+        unloaded = performance.now();
+        expect(await control("load", "tiny")).toBe(200);
+        expect(await control("unload", "other")).toBe(200);
+        await sleep(1000);
+      });
       expect(traffic.firstSeen.get("1")! - unloaded).toBeLessThan(1000);
       expect(service.state.models.list().map((m) => `${m.name} ${m.version}`)).toEqual([
         "tiny 1",
@@ -157,7 +165,6 @@ describe("hot reload under load (32 clients on a real socket)", () => {
       expect(service.state.models.sessionCount).toBe(1);
       expect(alive()).toBe(1);
     } finally {
-      stop.resolve();
       await server.shutdown();
     }
     expect(alive()).toBe(0);

@@ -18,19 +18,15 @@ afterAll(async () => {
   await session.release();
 });
 
+/** The parts one after another. */
+const concat = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((part) => [...part]));
+
 /** A binary-extension body: the JSON header, then the parts, as a client frames them. */
 function framed(header: unknown, ...parts: Uint8Array[]) {
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const body = new Uint8Array(json.length + parts.reduce((n, p) => n + p.length, 0));
-  body.set(json);
-  let offset = json.length;
-  for (const part of parts) {
-    body.set(part, offset);
-    offset += part.length;
-  }
   return {
     method: "POST",
-    body,
+    body: concat([json, ...parts]),
     headers: {
       "content-type": "application/octet-stream",
       "inference-header-content-length": String(json.length),
@@ -48,18 +44,9 @@ async function unframe(res: Response) {
   };
 }
 
-/** BYTES elements: a 4-byte little-endian length before each. */
-function byteElements(...items: Uint8Array[]) {
-  const out = new Uint8Array(items.reduce((n, i) => n + 4 + i.length, 0));
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  for (const item of items) {
-    view.setUint32(offset, item.length, true);
-    out.set(item, offset + 4);
-    offset += 4 + item.length;
-  }
-  return out;
-}
+/** BYTES elements: a 4-byte little-endian length before each (Uint32Array: x86 and ARM are little-endian). */
+const byteElements = (...items: Uint8Array[]) =>
+  concat(items.flatMap((item) => [new Uint8Array(new Uint32Array([item.length]).buffer), item]));
 
 const infer = (init: RequestInit) => service.app.request("/v2/models/tiny/infer", init);
 const jsonInfer = (body: unknown) =>
