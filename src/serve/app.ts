@@ -135,9 +135,10 @@ export function createApp(options: AppOptions): ServeApp {
     app,
     fetch: (request) => app.fetch(request),
     state,
+    // The repository's versions load (each warmed) first: ready means all of them are in.
     warmUp: async () => {
-      await models.warmUp();
       await repository?.start();
+      await models.warmUp();
     },
     drain: () => {
       repository?.stop();

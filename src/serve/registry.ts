@@ -74,6 +74,7 @@ export class ModelRegistry {
   #listeners = new Set<(event: RegistryEvent) => void>();
   #defaultName: string | undefined;
   #shuttingDown = false;
+  #started = false;
 
   constructor(readonly options: RegistryOptions) {
     this.#defaultName = options.defaultName;
@@ -194,14 +195,18 @@ export class ModelRegistry {
     return this.#shuttingDown;
   }
 
-  /** Ready to serve: every loaded version warmed up and no shutdown begun. */
+  /**
+   * Ready to serve: {@linkcode warmUp} has run (a repository loads its models before it), every
+   * loaded version is warm, and no shutdown has begun.
+   */
   get ready(): boolean {
-    return !this.#shuttingDown && this.list().every((m) => m.ready);
+    return this.#started && !this.#shuttingDown && this.list().every((m) => m.ready);
   }
 
   /** Runs every version not yet warm once, so that the first request pays no start-up cost. */
   async warmUp(): Promise<void> {
     for (const model of this.list()) if (!model.ready) await warm(model);
+    this.#started = true;
   }
 
   /**

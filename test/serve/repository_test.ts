@@ -37,7 +37,11 @@ async function repositoryApp(
     },
   });
   services.push(service);
-  await service.warmUp();
+  const warming = service.warmUp();
+  // Not ready while the repository loads: an orchestrator must not send traffic yet.
+  expect((await service.app.request("/v2/health/ready")).status).toBe(503);
+  await warming;
+  expect((await service.app.request("/v2/health/ready")).status).toBe(200);
   return service;
 }
 
