@@ -41,7 +41,8 @@ export class BinaryReader {
       throw new FerryError(
         "usage",
         `Cannot read input '${name}': binary_data_size ${size} runs past the ` +
-          `${this.bytes.length - this.#offset} binary bytes left in the body`,
+          `${this.bytes.length - this.#offset} binary bytes left in the body` +
+          (this.bytes.length === 0 ? ` (is ${HEADER_LENGTH} sent?)` : ""),
       );
     }
     const part = this.bytes.subarray(this.#offset, this.#offset + size);

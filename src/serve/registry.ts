@@ -159,6 +159,14 @@ export class ModelRegistry {
   async load(session: ClassifierSession, options: AddOptions = {}): Promise<ServedModel> {
     const entry = this.#entryFor(session, options.version ?? "1", options.owned ?? false);
     await warm(entry.model);
+    if (this.#shuttingDown) {
+      // A load that finishes after drain() began would never be drained or released.
+      await entry.model.batcher.close();
+      throw new FerryError(
+        "overloaded",
+        `Cannot load model '${entry.model.name}': the server is shutting down`,
+      );
+    }
     const old = this.#entries.get(entry.model.name)?.get(entry.model.version);
     this.#publish(entry);
     if (old) await this.#retire(old);

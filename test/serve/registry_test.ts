@@ -113,4 +113,12 @@ describe("ModelRegistry", () => {
     expect(stats.inference_stats.compute_infer!.ns).toBeGreaterThan(0);
     expect(stats.batch_stats.map((b) => b.batch_size)).toEqual([2]);
   });
+
+  it("load() that finishes after drain() began refuses the version instead of serving it", async () => {
+    const registry = registryOf();
+    const loading = registry.load(counted(tiny, 50), { owned: true });
+    await registry.drain();
+    await expect(loading).rejects.toThrow(/shutting down/);
+    expect(registry.names()).toEqual([]);
+  });
 });
