@@ -52,11 +52,11 @@ async function serveRepository(dir: string, mode: ModelControlMode, pollSecs = 6
 
 /**
  * `clients` loops that post v2 infer requests until `stop` resolves: every answer's status, and
- * the versions that answered with the time of their first answer.
+ * when each request started with the version that answered it.
  */
 function load(url: string, clients: number, stop: Promise<void>) {
   const statuses = new Map<number, number>();
-  const firstSeen = new Map<string, number>();
+  const answers: { started: number; version: string }[] = [];
   let stopped = false;
   void stop.then(() => stopped = true);
   const body = JSON.stringify({
@@ -69,6 +69,7 @@ function load(url: string, clients: number, stop: Promise<void>) {
   });
   const loops = Array.from({ length: clients }, async () => {
     while (!stopped) {
+      const started = performance.now();
       const res = await fetch(`${url}/v2/models/tiny/infer`, {
         method: "POST",
         body,
@@ -76,12 +77,14 @@ function load(url: string, clients: number, stop: Promise<void>) {
       });
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       const answer = await res.json();
-      if (res.ok && !firstSeen.has(answer.model_version)) {
-        firstSeen.set(answer.model_version, performance.now());
-      }
+      if (res.ok) answers.push({ started, version: answer.model_version });
     }
   });
-  return { done: Promise.all(loops), statuses, firstSeen };
+  /** The versions that answered requests started after `time`. */
+  const versionsAfter = (
+    time: number,
+  ) => [...new Set(answers.filter((a) => a.started > time).map((a) => a.version))];
+  return { done: Promise.all(loops), statuses, versionsAfter };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -121,10 +124,10 @@ describe("hot reload under load (32 clients on a real socket)", () => {
         await sleep(pollMs + 700);
       });
       expect(traffic.statuses.get(200)).toBeGreaterThan(100);
-      // The next scan opens it (within one interval), and it serves once warm; the open and
-      // warm-up of a worker thread take their own time, more on a busy machine.
-      expect(opened[join(dir, "tiny", "2", "model.onnx")]! - copied).toBeLessThan(pollMs + 400);
-      expect(traffic.firstSeen.get("2")! - loaded["2"]!).toBeLessThan(500);
+      // The next scan opens it: within one interval of the copy, plus what a loaded machine
+      // adds to a timer's delay. Every request that starts once it is warm gets it.
+      expect(opened[join(dir, "tiny", "2", "model.onnx")]! - copied).toBeLessThan(3 * pollMs);
+      expect(traffic.versionsAfter(loaded["2"]!)).toEqual(["2"]);
       expect(service.state.models.versions("tiny")).toEqual(["2"]);
       expect(service.state.models.sessionCount).toBe(1);
       expect(alive()).toBe(1);
@@ -148,17 +151,17 @@ describe("hot reload under load (32 clients on a real socket)", () => {
     expect(await control("load", "tiny")).toBe(200);
     expect(await control("load", "other")).toBe(200);
     expect(alive()).toBe(3);
-    let unloaded = 0;
+    let reloaded = 0;
     try {
       const traffic = await underLoad(url, async () => {
         // The default model's highest version leaves the repository and is reloaded away.
         await Deno.remove(join(dir, "tiny", "2"), { recursive: true });
-        unloaded = performance.now();
         expect(await control("load", "tiny")).toBe(200);
+        reloaded = performance.now();
         expect(await control("unload", "other")).toBe(200);
         await sleep(1000);
       });
-      expect(traffic.firstSeen.get("1")! - unloaded).toBeLessThan(1000);
+      expect(traffic.versionsAfter(reloaded)).toEqual(["1"]);
       expect(service.state.models.list().map((m) => `${m.name} ${m.version}`)).toEqual([
         "tiny 1",
       ]);

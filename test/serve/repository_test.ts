@@ -132,14 +132,13 @@ describe("the model repository", () => {
     await putModel(dir, "tiny", "2");
     const started = performance.now();
     let version = "1";
-    while (version !== "2" && performance.now() - started < 5000) {
+    while (version !== "2" && performance.now() - started < 10_000) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       version = (await (await app.request("/v2/models/tiny/infer", post(inferBody()))).json())
         .model_version;
     }
+    // Picked up by a scan (every 0.2 s) without a restart; hot_reload_test.ts times it.
     expect(version).toBe("2");
-    // Within one interval of the copy, and the scan's load included.
-    expect(performance.now() - started).toBeLessThan(2000);
 
     await Deno.remove(join(dir, "tiny", "1"), { recursive: true });
     await service.state.repository!.poll();
