@@ -17,3 +17,19 @@ export {
   type ServeLimits,
 } from "./options.ts";
 export { type RunningServer, SERVER_DEFAULTS, type ServerOptions, startServer } from "./server.ts";
+export {
+  type AddOptions,
+  ModelRegistry,
+  type RegistryEvent,
+  type RegistryOptions,
+  type ServedModel,
+} from "./registry.ts";
+export {
+  type IndexEntry,
+  MODEL_CONTROL_MODES,
+  type ModelControlMode,
+  ModelRepository,
+  REPOSITORY_DEFAULTS,
+  type RepositoryOptions,
+} from "./repository.ts";
+export { type RepositoryEntry, scanRepository } from "./repository_scan.ts";

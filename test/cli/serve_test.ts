@@ -121,6 +121,68 @@ describe("ferry serve", () => {
     expect(said).toMatch(/Cannot open model .* cuda/);
   });
 
+  it("serves a model repository: explicit loads on request, and refuses what cannot work", async () => {
+    const repo = join(dir, "repo");
+    await Deno.mkdir(join(repo, "tiny", "4"), { recursive: true });
+    await writeTinyModel(join(repo, "tiny", "4"), { fileName: "model.onnx" });
+    const { child, base, stderr } = await startServe([
+      "--model-repository",
+      repo,
+      "--model-control-mode",
+      "explicit",
+      "--port",
+      "0",
+      "--no-access-log",
+    ]);
+    const infer = () =>
+      fetch(`${base}/v2/models/tiny/infer`, {
+        method: "POST",
+        body: JSON.stringify({
+          inputs: [{
+            name: "x",
+            datatype: "UINT8",
+            shape: [1, 32, 32, 3],
+            data: new Array(3072).fill(9),
+          }],
+        }),
+      });
+    const before = await infer();
+    expect(before.status).toBe(404);
+    await before.body?.cancel();
+    const load = await fetch(`${base}/v2/repository/models/tiny/load`, { method: "POST" });
+    expect(load.status).toBe(200);
+    await load.body?.cancel();
+    expect((await (await infer()).json()).model_version).toBe("4");
+    child.kill("SIGTERM");
+    expect((await child.status).code).toBe(0);
+    expect(await stderr).toMatch(/repository .* \(explicit\): no model loaded/);
+
+    const refused = async (args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "src/cli/main.ts", "serve", ...args],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, said: new TextDecoder().decode(out.stderr) };
+    };
+    const workers = await refused([
+      "--model-repository",
+      repo,
+      "--model-control-mode",
+      "explicit",
+      "--workers",
+      "2",
+    ]);
+    expect(workers.code).toBe(2);
+    expect(workers.said).toMatch(/a load would reach one worker/);
+    const missing = await refused(["--model-repository", join(dir, "nope"), "--port", "0"]);
+    expect(missing.code).toBe(3);
+    expect(missing.said).toMatch(/--model-repository: '.*nope' is no folder/);
+    const mode = await refused(["--model-repository", repo, "--model-control-mode", "auto"]);
+    expect(mode.code).toBe(2);
+    expect(mode.said).toMatch(/auto/);
+  });
+
   it("refuses a folder without models with a clear message and exit code 3", async () => {
     const empty = await Deno.makeTempDir({ prefix: "ferry-cli-empty-" });
     const out = await new Deno.Command(Deno.execPath(), {
