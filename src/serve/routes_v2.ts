@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { FerryError } from "../errors.ts";
-import { valuesPerImage } from "../image/mod.ts";
 import type { ServeEnv, ServeState } from "./_state.ts";
 import { readBody } from "./_body.ts";
-import { inputShape, modelSummary } from "./_describe.ts";
+import { modelSummary } from "./_describe.ts";
+import { checkOutputs, imageCount, imageRows } from "./_tensor_input.ts";
 import type { ServedModel } from "./_models.ts";
 
 /** The server's name and version as `GET /v2` reports them. */
@@ -30,18 +30,8 @@ export function v2Routes(state: ServeState): Hono<ServeEnv> {
     const model = models.get(c.req.param("name"));
     const body = parseJson(await readBody(c.req.raw, state.limits.maxBodyBytes));
     const { inputs, count } = readInputTensor(body, model, state.limits.maxFiles);
-    const requested = body.outputs;
+    if (Array.isArray(body.outputs)) checkOutputs(body.outputs, model);
     const outputName = model.session.info.outputName;
-    if (Array.isArray(requested)) {
-      for (const output of requested as { name?: unknown }[]) {
-        if (output?.name !== outputName) {
-          throw new FerryError(
-            "usage",
-            `Cannot infer output '${output?.name}': model '${model.name}' has output '${outputName}'`,
-          );
-        }
-      }
-    }
     const deadline = performance.now() + state.limits.deadlineMs;
     const outputs = await model.batcher.submitAll(inputs, { deadline });
     const classes = model.session.info.classNames.length;
@@ -81,48 +71,11 @@ function readInputTensor(
   if (!Array.isArray(given) || given.length !== 1) {
     throw new FerryError("usage", "Cannot infer: 'inputs' must hold exactly one tensor");
   }
-  const tensor = given[0] as Record<string, unknown>;
-  const info = model.session.info;
-  if (tensor?.datatype !== "FP32") {
-    throw new FerryError(
-      "usage",
-      `Cannot infer: input datatype must be FP32, got '${tensor?.datatype}'`,
-    );
-  }
-  const expected = inputShape(model);
-  const shape = tensor.shape;
-  const count = Array.isArray(shape) ? shape[0] : undefined;
-  const shapeOk = Array.isArray(shape) && shape.length === expected.length &&
-    Number.isInteger(count) && count > 0 &&
-    expected.every((dim, i) => i === 0 || shape[i] === dim);
-  if (!shapeOk) {
-    throw new FerryError(
-      "usage",
-      `Cannot infer: input shape must be [N,${expected.slice(1).join(",")}], got ${
-        JSON.stringify(shape)
-      }`,
-    );
-  }
-  if (count > maxImages) {
-    throw new FerryError(
-      "too_large",
-      `Cannot infer ${count} images in one request: the limit is ${maxImages}`,
-    );
-  }
+  const tensor = (given[0] ?? {}) as Record<string, unknown>;
+  const count = imageCount({ datatype: tensor.datatype, shape: tensor.shape }, model, maxImages);
   const data = Array.isArray(tensor.data) ? tensor.data.flat(Infinity) : undefined;
-  const perImage = valuesPerImage(info.inputSpec);
-  if (!data || data.length !== count * perImage || data.some((v) => typeof v !== "number")) {
-    throw new FerryError(
-      "usage",
-      `Cannot infer: 'data' must hold ${count * perImage} numbers for shape ${
-        JSON.stringify(shape)
-      }`,
-    );
+  if (!data || data.some((v) => typeof v !== "number")) {
+    throw new FerryError("usage", "Cannot infer: 'data' must be an array of numbers");
   }
-  const flat = Float32Array.from(data as number[]);
-  const inputs = Array.from(
-    { length: count },
-    (_, i) => flat.slice(i * perImage, (i + 1) * perImage),
-  );
-  return { inputs, count };
+  return { inputs: imageRows(Float32Array.from(data as number[]), count, model), count };
 }
