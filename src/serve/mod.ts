@@ -17,3 +17,5 @@ export {
   type ServeLimits,
 } from "./options.ts";
 export { type RunningServer, SERVER_DEFAULTS, type ServerOptions, startServer } from "./server.ts";
+export { type GrpcServerOptions, type RunningGrpcServer, startGrpcServer } from "./grpc.ts";
+export { OIP_GRPC_ROOT } from "./_grpc_schema.ts";

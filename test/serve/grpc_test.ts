@@ -1,0 +1,229 @@
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { preprocess } from "../../src/image/mod.ts";
+import type { ClassifierSession } from "../../src/runtime/mod.ts";
+import {
+  createApp,
+  OIP_GRPC_ROOT,
+  type RunningGrpcServer,
+  type ServeApp,
+  startGrpcServer,
+} from "../../src/serve/mod.ts";
+import { GREEN, openTinyModel, RED, solidImage } from "./_helpers.ts";
+
+const TOKEN = "grpc-s3cret";
+const SERVICE = "inference.GRPCInferenceService";
+let session: ClassifierSession;
+let service: ServeApp;
+let server: RunningGrpcServer;
+let client: grpc.Client;
+
+/** A client built from the schema alone, as any grpc-js user of the proto would build one. */
+function clientFor(port: number): grpc.Client {
+  const methods: grpc.ServiceDefinition = Object.fromEntries(
+    OIP_GRPC_ROOT.lookupService(SERVICE).methodsArray.map((m) => {
+      m.resolve();
+      const req = m.resolvedRequestType!, res = m.resolvedResponseType!;
+      return [m.name, {
+        path: `/${SERVICE}/${m.name}`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (v: object) => Buffer.from(req.encode(v).finish()),
+        requestDeserialize: (b: Buffer) => req.decode(b),
+        responseSerialize: (v: object) => Buffer.from(res.encode(v).finish()),
+        responseDeserialize: (b: Buffer) =>
+          res.toObject(res.decode(b), { longs: Number, arrays: true }),
+      }];
+    }),
+  );
+  const Client = grpc.makeGenericClientConstructor(methods, SERVICE);
+  return new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+}
+
+// deno-lint-ignore no-explicit-any
+type Answer = Record<string, any>;
+
+type Unary = (
+  request: object,
+  metadata: grpc.Metadata,
+  callback: (error: grpc.ServiceError | null, answer?: Answer) => void,
+) => void;
+
+function call(
+  method: string,
+  request: object,
+  token: string | null = TOKEN,
+  on: grpc.Client = client,
+): Promise<Answer> {
+  const metadata = new grpc.Metadata();
+  if (token !== null) metadata.set("authorization", `Bearer ${token}`);
+  const unary = (on as unknown as Record<string, Unary>)[method]!;
+  return new Promise((resolve, reject) =>
+    unary.call(on, request, metadata, (error, answer) => error ? reject(error) : resolve(answer!))
+  );
+}
+
+async function failure(method: string, request: object, token: string | null = TOKEN) {
+  const error = await call(method, request, token).then(() => undefined, (e) => e);
+  expect(error, `${method} should have failed`).toBeDefined();
+  return { code: (error as grpc.ServiceError).code, details: (error as grpc.ServiceError).details };
+}
+
+const fp32Bytes = (values: Float32Array) => new Uint8Array(values.buffer);
+
+beforeAll(async () => {
+  session = await openTinyModel();
+  service = createApp({ models: [session], limits: { maxFiles: 4 }, token: TOKEN });
+  await service.warmUp();
+  server = await startGrpcServer(service, { port: 0, token: TOKEN });
+  client = clientFor(server.port);
+});
+afterAll(async () => {
+  client.close();
+  await server.shutdown();
+  await service.drain();
+  await session.release();
+});
+
+describe("the gRPC service (inference.GRPCInferenceService)", () => {
+  it("answers live and ready without a token, and model readiness with one", async () => {
+    expect(await call("ServerLive", {}, null)).toEqual({ live: true });
+    expect(await call("ServerReady", {}, null)).toEqual({ ready: true });
+    expect(await call("ModelReady", { name: "tiny" })).toEqual({ ready: true });
+    expect(await call("ModelReady", { name: "tiny", version: "1" })).toEqual({ ready: true });
+  });
+
+  it("refuses every other call without the bearer token as UNAUTHENTICATED", async () => {
+    for (const method of ["ModelReady", "ServerMetadata", "ModelMetadata", "ModelInfer"]) {
+      expect((await failure(method, { name: "tiny" }, null)).code).toBe(
+        grpc.status.UNAUTHENTICATED,
+      );
+    }
+    expect((await failure("ServerMetadata", {}, "wrong")).code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  it("describes the server and the model as the HTTP v2 routes do", async () => {
+    const http = async (path: string) =>
+      await (await service.app.request(path, { headers: { authorization: `Bearer ${TOKEN}` } }))
+        .json();
+    expect(await call("ServerMetadata", {})).toEqual(await http("/v2"));
+    const model = await call("ModelMetadata", { name: "tiny" });
+    const expected = await http("/v2/models/tiny");
+    expect(model).toEqual({
+      name: expected.name,
+      versions: expected.versions,
+      platform: expected.platform,
+      inputs: expected.inputs,
+      outputs: expected.outputs,
+    });
+    expect(model.inputs[0].shape).toEqual([-1, 32, 32, 3]);
+  });
+
+  it("infers FP32 images sent raw or as typed contents, answering the HTTP JSON probabilities", async () => {
+    const spec = session.info.inputSpec;
+    const images = [
+      await preprocess(await solidImage(RED), spec),
+      await preprocess(await solidImage(GREEN), spec),
+    ];
+    const batch = new Float32Array(images.length * images[0]!.length);
+    images.forEach((image, i) => batch.set(image, i * image.length));
+    const tensor = { name: session.info.inputName, datatype: "FP32", shape: [2, 32, 32, 3] };
+    const raw = await call("ModelInfer", {
+      model_name: "tiny",
+      id: "req-7",
+      inputs: [tensor],
+      raw_input_contents: [fp32Bytes(batch)],
+    });
+    const typed = await call("ModelInfer", {
+      model_name: "tiny",
+      inputs: [{ ...tensor, contents: { fp32_contents: Array.from(batch) } }],
+      outputs: [{ name: session.info.outputName }],
+    });
+    const json = await (await service.app.request("/v2/models/tiny/infer", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ inputs: [{ ...tensor, data: Array.from(batch) }] }),
+    })).json();
+    expect(raw).toMatchObject({ model_name: "tiny", model_version: "1", id: "req-7" });
+    expect(raw.outputs).toEqual([{
+      name: session.info.outputName,
+      datatype: "FP32",
+      shape: [2, 3],
+    }]);
+    const probabilities = (answer: Answer) => {
+      const bytes = answer.raw_output_contents[0] as Uint8Array;
+      return Array.from(new Float32Array(Uint8Array.from(bytes).buffer));
+    };
+    expect(probabilities(raw)).toEqual(probabilities(typed));
+    const fromJson = json.outputs[0].data as number[];
+    expect(probabilities(raw)).toHaveLength(fromJson.length);
+    probabilities(raw).forEach((p, i) => expect(p).toBeCloseTo(fromJson[i]!, 6));
+    expect(probabilities(raw)[0]).toBeGreaterThan(0.9); // red
+    expect(probabilities(raw)[4]).toBeGreaterThan(0.9); // green
+  });
+
+  it("answers each refused request with the status of its error kind", async () => {
+    const tensor = { name: "x", datatype: "FP32", shape: [1, 32, 32, 3] };
+    const one = fp32Bytes(new Float32Array(32 * 32 * 3).fill(0.5));
+    const cases: [object, grpc.status, RegExp][] = [
+      [{ model_name: "nope", inputs: [tensor] }, grpc.status.NOT_FOUND, /nope/],
+      [{ model_name: "tiny", model_version: "2", inputs: [tensor] }, grpc.status.NOT_FOUND, /2/],
+      [{ inputs: [{ ...tensor, datatype: "INT8" }] }, grpc.status.INVALID_ARGUMENT, /FP32/],
+      [{ inputs: [{ ...tensor, shape: [1, 3, 32, 32] }] }, grpc.status.INVALID_ARGUMENT, /shape/],
+      [
+        { inputs: [tensor], raw_input_contents: [one.slice(1)] },
+        grpc.status.INVALID_ARGUMENT,
+        /4-byte/,
+      ],
+      [
+        { inputs: [tensor], raw_input_contents: [one.slice(4)] },
+        grpc.status.INVALID_ARGUMENT,
+        /3072/,
+      ],
+      [
+        { inputs: [tensor], raw_input_contents: [one, one] },
+        grpc.status.INVALID_ARGUMENT,
+        /one entry/,
+      ],
+      [
+        { inputs: [{ ...tensor, contents: { fp32_contents: [1] } }], raw_input_contents: [one] },
+        grpc.status.INVALID_ARGUMENT,
+        /not both/,
+      ],
+      [
+        { inputs: [tensor], raw_input_contents: [one], outputs: [{ name: "logits" }] },
+        grpc.status.INVALID_ARGUMENT,
+        /logits/,
+      ],
+      [{ inputs: [] }, grpc.status.INVALID_ARGUMENT, /exactly one/],
+      [
+        { inputs: [{ ...tensor, shape: [5, 32, 32, 3] }] },
+        grpc.status.RESOURCE_EXHAUSTED,
+        /limit is 4/,
+      ],
+    ];
+    for (const [request, code, details] of cases) {
+      const got = await failure("ModelInfer", request);
+      expect(got.code, JSON.stringify(request).slice(0, 120)).toBe(code);
+      expect(got.details).toMatch(details);
+    }
+    expect((await failure("ModelMetadata", { name: "nope" })).code).toBe(grpc.status.NOT_FOUND);
+  });
+
+  it("counts its calls in the service's metrics by method and status", async () => {
+    await call("ServerLive", {});
+    await failure("ModelMetadata", { name: "nope" });
+    const text = service.state.metrics.render();
+    expect(text).toContain(`route="/${SERVICE}/ServerLive",method="GRPC",status="0"`);
+    expect(text).toContain(`route="/${SERVICE}/ModelMetadata",method="GRPC",status="5"`);
+  });
+
+  it("stops taking calls on shutdown and says the stop was graceful", async () => {
+    const own = await startGrpcServer(service, { port: 0 });
+    const other = clientFor(own.port);
+    const live = await call("ServerLive", {}, null, other);
+    expect(live).toEqual({ live: true });
+    other.close();
+    expect(await own.shutdown()).toBe(true);
+  });
+});
