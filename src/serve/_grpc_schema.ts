@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
+import type * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 
 type Field = [id: number, type: string, rule?: "repeated" | { map: string }];
@@ -150,3 +152,35 @@ export const OIP_GRPC_SCHEMA = {
 
 /** The schema, resolved: `root.lookupService("inference.GRPCInferenceService")` and its types. */
 export const OIP_GRPC_ROOT: protobuf.Root = protobuf.Root.fromJSON(OIP_GRPC_SCHEMA);
+
+/** The service's full name, as gRPC paths (`/inference.GRPCInferenceService/ModelInfer`) carry it. */
+export const OIP_GRPC_SERVICE = "inference.GRPCInferenceService";
+
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+
+function definition(): grpc.ServiceDefinition {
+  const methods: Record<string, grpc.MethodDefinition<object, object>> = {};
+  for (const method of OIP_GRPC_ROOT.lookupService(OIP_GRPC_SERVICE).methodsArray) {
+    method.resolve();
+    const requestType = method.resolvedRequestType!, responseType = method.resolvedResponseType!;
+    methods[method.name] = {
+      path: `/${OIP_GRPC_SERVICE}/${method.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: object) => asBuffer(requestType.encode(value).finish()),
+      // The server reads fields off the message; copying large typed contents would cost.
+      requestDeserialize: (bytes: Buffer) => requestType.decode(bytes),
+      responseSerialize: (value: object) => asBuffer(responseType.encode(value).finish()),
+      // Clients get plain objects: int64 as numbers, empty lists present.
+      responseDeserialize: (bytes: Buffer) =>
+        responseType.toObject(responseType.decode(bytes), { longs: Number, arrays: true }),
+    };
+  }
+  return methods as grpc.ServiceDefinition;
+}
+
+/**
+ * The service for `@grpc/grpc-js` (`Server.addService`, `makeGenericClientConstructor`), its
+ * messages coded by protobufjs from {@linkcode OIP_GRPC_ROOT}.
+ */
+export const OIP_GRPC_DEFINITION: grpc.ServiceDefinition = definition();

@@ -5,19 +5,15 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import type * as grpc from "@grpc/grpc-js";
 import { FerryError, grpcStatusOf } from "../errors.ts";
 import { checkBearer } from "./auth.ts";
-import { OIP_GRPC_ROOT } from "./_grpc_schema.ts";
+import { OIP_GRPC_DEFINITION } from "./_grpc_schema.ts";
 import { modelMetadata, modelReady, withModel } from "./_grpc_models.ts";
 import type { ServeState } from "./_state.ts";
 import { checkOutputs, imageCount, imageRows } from "./_tensor_input.ts";
 import { SERVER_METADATA } from "./routes_v2.ts";
 import type { LogEntry } from "./options.ts";
-
-/** The service's full name, as gRPC paths (`/inference.GRPCInferenceService/ModelInfer`) carry it. */
-export const OIP_GRPC_SERVICE = "inference.GRPCInferenceService";
 
 /** What the methods need besides the service's state. */
 export interface GrpcContext {
@@ -134,36 +130,18 @@ function inputValues(
   return values;
 }
 
-const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-
 /**
- * The gRPC service definition and its implementation for `@grpc/grpc-js`' `Server.addService`:
- * messages coded by protobufjs from ferry's schema, each call authorised (but health), timed,
- * counted in the metrics, logged, and its error answered with the status of its kind.
+ * The implementation of {@linkcode OIP_GRPC_DEFINITION} for `@grpc/grpc-js`' `Server.addService`:
+ * each call authorised (but health), timed, counted in the metrics, logged, and its error
+ * answered with the status of its kind.
  */
-export function grpcService(
-  context: GrpcContext,
-): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
-  const service = OIP_GRPC_ROOT.lookupService(OIP_GRPC_SERVICE);
+export function grpcImplementation(context: GrpcContext): grpc.UntypedServiceImplementation {
   const handlers = methods(context);
-  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
   const implementation: grpc.UntypedServiceImplementation = {};
-  for (const method of service.methodsArray) {
-    method.resolve();
-    const requestType = method.resolvedRequestType!, responseType = method.resolvedResponseType!;
-    const path = `/${OIP_GRPC_SERVICE}/${method.name}`;
-    definition[method.name] = {
-      path,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (value: object) => asBuffer(requestType.encode(value).finish()),
-      requestDeserialize: (bytes: Buffer) => requestType.decode(bytes),
-      responseSerialize: (value: object) => asBuffer(responseType.encode(value).finish()),
-      responseDeserialize: (bytes: Buffer) => responseType.decode(bytes),
-    };
-    const handler = handlers[method.name]!;
-    const open = OPEN.has(method.name);
-    implementation[method.name] = (
+  for (const [name, { path }] of Object.entries(OIP_GRPC_DEFINITION)) {
+    const handler = handlers[name]!;
+    const open = OPEN.has(name);
+    implementation[name] = (
       call: grpc.ServerUnaryCall<unknown, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ) => {
@@ -185,7 +163,7 @@ export function grpcService(
         });
     };
   }
-  return { definition: definition as grpc.ServiceDefinition, implementation };
+  return implementation;
 }
 
 function errorStatus(context: GrpcContext, error: unknown, path: string) {

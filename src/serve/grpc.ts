@@ -6,7 +6,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { ServeApp } from "./app.ts";
-import { grpcService } from "./_grpc_service.ts";
+import { OIP_GRPC_DEFINITION } from "./_grpc_schema.ts";
+import { grpcImplementation } from "./_grpc_service.ts";
 import type { LogEntry } from "./options.ts";
 import { SERVER_DEFAULTS } from "./server.ts";
 
@@ -48,7 +49,7 @@ export async function startGrpcServer(
 ): Promise<RunningGrpcServer> {
   const hostname = options.hostname ?? SERVER_DEFAULTS.hostname;
   const timeoutMs = options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs;
-  const { definition, implementation } = grpcService({
+  const implementation = grpcImplementation({
     state: service.state,
     token: options.token,
     log: options.log,
@@ -57,7 +58,7 @@ export async function startGrpcServer(
     // The HTTP body limit holds for gRPC messages too (grpc-js answers RESOURCE_EXHAUSTED).
     "grpc.max_receive_message_length": service.state.limits.maxBodyBytes,
   });
-  server.addService(definition, implementation);
+  server.addService(OIP_GRPC_DEFINITION, implementation);
   const address = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(

@@ -4,7 +4,8 @@ import { preprocess } from "../../src/image/mod.ts";
 import type { ClassifierSession } from "../../src/runtime/mod.ts";
 import {
   createApp,
-  OIP_GRPC_ROOT,
+  OIP_GRPC_DEFINITION,
+  OIP_GRPC_SERVICE,
   type RunningGrpcServer,
   type ServeApp,
   startGrpcServer,
@@ -12,31 +13,15 @@ import {
 import { GREEN, openTinyModel, RED, solidImage } from "./_helpers.ts";
 
 const TOKEN = "grpc-s3cret";
-const SERVICE = "inference.GRPCInferenceService";
+const SERVICE = OIP_GRPC_SERVICE;
 let session: ClassifierSession;
 let service: ServeApp;
 let server: RunningGrpcServer;
 let client: grpc.Client;
 
-/** A client built from the schema alone, as any grpc-js user of the proto would build one. */
+/** A client as any grpc-js user builds one from a service definition. */
 function clientFor(port: number): grpc.Client {
-  const methods: grpc.ServiceDefinition = Object.fromEntries(
-    OIP_GRPC_ROOT.lookupService(SERVICE).methodsArray.map((m) => {
-      m.resolve();
-      const req = m.resolvedRequestType!, res = m.resolvedResponseType!;
-      return [m.name, {
-        path: `/${SERVICE}/${m.name}`,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (v: object) => Buffer.from(req.encode(v).finish()),
-        requestDeserialize: (b: Buffer) => req.decode(b),
-        responseSerialize: (v: object) => Buffer.from(res.encode(v).finish()),
-        responseDeserialize: (b: Buffer) =>
-          res.toObject(res.decode(b), { longs: Number, arrays: true }),
-      }];
-    }),
-  );
-  const Client = grpc.makeGenericClientConstructor(methods, SERVICE);
+  const Client = grpc.makeGenericClientConstructor(OIP_GRPC_DEFINITION, OIP_GRPC_SERVICE);
   return new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
 
