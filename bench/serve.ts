@@ -20,6 +20,7 @@ import {
   openClassifier,
   openClassifierWorkers,
 } from "../src/runtime/mod.ts";
+import { grpcInferLoad } from "./_grpc_infer.ts";
 import { benchModel, int8Sibling } from "./_model.ts";
 import { PYTHON } from "./_python.ts";
 
@@ -160,6 +161,7 @@ function startFerry(
   port: number,
   maxBatch: number,
   setup: { processes: number; decoders: number },
+  grpcPort = 0,
 ) {
   return new Deno.Command(Deno.execPath(), {
     args: [
@@ -178,6 +180,8 @@ function startFerry(
       String(setup.decoders),
       "--threads",
       String(THREADS),
+      "--grpc-port",
+      String(grpcPort),
       "--no-access-log",
     ],
     stdout: "null",
@@ -429,8 +433,23 @@ if (import.meta.main) {
       await Promise.all(children.map(stop));
     }
   }
+  // A 2-second smoke row of gRPC ModelInfer (grpc-js client, raw FP32), one process, batching on.
+  const grpcServer = startFerry(model.path, 18480, 64, { processes: 1, decoders: 0 }, 18481);
+  try {
+    await waitReady("http://127.0.0.1:18480/v2/health/ready", grpcServer);
+    const r = await grpcInferLoad({
+      address: "127.0.0.1:18481",
+      image: small,
+      pid: grpcServer.pid,
+      cpuSeconds: async (pid) => (await treeStats(pid)).cpuSeconds,
+    });
+    rows.push(`| ferry gRPC ModelInfer | 1 | on | 32×32 raw FP32 | 16 | ${fmt(r)} | |`);
+  } finally {
+    await stop(grpcServer);
+  }
   console.log(
-    `\nSingle-image requests (hey, ${DURATION} s per run, best of ${REPEAT}, raw JPEG body)\n`,
+    `\nSingle-image requests (hey, ${DURATION} s per run, best of ${REPEAT}, raw JPEG body; ` +
+      "the gRPC row: grpc-js client, 2 s)\n",
   );
   console.log(
     "| server | processes | batching | image | concurrency | req/s | p50 ms | p99 ms | server CPU µs/req | 200s | vs peer |",
