@@ -203,6 +203,18 @@ describe("the gRPC service (inference.GRPCInferenceService)", () => {
     expect(text).toContain(`route="/${SERVICE}/ModelMetadata",method="GRPC",status="5"`);
   });
 
+  it("refuses a message over the body limit as RESOURCE_EXHAUSTED", async () => {
+    const small = createApp({ models: [session], limits: { maxBodyBytes: 4096 } });
+    const own = await startGrpcServer(small, { port: 0 });
+    const other = clientFor(own.port);
+    const tensor = { name: "x", datatype: "FP32", shape: [1, 32, 32, 3] };
+    const request = { inputs: [tensor], raw_input_contents: [new Uint8Array(12288)] };
+    const error = await call("ModelInfer", request, null, other).catch((e) => e);
+    expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    other.close();
+    await own.shutdown();
+  });
+
   it("stops taking calls on shutdown and says the stop was graceful", async () => {
     const own = await startGrpcServer(service, { port: 0 });
     const other = clientFor(own.port);
