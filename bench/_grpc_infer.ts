@@ -1,23 +1,23 @@
 /**
- * A short gRPC ModelInfer load for bench/serve's table: a grpc-js client sending one 32×32 image
- * as raw FP32 (`raw_input_contents`) to a running `ferry serve --grpc-port` from `concurrency`
- * callers at once for `seconds`.
+ * A short gRPC ModelInfer load for bench/serve's protocol table: a grpc-js client sending one
+ * 32×32 image as raw FP32 (`raw_input_contents`) to a running `ferry serve --grpc-port` from
+ * `concurrency` callers at once for `seconds`, with the server's CPU time per request.
  *
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import sharp from "sharp";
+import { FERRY_INPUT_SPEC, preprocess } from "../src/image/mod.ts";
 import { OIP_GRPC_DEFINITION, OIP_GRPC_SERVICE } from "../src/serve/mod.ts";
+import { treeStats } from "./_load.ts";
 
 /** Options of {@linkcode grpcInferLoad}. */
 export interface GrpcLoadOptions {
   /** `host:port` of a ready ferry serve's gRPC side. */
   address: string;
-  /** A 32×32 JPEG, sent as its pixels / 255 in NHWC order. */
-  image: string;
-  /** The server's process id, and how to read the CPU seconds it and its children used so far. */
+  /** A 32×32 JPEG, sent as ferry's preprocessing makes it (FP32, NHWC). */
+  jpeg: string;
+  /** The server's process id, for the CPU time it and its children use. */
   pid: number;
-  cpuSeconds: (pid: number) => Promise<number>;
   /** @default 2 */
   seconds?: number;
   /** @default 16 */
@@ -47,9 +47,9 @@ export async function grpcInferLoad(options: GrpcLoadOptions): Promise<GrpcLoadR
       unary.call(client, request, (error) => error ? reject(error) : resolve())
     );
   try {
-    const request = await inferRequest(options.image);
+    const request = await inferRequest(options.jpeg);
     for (let i = 0; i < 20; i++) await infer(request);
-    const cpuBefore = await options.cpuSeconds(options.pid);
+    const cpuBefore = (await treeStats(options.pid)).cpuSeconds;
     const latencies: number[] = [];
     let failed = 0;
     const started = performance.now();
@@ -61,7 +61,7 @@ export async function grpcInferLoad(options: GrpcLoadOptions): Promise<GrpcLoadR
       }
     }));
     const elapsed = (performance.now() - started) / 1000;
-    const cpu = await options.cpuSeconds(options.pid) - cpuBefore;
+    const cpu = (await treeStats(options.pid)).cpuSeconds - cpuBefore;
     latencies.sort((a, b) => a - b);
     const total = latencies.length + failed;
     const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))] ?? NaN;
@@ -78,14 +78,12 @@ export async function grpcInferLoad(options: GrpcLoadOptions): Promise<GrpcLoadR
   }
 }
 
-/** ModelInfer's request for one image: its pixels / 255 as raw FP32 in NHWC order. */
-async function inferRequest(path: string): Promise<object> {
-  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({
-    resolveWithObject: true,
-  });
-  const values = Float32Array.from(data, (v) => v / 255);
+/** ModelInfer's request for one image: ferry's preprocessing of it, as raw FP32. */
+async function inferRequest(jpeg: string): Promise<object> {
+  const values = await preprocess(await Deno.readFile(jpeg), FERRY_INPUT_SPEC);
+  const { height, width } = FERRY_INPUT_SPEC;
   return {
-    inputs: [{ name: "input", datatype: "FP32", shape: [1, info.height, info.width, 3] }],
-    raw_input_contents: [new Uint8Array(values.buffer)],
+    inputs: [{ name: "image", datatype: "FP32", shape: [1, height, width, 3] }],
+    raw_input_contents: [new Uint8Array(values.buffer, values.byteOffset, values.byteLength)],
   };
 }

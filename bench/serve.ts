@@ -8,7 +8,10 @@
  * ferry. All servers of a setup run at once and are measured back to back, best of `--repeat`, so
  * that load from elsewhere hits them alike. Also prints onnxruntime's model-only throughput at
  * batch 1 and 64, for the model and its int8 copy when there is one (`--model-only`: just that);
- * `--soak S` adds an S-second run at concurrency 64 sampling the server's memory.
+ * `--soak S` adds an S-second run at concurrency 64 sampling the server's memory. The protocol
+ * table (`--no-protocol` leaves it out) sends the 32×32 JPEG to one ferry server of the first
+ * setup as `/v1/classify`'s body, as v2 binary FP32 and as a v2 BYTES JPEG at
+ * `--protocol-concurrency` (64), with the server's CPU per request beside `/v1/classify`'s.
  *
  * @module
  */
@@ -21,7 +24,10 @@ import {
   openClassifierWorkers,
 } from "../src/runtime/mod.ts";
 import { grpcInferLoad } from "./_grpc_infer.ts";
+import { hey, type LoadResult, stop, treeStats, waitReady, which } from "./_load.ts";
 import { benchModel, int8Sibling } from "./_model.ts";
+import { PROTOCOL_HEADER, protocolRows } from "./_serve_v2.ts";
+import { modelNameOf } from "../src/runtime/mod.ts";
 import { PYTHON } from "./_python.ts";
 
 const args = parseArgs({
@@ -33,6 +39,8 @@ const args = parseArgs({
     threads: { type: "string", default: "1" },
     concurrency: { type: "string", default: "1,16,64" },
     soak: { type: "string", default: "0" },
+    protocol: { type: "boolean", default: true },
+    "protocol-concurrency": { type: "string", default: "64" },
     peer: { type: "boolean", default: true },
     model: { type: "string" },
     "model-only": { type: "boolean", default: false },
@@ -49,112 +57,6 @@ const REPEAT = Number(args.values.repeat);
 const THREADS = Number(args.values.threads);
 const CONCURRENCY = args.values.concurrency.split(",").map(Number);
 const CIFAR = "/work/shared/datasets/cifar10/train";
-
-interface LoadResult {
-  rps: number;
-  /** Server CPU time per request (all its processes and threads), in microseconds. */
-  cpuUs?: number;
-  p50: number;
-  p99: number;
-  ok: number;
-  total: number;
-}
-
-async function which(name: string): Promise<boolean> {
-  const out = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output();
-  return out.success;
-}
-
-/** Runs `hey` for DURATION seconds and reads its summary. */
-async function hey(
-  url: string,
-  body: string,
-  concurrency: number,
-  seconds = DURATION,
-): Promise<LoadResult> {
-  const out = await new Deno.Command("hey", {
-    args: [
-      "-z",
-      `${seconds}s`,
-      "-c",
-      String(concurrency),
-      "-m",
-      "POST",
-      "-T",
-      "image/jpeg",
-      "-D",
-      body,
-      url,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const number = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
-  const codes = [...text.matchAll(/\[(\d+)\]\s+(\d+) responses/g)];
-  const total = codes.reduce((n, m) => n + Number(m[2]), 0);
-  const ok = codes.filter((m) => m[1] === "200").reduce((n, m) => n + Number(m[2]), 0);
-  return {
-    rps: number(/Requests\/sec:\s+([\d.]+)/),
-    p50: number(/50%+ in ([\d.]+) secs/) * 1000,
-    // hey leaves out the 99% line below 100 responses; the slowest stands in for it then.
-    p99: (number(/99%+ in ([\d.]+) secs/) || number(/Slowest:\s+([\d.]+) secs/)) * 1000,
-    ok,
-    total,
-  };
-}
-
-async function waitReady(url: string, child: Deno.ChildProcess, seconds = 120): Promise<void> {
-  const until = Date.now() + seconds * 1000;
-  let exited = false;
-  child.status.then(() => exited = true);
-  while (Date.now() < until && !exited) {
-    try {
-      const res = await fetch(url);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  let said = "";
-  if (exited && child.stderr) {
-    said = (await new Response(child.stderr).text()).split("\n").slice(-8).join("\n");
-  }
-  throw new Error(`server at ${url} did not become ready${said ? `:\n${said}` : ""}`);
-}
-
-/** Resident memory (MiB) and CPU time used so far (s) of a process and its descendants. */
-async function treeStats(pid: number): Promise<{ rssMiB: number; cpuSeconds: number }> {
-  let rssMiB = 0;
-  let ticks = 0;
-  const visit = async (p: number) => {
-    const status = await Deno.readTextFile(`/proc/${p}/status`).catch(() => "");
-    rssMiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    // utime and stime (all threads), the 14th and 15th fields, counted after the command name.
-    const stat = await Deno.readTextFile(`/proc/${p}/stat`).catch(() => "");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-    const tasks = await Array.fromAsync(Deno.readDir(`/proc/${p}/task`)).catch(() => []);
-    for (const task of tasks) {
-      const kids = await Deno.readTextFile(`/proc/${p}/task/${task.name}/children`).catch(() => "");
-      for (const kid of kids.trim().split(/\s+/).filter(Boolean)) await visit(Number(kid));
-    }
-  };
-  await visit(pid);
-  // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ).
-  return { rssMiB, cpuSeconds: ticks / 100 };
-}
-
-async function stop(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // Already gone.
-  }
-  await child.status;
-}
 
 function startFerry(
   model: string,
@@ -335,7 +237,9 @@ async function compare(contenders: Contender[], body: string, concurrency: numbe
     const order = round % 2 ? [...contenders].reverse() : contenders;
     for (const contender of order) {
       const before = await treeStats(contender.pid!);
-      const r = await hey(`http://127.0.0.1:${contender.port}/v1/classify`, body, concurrency);
+      const r = await hey(`http://127.0.0.1:${contender.port}/v1/classify`, body, concurrency, {
+        seconds: DURATION,
+      });
       const after = await treeStats(contender.pid!);
       r.cpuUs = (after.cpuSeconds - before.cpuSeconds) / r.total * 1e6;
       const key = `${contender.name}/${contender.batching}`;
@@ -433,29 +337,38 @@ if (import.meta.main) {
       await Promise.all(children.map(stop));
     }
   }
-  // A 2-second smoke row of gRPC ModelInfer (grpc-js client, raw FP32), one process, batching on.
-  const grpcServer = startFerry(model.path, 18480, 64, { processes: 1, decoders: 0 }, 18481);
-  try {
-    await waitReady("http://127.0.0.1:18480/v2/health/ready", grpcServer);
-    const r = await grpcInferLoad({
-      address: "127.0.0.1:18481",
-      image: small,
-      pid: grpcServer.pid,
-      cpuSeconds: async (pid) => (await treeStats(pid)).cpuSeconds,
-    });
-    rows.push(`| ferry gRPC ModelInfer | 1 | on | 32×32 raw FP32 | 16 | ${fmt(r)} | |`);
-  } finally {
-    await stop(grpcServer);
-  }
   console.log(
-    `\nSingle-image requests (hey, ${DURATION} s per run, best of ${REPEAT}, raw JPEG body; ` +
-      "the gRPC row: grpc-js client, 2 s)\n",
+    `\nSingle-image requests (hey, ${DURATION} s per run, best of ${REPEAT}, raw JPEG body)\n`,
   );
   console.log(
     "| server | processes | batching | image | concurrency | req/s | p50 ms | p99 ms | server CPU µs/req | 200s | vs peer |",
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(row);
+
+  if (args.values.protocol) {
+    const server = startFerry(model.path, 18480, 64, SETUPS[0]!, 18481);
+    try {
+      await waitReady("http://127.0.0.1:18480/v2/health/ready", server);
+      const concurrency = Number(args.values["protocol-concurrency"]);
+      const target = { port: 18480, pid: server.pid, model: modelNameOf(model.path) };
+      const settings = { seconds: DURATION, repeat: REPEAT, concurrency };
+      console.log(
+        `\nOne 32×32 image per request by protocol (${JSON.stringify(SETUPS[0])}, batching on)\n`,
+      );
+      console.log(PROTOCOL_HEADER);
+      for (const row of await protocolRows(target, small, dir, settings)) console.log(row);
+      // A 2-second smoke timing of gRPC ModelInfer, the same image as raw FP32 (grpc-js client).
+      const r = await grpcInferLoad({ address: "127.0.0.1:18481", jpeg: small, pid: server.pid });
+      console.log(
+        `| gRPC ModelInfer, raw FP32 (grpc-js, 2 s) | 16 | ${Math.round(r.rps)} | ${
+          r.p50.toFixed(2)
+        } | ${r.p99.toFixed(2)} | ${Math.round(r.cpuUs)} | – | ${r.ok}/${r.total} |`,
+      );
+    } finally {
+      await stop(server);
+    }
+  }
 
   const soak = Number(args.values.soak);
   if (soak > 0) {
@@ -468,7 +381,7 @@ if (import.meta.main) {
         async () => samples.push((await treeStats(server.pid)).rssMiB),
         5000,
       );
-      const r = await hey("http://127.0.0.1:18490/v1/classify", small, 64, soak);
+      const r = await hey("http://127.0.0.1:18490/v1/classify", small, 64, { seconds: soak });
       clearInterval(sampler);
       const first = samples[1] ?? samples[0] ?? 0;
       const last = samples.at(-1) ?? 0;

@@ -22,6 +22,9 @@ import {
   checkAppOptions,
   createApp,
   LIMIT_DEFAULTS,
+  MODEL_CONTROL_MODES,
+  type ModelControlMode,
+  REPOSITORY_DEFAULTS,
   SERVER_DEFAULTS,
   startGrpcServer,
   startServer,
@@ -45,6 +48,9 @@ import { optionFlags, type OptionTable, optionValues } from "./_options.ts";
 /** The resolved configuration, as printed at start. */
 interface ServeConfig {
   models: string[];
+  modelRepository: string | null;
+  modelControlMode: ModelControlMode;
+  repositoryPollSecs: number;
   modelName: string | null;
   defaultModel: string | null;
   host: string;
@@ -71,6 +77,9 @@ interface ServeConfig {
 
 const DEFAULTS: ServeConfig = {
   models: [],
+  modelRepository: null,
+  modelControlMode: REPOSITORY_DEFAULTS.mode,
+  repositoryPollSecs: REPOSITORY_DEFAULTS.pollSecs,
   modelName: null,
   defaultModel: null,
   host: SERVER_DEFAULTS.hostname,
@@ -107,6 +116,20 @@ const OPTIONS: OptionTable<ServeConfig> = {
     value: "NAME",
     description:
       "Serve the one model under this name (KServe's /mnt/models/model.onnx: not 'models')",
+  },
+  modelRepository: {
+    value: "DIR",
+    description: "Serve the models of DIR/<name>/<version>/model.onnx (Triton's layout)",
+  },
+  modelControlMode: {
+    value: "MODE",
+    choices: MODEL_CONTROL_MODES,
+    description:
+      "Repository models: none (load at start), poll (rescan), explicit (load/unload API)",
+  },
+  repositoryPollSecs: {
+    value: "S",
+    description: "Seconds between repository rescans in poll mode",
   },
   providers: MODEL_OPTIONS.providers,
   threads: MODEL_OPTIONS.threads,
@@ -169,6 +192,7 @@ export const command: Command = {
     "ferry serve                                  # the shipped model on 127.0.0.1:8080",
     "ferry serve models/ --port 9000 --token $(cat token.txt)",
     "ferry serve model.onnx --provider cuda,cpu --host 0.0.0.0 --workers 2",
+    "ferry serve --model-repository repo/ --model-control-mode poll --repository-poll-secs 5",
     "FERRY_MODEL=/mnt/models FERRY_MODEL_NAME=cifar10 FERRY_HOST=0.0.0.0 ferry serve",
     "curl -H 'content-type: image/jpeg' --data-binary @cat.jpg localhost:8080/v1/classify",
   ],
@@ -181,13 +205,18 @@ async function run(parsed: ParsedFlags): Promise<number> {
   const flags = optionValues(OPTIONS, DEFAULTS, values);
   if (positionals.length > 0) flags.models = [...flags.models ?? [], ...positionals];
   const config = await resolveCommandConfig("serve", DEFAULTS, values, flags);
-  if (config.models.length === 0) config.models = [await defaultModelPath()];
+  if (config.models.length === 0 && !config.modelRepository) {
+    config.models = [await defaultModelPath()];
+  }
   const token = stringFlag(values, "token");
   checkServeConfig(config);
   checkAppOptions(appOptions(config, token));
+  if (config.modelRepository) await checkRepository(config.modelRepository);
   const paths = await modelPaths(config);
   reporter.info(`config: ${formatConfig(config)}`);
-  const workers = config.workers || (config.port === 0 ? 1 : navigator.hardwareConcurrency);
+  // Explicit loads change one process's models: they need the one process.
+  const single = config.port === 0 || config.modelControlMode === "explicit";
+  const workers = config.workers || (single ? 1 : navigator.hardwareConcurrency);
   if (workers > 1) return await superviseWorkers(parsed.args, workers, config.threads);
 
   // Listen for signals from the start: one that arrives while models load stops the server as
@@ -234,9 +263,28 @@ async function serveUntilStopped(
   const decodePool = config.decodeWorkers > 0
     ? createDecodePool({ workers: config.decodeWorkers })
     : undefined;
+  const open = (path: string, name: string) =>
+    openClassifierInWorker(path, {
+      providers: config.providers,
+      threads: config.threads,
+      overrides,
+      reporter,
+      name,
+    });
   const service = createApp({
     ...appOptions(config, token),
     models: sessions,
+    ...(config.modelRepository
+      ? {
+        repository: {
+          dir: config.modelRepository,
+          mode: config.modelControlMode,
+          pollSecs: config.repositoryPollSecs,
+          open,
+          onError: (message: string) => reporter.warn(message),
+        },
+      }
+      : {}),
     ...(log ? { log: log.write } : {}),
     ...(decodePool ? { decodePool } : {}),
   });
@@ -257,6 +305,13 @@ async function serveUntilStopped(
     : undefined;
   await service.warmUp();
   if (grpcServer) reporter.info(`gRPC on ${config.host}:${grpcServer.port}`);
+  if (config.modelRepository) {
+    const loaded = service.state.models.list().map((m) => `${m.name} v${m.version}`);
+    reporter.info(
+      `repository ${config.modelRepository} (${config.modelControlMode}): ` +
+        (loaded.join(", ") || "no model loaded"),
+    );
+  }
   reporter.info(`listening on http://${server.addr.hostname}:${server.addr.port} (ready)`);
 
   const signal = await Promise.race([stopped, server.finished.then(() => "closed")]);
@@ -309,6 +364,14 @@ async function modelPaths(config: ServeConfig): Promise<string[]> {
   return paths;
 }
 
+/** A repository folder that cannot be read stops the command before any model loads. */
+async function checkRepository(dir: string): Promise<void> {
+  const stat = await Deno.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory) {
+    throw new FerryError("not_found", `Cannot use --model-repository: '${dir}' is no folder`);
+  }
+}
+
 /** What only the command knows of: processes, threads, the port they share. */
 function checkServeConfig(config: ServeConfig): void {
   for (const [flag, value] of [["port", config.port], ["grpc-port", config.grpcPort]] as const) {
@@ -332,6 +395,18 @@ function checkServeConfig(config: ServeConfig): void {
     throw new FerryError(
       "usage",
       `Cannot use --shutdown-timeout-ms: must be a positive integer, got ${config.shutdownTimeoutMs}`,
+    );
+  }
+  if (!(config.repositoryPollSecs > 0)) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --repository-poll-secs: must be more than 0, got ${config.repositoryPollSecs}`,
+    );
+  }
+  if (config.workers > 1 && config.modelControlMode === "explicit") {
+    throw new FerryError(
+      "usage",
+      "Cannot use --workers with --model-control-mode explicit: a load would reach one worker",
     );
   }
   if (config.workers > 1 && config.port === 0) {

@@ -7,7 +7,7 @@ import {
 } from "../image/mod.ts";
 import type { InputSpec } from "../image/mod.ts";
 import { topK } from "../runtime/mod.ts";
-import type { ServedModel } from "./_models.ts";
+import type { ServedModel } from "./registry.ts";
 import type { ServeMetrics } from "./metrics.ts";
 import type { ServeLimits } from "./options.ts";
 
@@ -38,23 +38,11 @@ export async function classifyImages(
   images: Uint8Array[],
   context: ClassifyContext,
 ): Promise<{ predictions: Prediction[]; decodeMs: number; inferenceMs: number }> {
-  const { model, limits, metrics } = context;
+  const { model, limits } = context;
   const info = model.session.info;
   const deadline = performance.now() + limits.deadlineMs;
   const started = performance.now();
-  const options = {
-    maxPixels: limits.maxPixels,
-    allowVector: limits.allowVector,
-    ...(context.background ? { background: context.background } : {}),
-  };
-  const inputs = await Promise.all(images.map(async (bytes, i) => {
-    try {
-      return await toTensor(bytes, info.inputSpec, options, context.decodePool);
-    } catch (error) {
-      throw images.length > 1 ? naming(error, i, images.length) : error;
-    }
-  }));
-  metrics.imagesDecoded.inc({}, inputs.length);
+  const inputs = await imagesToTensors(images, info.inputSpec, context);
   const decoded = performance.now();
   const outputs = await model.batcher.submitAll(inputs, { deadline });
   const inferred = performance.now();
@@ -62,6 +50,32 @@ export async function classifyImages(
     predictionOf(probabilities, info.classNames, context.topK)
   );
   return { predictions, decodeMs: decoded - started, inferenceMs: inferred - decoded };
+}
+
+/**
+ * Encoded images as model inputs through the image room's one path, on the decode pool when
+ * there is one; an error names the image when there are several.
+ */
+export async function imagesToTensors(
+  images: Uint8Array[],
+  spec: InputSpec,
+  context: Pick<ClassifyContext, "limits" | "metrics" | "background" | "decodePool">,
+): Promise<Float32Array[]> {
+  const { limits } = context;
+  const options = {
+    maxPixels: limits.maxPixels,
+    allowVector: limits.allowVector,
+    ...(context.background ? { background: context.background } : {}),
+  };
+  const inputs = await Promise.all(images.map(async (bytes, i) => {
+    try {
+      return await toTensor(bytes, spec, options, context.decodePool);
+    } catch (error) {
+      throw images.length > 1 ? naming(error, i, images.length) : error;
+    }
+  }));
+  context.metrics.imagesDecoded.inc({}, inputs.length);
+  return inputs;
 }
 
 /** One image's model input, through {@linkcode preprocessInto}: on the pool when there is one. */

@@ -1,5 +1,5 @@
 import { decodeMetadata } from "../onnx/mod.ts";
-import type { ServedModel } from "./_models.ts";
+import type { ModelRegistry, ServedModel } from "./registry.ts";
 
 /** Input tensor shape with a free batch dimension (-1), as the Open Inference Protocol writes it. */
 export function inputShape(model: ServedModel): number[] {
@@ -9,13 +9,19 @@ export function inputShape(model: ServedModel): number[] {
 
 /**
  * A model's details: v2 metadata fields (`name`, `versions`, `platform`, `inputs`, `outputs`)
- * plus ferry's own (classes, provider in use, preprocessing, training metrics from its metadata).
+ * plus ferry's own (classes, provider in use, preprocessing, training metrics from its metadata),
+ * for `version` (default: the highest loaded).
  */
-export function modelSummary(model: ServedModel): Record<string, unknown> {
+export function modelSummary(
+  models: ModelRegistry,
+  name: string,
+  version?: string,
+): Record<string, unknown> {
+  const model = models.get(name, version);
   const info = model.session.info;
   return {
     name: model.name,
-    versions: ["1"],
+    versions: models.versions(model.name),
     platform: "onnxruntime_onnx",
     inputs: [{ name: info.inputName, datatype: "FP32", shape: inputShape(model) }],
     outputs: [{
@@ -58,4 +64,28 @@ function parseIfJson(value: string): unknown {
   } catch {
     return value;
   }
+}
+
+/**
+ * A model's configuration in Triton's shape (`GET /v2/models/{name}/config`): inputs and outputs
+ * without the batch dimension, the largest batch, and the dynamic batching ferry does.
+ */
+export function modelConfig(model: ServedModel): Record<string, unknown> {
+  const info = model.session.info;
+  return {
+    name: model.name,
+    platform: "onnxruntime_onnx",
+    backend: "onnxruntime",
+    version_policy: { all: {} },
+    max_batch_size: info.fixedBatchSize ?? model.batcher.options.maxBatchSize,
+    input: [{
+      name: info.inputName,
+      data_type: "TYPE_FP32",
+      format: info.inputSpec.layout === "nhwc" ? "FORMAT_NHWC" : "FORMAT_NCHW",
+      dims: inputShape(model).slice(1),
+    }],
+    output: [{ name: info.outputName, data_type: "TYPE_FP32", dims: [info.classNames.length] }],
+    dynamic_batching: {},
+    parameters: { classes: { string_value: info.classNames.join(",") } },
+  };
 }

@@ -8,10 +8,10 @@
 import type * as grpc from "@grpc/grpc-js";
 import { FerryError, grpcStatusOf } from "../errors.ts";
 import { checkBearer } from "./auth.ts";
+import { modelSummary } from "./_describe.ts";
+import { type InferRequest, modelInfer } from "./_grpc_infer.ts";
 import { OIP_GRPC_DEFINITION } from "./_grpc_schema.ts";
-import { modelMetadata, modelReady, withModel } from "./_grpc_models.ts";
 import type { ServeState } from "./_state.ts";
-import { checkOutputs, imageCount, imageRows } from "./_tensor_input.ts";
 import { SERVER_METADATA } from "./routes_v2.ts";
 import type { LogEntry } from "./options.ts";
 
@@ -22,19 +22,10 @@ export interface GrpcContext {
   log: ((entry: LogEntry) => void) | undefined;
 }
 
-type Int64 = number | { toString(): string };
-
-interface InferRequest {
-  model_name: string;
-  model_version: string;
-  id: string;
-  inputs: {
-    datatype: string;
-    shape: Int64[];
-    contents: { fp32_contents: number[] } | null;
-  }[];
-  outputs: { name: string }[];
-  raw_input_contents: Uint8Array[];
+/** `ModelReadyRequest` and `ModelMetadataRequest`: empty name or version for the default. */
+interface ModelRequest {
+  name: string;
+  version: string;
 }
 
 type Method = (request: never, call: grpc.ServerUnaryCall<unknown, unknown>) => unknown;
@@ -43,91 +34,25 @@ type Method = (request: never, call: grpc.ServerUnaryCall<unknown, unknown>) => 
 const OPEN = new Set(["ServerLive", "ServerReady"]);
 
 function methods(context: GrpcContext): Record<string, Method> {
-  const { state } = context;
+  const { models } = context.state;
   return {
     ServerLive: () => ({ live: true }),
-    ServerReady: () => ({ ready: state.models.ready }),
-    ModelReady: (r: { name: string; version: string }) => ({
-      ready: modelReady(state, r.name, r.version),
+    ServerReady: () => ({ ready: models.ready }),
+    ModelReady: (r: ModelRequest) => ({
+      ready: models.get(r.name || undefined, r.version || undefined).ready && !models.draining,
     }),
     ServerMetadata: () => SERVER_METADATA,
-    ModelMetadata: (r: { name: string; version: string }) =>
-      modelMetadata(state, r.name, r.version),
-    ModelInfer: (r: InferRequest, call) => infer(state, r, call.getDeadline()),
-  };
-}
-
-async function infer(state: ServeState, request: InferRequest, callDeadline: grpc.Deadline) {
-  return await withModel(
-    state,
-    request.model_name,
-    request.model_version,
-    async (model, version) => {
-      if (request.inputs.length !== 1) {
-        throw new FerryError("usage", "Cannot infer: 'inputs' must hold exactly one tensor");
-      }
-      const tensor = request.inputs[0]!;
-      const shape = tensor.shape.map(Number);
-      const count = imageCount({ datatype: tensor.datatype, shape }, model, state.limits.maxFiles);
-      checkOutputs(request.outputs, model);
-      const rows = imageRows(
-        inputValues(request.raw_input_contents, tensor.contents),
-        count,
-        model,
+    ModelMetadata: (r: ModelRequest) => {
+      const summary = modelSummary(
+        models,
+        r.name || models.defaultName || "",
+        r.version || undefined,
       );
-      // The client's gRPC deadline, where it gives one sooner than ferry's own.
-      const remaining = Math.min(state.limits.deadlineMs, Number(callDeadline) - Date.now());
-      const outputs = await model.batcher.submitAll(rows, {
-        deadline: performance.now() + remaining,
-      });
-      const classes = model.session.info.classNames.length;
-      const probabilities = new Float32Array(count * classes);
-      outputs.forEach((row, i) => probabilities.set(row, i * classes));
-      return {
-        model_name: model.name,
-        model_version: version,
-        id: request.id,
-        outputs: [{
-          name: model.session.info.outputName,
-          datatype: "FP32",
-          shape: [count, classes],
-        }],
-        raw_output_contents: [new Uint8Array(probabilities.buffer)],
-      };
+      const { name, versions, platform, inputs, outputs } = summary;
+      return { name, versions, platform, inputs, outputs };
     },
-  );
-}
-
-/** The FP32 values of the one input, from `raw_input_contents` or from its typed `contents`. */
-function inputValues(
-  raw: Uint8Array[],
-  contents: InferRequest["inputs"][number]["contents"],
-): Float32Array {
-  const typed = contents?.fp32_contents ?? [];
-  if (raw.length > 0 && typed.length > 0) {
-    throw new FerryError(
-      "usage",
-      "Cannot infer: give the input in 'raw_input_contents' or in 'contents', not both",
-    );
-  }
-  if (raw.length === 0) return Float32Array.from(typed);
-  if (raw.length !== 1) {
-    throw new FerryError(
-      "usage",
-      `Cannot infer: 'raw_input_contents' must hold one entry per input (1), got ${raw.length}`,
-    );
-  }
-  const bytes = raw[0]!;
-  if (bytes.length % 4 !== 0) {
-    throw new FerryError(
-      "usage",
-      `Cannot infer: raw FP32 input must be a whole number of 4-byte values, got ${bytes.length} bytes`,
-    );
-  }
-  // Little-endian, as the protocol says raw tensors are; the copy also aligns the values.
-  const values = new Float32Array(bytes.length / 4);
-  new Uint8Array(values.buffer).set(bytes);
-  return values;
+    ModelInfer: (r: InferRequest, call) => modelInfer(context.state, r, call.getDeadline()),
+  };
 }
 
 /**

@@ -4,13 +4,16 @@
  *
  * @module
  */
-import type { ModelSet } from "./_models.ts";
+import type { ModelRegistry } from "./registry.ts";
+import type { ModelRepository } from "./repository.ts";
 import type { ServeMetrics } from "./metrics.ts";
 import type { AppOptions, ServeLimits } from "./options.ts";
 
 /** What route handlers share; kept in one object so that the routes stay plain functions. */
 export interface ServeState {
-  models: ModelSet;
+  models: ModelRegistry;
+  /** The repository the models come from, when the service has one. */
+  repository: ModelRepository | undefined;
   limits: ServeLimits;
   metrics: ServeMetrics;
   topK: number;

@@ -2,8 +2,9 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { routePath } from "hono/route";
 import { FerryError, httpStatusOf } from "../errors.ts";
-import { ModelSet } from "./_models.ts";
 import { checkBearer } from "./auth.ts";
+import { ModelRegistry } from "./registry.ts";
+import { ModelRepository } from "./repository.ts";
 import { ServeMetrics } from "./metrics.ts";
 import {
   APP_DEFAULTS,
@@ -25,7 +26,9 @@ export interface ServeApp {
   /** `app.fetch`, for `Deno.serve`. */
   fetch: (request: Request) => Response | Promise<Response>;
   state: ServeState;
-  /** Runs every model once; `/v2/health/ready` answers 200 afterwards. */
+  /**
+   * Runs every model once and loads the repository's; `/v2/health/ready` answers 200 afterwards.
+   */
   warmUp(): Promise<void>;
   /** Marks the service not ready, refuses new inferences and waits for queued ones. */
   drain(): Promise<void>;
@@ -53,9 +56,17 @@ export function createApp(options: AppOptions): ServeApp {
   const limits: ServeLimits = { ...LIMIT_DEFAULTS, ...options.limits };
   const metrics = new ServeMetrics();
   const batching = { ...APP_DEFAULTS.batching, ...options.batching, maxQueue: limits.maxQueue };
-  const models = new ModelSet(options.models, batching, metrics, options.defaultModel);
+  const models = new ModelRegistry({
+    batching,
+    metrics,
+    ...(options.defaultModel ? { defaultName: options.defaultModel } : {}),
+  });
+  for (const session of options.models) models.add(session);
+  const repository = options.repository && new ModelRepository(models, options.repository);
+  if (!repository) checkDefaultModel(models);
   const state: ServeState = {
     models,
+    repository,
     limits,
     metrics,
     topK: options.topK ?? APP_DEFAULTS.topK,
@@ -124,8 +135,14 @@ export function createApp(options: AppOptions): ServeApp {
     app,
     fetch: (request) => app.fetch(request),
     state,
-    warmUp: () => models.warmUp(),
-    drain: () => models.drain(),
+    warmUp: async () => {
+      await models.warmUp();
+      await repository?.start();
+    },
+    drain: () => {
+      repository?.stop();
+      return models.drain();
+    },
   };
 }
 
@@ -152,4 +169,15 @@ function errorResponse(
   // The unexpected is reported without its details, which may hold paths or internals.
   const message = known ? error.message : "Internal error: the server could not answer";
   return new Response(JSON.stringify({ error: message }), { status, headers });
+}
+
+function checkDefaultModel(models: ModelRegistry): void {
+  const name = models.defaultName;
+  if (name === undefined) throw new FerryError("usage", "Cannot serve: no model was given");
+  if (!models.names().includes(name)) {
+    throw new FerryError(
+      "not_found",
+      `Cannot use default model '${name}': serving ${models.names().join(", ")}`,
+    );
+  }
 }

@@ -19,3 +19,19 @@ export {
 export { type RunningServer, SERVER_DEFAULTS, type ServerOptions, startServer } from "./server.ts";
 export { type GrpcServerOptions, type RunningGrpcServer, startGrpcServer } from "./grpc.ts";
 export { OIP_GRPC_DEFINITION, OIP_GRPC_ROOT, OIP_GRPC_SERVICE } from "./_grpc_schema.ts";
+export {
+  type AddOptions,
+  ModelRegistry,
+  type RegistryEvent,
+  type RegistryOptions,
+  type ServedModel,
+} from "./registry.ts";
+export {
+  type IndexEntry,
+  MODEL_CONTROL_MODES,
+  type ModelControlMode,
+  ModelRepository,
+  REPOSITORY_DEFAULTS,
+  type RepositoryOptions,
+} from "./repository.ts";
+export { type RepositoryEntry, scanRepository } from "./repository_scan.ts";

@@ -29,10 +29,11 @@ const SCORED = {
 
 const TENSOR = {
   type: "object",
-  required: ["name", "datatype", "shape", "data"],
+  required: ["name", "datatype", "shape"],
   properties: {
     name: { type: "string" },
-    datatype: { type: "string", enum: ["FP32"] },
+    datatype: { type: "string", enum: ["FP32", "UINT8", "BYTES"] },
+    parameters: { type: "object", additionalProperties: true },
     shape: { type: "array", items: { type: "integer" } },
     data: { type: "array", items: {} },
   },
@@ -47,7 +48,7 @@ const get = (summary: string, schema: unknown, ...codes: number[]) => ({
 
 /** The OpenAPI 3.1 description of every route, with the served models' names as an enum. */
 export function openApiDocument(state: ServeState): Record<string, unknown> {
-  const names = [...state.models.byName.keys()];
+  const names = state.models.names();
   const modelParam = {
     name: "name",
     in: "path",
@@ -137,49 +138,16 @@ export function openApiDocument(state: ServeState): Record<string, unknown> {
       "/v2/health/ready": {
         get: { ...get("Readiness: every model loaded and warmed up", {}, 503).get, security: [] },
       },
-      "/v2/models/{name}": {
-        ...get("Model metadata", ref("Model"), 401, 404),
-        parameters: [modelParam],
+      ...v2ModelPaths(modelParam),
+      "/v2/models/stats": get("Statistics of every loaded version", { type: "object" }, 401),
+      "/v2/repository/index": post("The repository's model versions and their states", 401, 404),
+      "/v2/repository/models/{name}/load": {
+        ...post("Load every version of a model (explicit mode)", 400, 401, 404),
+        parameters: [{ ...modelParam, schema: { type: "string" } }],
       },
-      "/v2/models/{name}/ready": {
-        ...get("Model readiness", { type: "object" }, 401, 404, 503),
-        parameters: [modelParam],
-      },
-      "/v2/models/{name}/infer": {
-        parameters: [modelParam],
-        post: {
-          summary: "Inference on a preprocessed FP32 tensor (Open Inference Protocol)",
-          requestBody: {
-            required: true,
-            content: json({
-              type: "object",
-              required: ["inputs"],
-              properties: {
-                id: { type: "string" },
-                inputs: { type: "array", items: ref("Tensor"), minItems: 1, maxItems: 1 },
-                outputs: {
-                  type: "array",
-                  items: { type: "object", properties: { name: { type: "string" } } },
-                },
-              },
-            }),
-          },
-          responses: {
-            "200": {
-              description: "Output tensor (probabilities)",
-              content: json({
-                type: "object",
-                properties: {
-                  model_name: { type: "string" },
-                  model_version: { type: "string" },
-                  id: { type: "string" },
-                  outputs: { type: "array", items: ref("Tensor") },
-                },
-              }),
-            },
-            ...errors(400, 401, 404, 413, 503),
-          },
-        },
+      "/v2/repository/models/{name}/unload": {
+        ...post("Unload a model once its requests are done (explicit mode)", 400, 401, 404),
+        parameters: [{ ...modelParam, schema: { type: "string" } }],
       },
       "/metrics": {
         get: {
@@ -190,4 +158,96 @@ export function openApiDocument(state: ServeState): Record<string, unknown> {
       "/openapi.json": get("This document", { type: "object" }, 401),
     },
   };
+}
+
+const post = (summary: string, ...codes: number[]) => ({
+  post: {
+    summary,
+    responses: { "200": { description: "OK", content: json({}) }, ...errors(...codes) },
+  },
+});
+
+const INFER = {
+  summary: "Inference (Open Inference Protocol): JSON, or binary tensor data after a JSON header",
+  requestBody: {
+    required: true,
+    content: {
+      ...json({
+        type: "object",
+        required: ["inputs"],
+        properties: {
+          id: { type: "string" },
+          parameters: { type: "object", properties: { binary_data_output: { type: "boolean" } } },
+          inputs: { type: "array", items: ref("Tensor"), minItems: 1, maxItems: 1 },
+          outputs: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: {
+                name: { type: "string" },
+                parameters: {
+                  type: "object",
+                  properties: {
+                    binary_data: { type: "boolean" },
+                    classification: { type: "integer", minimum: 1 },
+                  },
+                },
+              },
+            },
+          },
+        },
+      }),
+      "application/octet-stream": {
+        description: "The JSON header (Inference-Header-Content-Length bytes), then the tensors",
+        schema: { type: "string", format: "binary" },
+      },
+    },
+  },
+  responses: {
+    "200": {
+      description: "Output tensor: probabilities, or top K strings with classification",
+      content: {
+        ...json({
+          type: "object",
+          properties: {
+            model_name: { type: "string" },
+            model_version: { type: "string" },
+            id: { type: "string" },
+            outputs: { type: "array", items: ref("Tensor") },
+          },
+        }),
+        "application/octet-stream": { schema: { type: "string", format: "binary" } },
+      },
+    },
+    ...errors(400, 401, 404, 413, 415, 422, 503),
+  },
+};
+
+/** The model routes, each with and without `/versions/{version}`. */
+function v2ModelPaths(modelParam: Record<string, unknown>): Record<string, unknown> {
+  const versionParam = {
+    name: "version",
+    in: "path",
+    required: true,
+    schema: { type: "string", pattern: "^[1-9][0-9]*$" },
+  };
+  const routes: Record<string, Record<string, unknown>> = {
+    "": get("Model metadata", ref("Model"), 401, 404),
+    "/ready": get("Model readiness", { type: "object" }, 401, 404, 503),
+    "/config": get("Model configuration (Triton's shape)", { type: "object" }, 401, 404),
+    "/stats": get("Model statistics (the statistics extension)", { type: "object" }, 401, 404),
+    "/infer": { post: INFER },
+  };
+  const paths: Record<string, unknown> = {};
+  for (
+    const [base, parameters] of [
+      ["/v2/models/{name}", [modelParam]],
+      ["/v2/models/{name}/versions/{version}", [modelParam, versionParam]],
+    ] as const
+  ) {
+    for (const [suffix, route] of Object.entries(routes)) {
+      paths[base + suffix] = { ...route, parameters };
+    }
+  }
+  return paths;
 }

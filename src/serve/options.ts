@@ -1,4 +1,5 @@
 import { FerryError } from "../errors.ts";
+import type { RepositoryOptions } from "./repository.ts";
 import { DECODE_DEFAULTS, type DecodePool } from "../image/mod.ts";
 import {
   BATCHER_DEFAULTS,
@@ -41,8 +42,13 @@ export type LogEntry = Record<string, unknown>;
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
-  /** Open classifier sessions; each is addressed by `session.info.name`. */
+  /** Open classifier sessions; each is addressed by `session.info.name`, as version 1. */
   models: ClassifierSession[];
+  /**
+   * A model repository whose versions are served beside `models`, loaded by
+   * the service's `warmUp()` as its control mode says. @default none
+   */
+  repository?: RepositoryOptions;
   /** Name of the model that `/v1/classify` uses when none is named. @default the first */
   defaultModel?: string;
   /** Request limits; missing fields take {@linkcode LIMIT_DEFAULTS}. */

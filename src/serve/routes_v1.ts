@@ -11,17 +11,25 @@ export function v1Routes(state: ServeState): Hono<ServeEnv> {
 
   routes.post("/classify", async (c) => {
     const started = performance.now();
-    const model = state.models.get(c.req.query("model"));
+    const name = c.req.query("model");
+    state.models.get(name); // an unknown model is refused before its body is read
     const upload = await readImageUpload(c.req.raw, state.limits);
     const topK = parseTopK(c.req.query("top_k") ?? upload.fields["top_k"], state);
-    const { predictions, decodeMs, inferenceMs } = await classifyImages(upload.images, {
-      model,
-      limits: state.limits,
-      metrics: state.metrics,
-      topK,
-      background: state.background,
-      decodePool: state.decodePool,
-    });
+    const { model, predictions, decodeMs, inferenceMs } = await state.models.use(
+      name,
+      undefined,
+      async (model) => ({
+        model,
+        ...await classifyImages(upload.images, {
+          model,
+          limits: state.limits,
+          metrics: state.metrics,
+          topK,
+          background: state.background,
+          decodePool: state.decodePool,
+        }),
+      }),
+    );
     return c.json({
       model: model.name,
       predictions,
@@ -36,7 +44,7 @@ export function v1Routes(state: ServeState): Hono<ServeEnv> {
   routes.get("/models", (c) =>
     c.json({
       default: state.models.defaultName,
-      models: [...state.models.byName.values()].map(modelSummary),
+      models: state.models.names().map((name) => modelSummary(state.models, name)),
     }));
 
   return routes;

@@ -212,12 +212,14 @@ describe("createApp() in process", () => {
     expect((await service.app.request("/v2/health/ready")).status).toBe(200);
     expect(await (await service.app.request("/v2/models/tiny/ready")).json()).toEqual({
       name: "tiny",
+      version: "1",
       ready: true,
     });
     await service.drain();
     expect((await service.app.request("/v2/health/ready")).status).toBe(503);
     expect(await (await service.app.request("/v2/models/tiny/ready")).json()).toEqual({
       name: "tiny",
+      version: "1",
       ready: false,
     });
     expect((await service.app.request("/v2/models/tiny/ready")).status).toBe(503);
@@ -235,7 +237,7 @@ describe("createApp() in process", () => {
     const cases: [unknown, RegExp][] = [
       [{ inputs: [{ ...tensor, datatype: "INT8", data: full }] }, /FP32/],
       [{ inputs: [{ ...tensor, shape: [1, 3, 32, 32], data: full }] }, /shape/],
-      [{ inputs: [{ ...tensor, data: [1, 2] }] }, /3072 numbers/],
+      [{ inputs: [{ ...tensor, data: [1, 2] }] }, /3072 FP32 values/],
       [{ inputs: [{ ...tensor, data: full }], outputs: [{ name: "logits" }] }, /output 'logits'/],
       [{ nothing: true }, /inputs/],
     ];
@@ -305,6 +307,12 @@ describe("createApp() in process", () => {
         "/v2/models/{name}",
         "/v2/models/{name}/ready",
         "/v2/models/{name}/infer",
+        "/v2/models/{name}/versions/{version}/infer",
+        "/v2/models/{name}/config",
+        "/v2/models/{name}/versions/{version}/stats",
+        "/v2/models/stats",
+        "/v2/repository/index",
+        "/v2/repository/models/{name}/load",
         "/metrics",
         "/openapi.json",
       ]

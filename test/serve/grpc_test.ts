@@ -147,6 +147,62 @@ describe("the gRPC service (inference.GRPCInferenceService)", () => {
     expect(probabilities(raw)[4]).toBeGreaterThan(0.9); // green
   });
 
+  it("takes UINT8 pixels and BYTES images, raw or typed, and answers classification as BYTES", async () => {
+    const jpeg = await solidImage(RED);
+    const element = new Uint8Array(4 + jpeg.length);
+    new DataView(element.buffer).setUint32(0, jpeg.length, true);
+    element.set(jpeg, 4);
+    const bytesTensor = { name: "image", datatype: "BYTES", shape: [1] };
+    const top2 = { classification: { int64_param: 2 } };
+    const raw = await call("ModelInfer", {
+      inputs: [bytesTensor],
+      raw_input_contents: [element],
+      outputs: [{ name: session.info.outputName, parameters: top2 }],
+    });
+    const typed = await call("ModelInfer", {
+      inputs: [{ ...bytesTensor, contents: { bytes_contents: [jpeg] } }],
+      outputs: [{ name: session.info.outputName, parameters: top2 }],
+    });
+    expect(raw.outputs).toEqual([{
+      name: session.info.outputName,
+      datatype: "BYTES",
+      shape: [1, 2],
+    }]);
+    const strings = (answer: Answer) => {
+      const bytes = Uint8Array.from(answer.raw_output_contents[0] as Uint8Array);
+      const view = new DataView(bytes.buffer);
+      const out: string[] = [];
+      for (let at = 0; at < bytes.length; at += 4 + view.getUint32(at, true)) {
+        out.push(
+          new TextDecoder().decode(bytes.subarray(at + 4, at + 4 + view.getUint32(at, true))),
+        );
+      }
+      return out;
+    };
+    expect(strings(raw)).toEqual(strings(typed));
+    expect(strings(raw)).toHaveLength(2);
+    expect(strings(raw)[0]).toMatch(/^0\.9\d*:0:red$/);
+    const pixels = new Uint8Array(32 * 32 * 3).map((_, i) => [230, 20, 30][i % 3]!);
+    const uint8 = { name: "image", datatype: "UINT8", shape: [1, 32, 32, 3] };
+    const fromRaw = await call("ModelInfer", { inputs: [uint8], raw_input_contents: [pixels] });
+    const fromTyped = await call("ModelInfer", {
+      inputs: [{ ...uint8, contents: { uint_contents: Array.from(pixels) } }],
+    });
+    const probabilities = (answer: Answer) =>
+      Array.from(new Float32Array(Uint8Array.from(answer.raw_output_contents[0]).buffer));
+    expect(probabilities(fromRaw)).toEqual(probabilities(fromTyped));
+    expect(probabilities(fromRaw)[0]).toBeGreaterThan(0.9);
+  });
+
+  it("refuses a parameter of an extension ferry lacks by that extension's name", async () => {
+    const got = await failure("ModelInfer", {
+      inputs: [{ name: "x", datatype: "FP32", shape: [1, 32, 32, 3] }],
+      parameters: { sequence_id: { int64_param: 7 } },
+    });
+    expect(got.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(got.details).toMatch(/sequence extension/);
+  });
+
   it("answers each refused request with the status of its error kind", async () => {
     const tensor = { name: "x", datatype: "FP32", shape: [1, 32, 32, 3] };
     const one = fp32Bytes(new Float32Array(32 * 32 * 3).fill(0.5));
@@ -158,12 +214,12 @@ describe("the gRPC service (inference.GRPCInferenceService)", () => {
       [
         { inputs: [tensor], raw_input_contents: [one.slice(1)] },
         grpc.status.INVALID_ARGUMENT,
-        /4-byte/,
+        /not whole floats/,
       ],
       [
         { inputs: [tensor], raw_input_contents: [one.slice(4)] },
         grpc.status.INVALID_ARGUMENT,
-        /3072/,
+        /3072 FP32/,
       ],
       [
         { inputs: [tensor], raw_input_contents: [one, one] },
@@ -173,7 +229,7 @@ describe("the gRPC service (inference.GRPCInferenceService)", () => {
       [
         { inputs: [{ ...tensor, contents: { fp32_contents: [1] } }], raw_input_contents: [one] },
         grpc.status.INVALID_ARGUMENT,
-        /not both/,
+        /both/,
       ],
       [
         { inputs: [tensor], raw_input_contents: [one], outputs: [{ name: "logits" }] },
