@@ -27,6 +27,16 @@ const fields = (spec: Record<string, Field>) =>
 
 const PARAMETERS = { map: "string" } as const;
 const empty = { fields: {} };
+// An input tensor of a request and an output tensor of an answer have the same fields.
+const tensor = {
+  fields: fields({
+    name: [1, "string"],
+    datatype: [2, "string"],
+    shape: [3, "int64", "repeated"],
+    parameters: [4, "InferParameter", PARAMETERS],
+    contents: [5, "InferTensorContents"],
+  }),
+};
 const tensorMetadata = {
   fields: fields({ name: [1, "string"], datatype: [2, "string"], shape: [3, "int64", "repeated"] }),
 };
@@ -87,15 +97,7 @@ export const OIP_GRPC_SCHEMA = {
             raw_input_contents: [7, "bytes", "repeated"],
           }),
           nested: {
-            InferInputTensor: {
-              fields: fields({
-                name: [1, "string"],
-                datatype: [2, "string"],
-                shape: [3, "int64", "repeated"],
-                parameters: [4, "InferParameter", PARAMETERS],
-                contents: [5, "InferTensorContents"],
-              }),
-            },
+            InferInputTensor: tensor,
             InferRequestedOutputTensor: {
               fields: fields({
                 name: [1, "string"],
@@ -114,15 +116,7 @@ export const OIP_GRPC_SCHEMA = {
             raw_output_contents: [6, "bytes", "repeated"],
           }),
           nested: {
-            InferOutputTensor: {
-              fields: fields({
-                name: [1, "string"],
-                datatype: [2, "string"],
-                shape: [3, "int64", "repeated"],
-                parameters: [4, "InferParameter", PARAMETERS],
-                contents: [5, "InferTensorContents"],
-              }),
-            },
+            InferOutputTensor: tensor,
           },
         },
         InferParameter: {
