@@ -23,6 +23,7 @@ import {
   openClassifier,
   openClassifierWorkers,
 } from "../src/runtime/mod.ts";
+import { grpcInferLoad } from "./_grpc_infer.ts";
 import { hey, type LoadResult, stop, treeStats, waitReady, which } from "./_load.ts";
 import { benchModel, int8Sibling } from "./_model.ts";
 import { PROTOCOL_HEADER, protocolRows } from "./_serve_v2.ts";
@@ -62,6 +63,7 @@ function startFerry(
   port: number,
   maxBatch: number,
   setup: { processes: number; decoders: number },
+  grpcPort = 0,
 ) {
   return new Deno.Command(Deno.execPath(), {
     args: [
@@ -80,6 +82,8 @@ function startFerry(
       String(setup.decoders),
       "--threads",
       String(THREADS),
+      "--grpc-port",
+      String(grpcPort),
       "--no-access-log",
     ],
     stdout: "null",
@@ -343,7 +347,7 @@ if (import.meta.main) {
   for (const row of rows) console.log(row);
 
   if (args.values.protocol) {
-    const server = startFerry(model.path, 18480, 64, SETUPS[0]!);
+    const server = startFerry(model.path, 18480, 64, SETUPS[0]!, 18481);
     try {
       await waitReady("http://127.0.0.1:18480/v2/health/ready", server);
       const concurrency = Number(args.values["protocol-concurrency"]);
@@ -354,6 +358,13 @@ if (import.meta.main) {
       );
       console.log(PROTOCOL_HEADER);
       for (const row of await protocolRows(target, small, dir, settings)) console.log(row);
+      // A 2-second smoke timing of gRPC ModelInfer, the same image as raw FP32 (grpc-js client).
+      const r = await grpcInferLoad({ address: "127.0.0.1:18481", jpeg: small, pid: server.pid });
+      console.log(
+        `| gRPC ModelInfer, raw FP32 (grpc-js, 2 s) | 16 | ${Math.round(r.rps)} | ${
+          r.p50.toFixed(2)
+        } | ${r.p99.toFixed(2)} | ${Math.round(r.cpuUs)} | – | ${r.ok}/${r.total} |`,
+      );
     } finally {
       await stop(server);
     }

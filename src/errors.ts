@@ -1,6 +1,7 @@
 /**
- * ferry's small family of named errors. Each kind maps to one exit code and one HTTP status,
- * here and nowhere else, so the CLI and the server answer the same condition the same way.
+ * ferry's small family of named errors. Each kind maps to one exit code, one HTTP status and one
+ * gRPC status, here and nowhere else, so the CLI and both protocols answer the same condition the
+ * same way.
  *
  * @module
  */
@@ -23,21 +24,27 @@ export type ErrorKind =
 interface KindInfo {
   exitCode: number;
   httpStatus: number;
+  /** The gRPC status code (google.rpc.Code): what gRPC clients retry on, or not. */
+  grpcStatus: number;
 }
 
+// google.rpc.Code numbers.
+const INVALID_ARGUMENT = 3, NOT_FOUND = 5, RESOURCE_EXHAUSTED = 8, FAILED_PRECONDITION = 9;
+const INTERNAL = 13, UNAVAILABLE = 14, UNAUTHENTICATED = 16;
+
 const KINDS: Record<ErrorKind, KindInfo> = {
-  usage: { exitCode: 2, httpStatus: 400 },
-  not_found: { exitCode: 3, httpStatus: 404 },
-  unsupported_media: { exitCode: 4, httpStatus: 415 },
-  undecodable: { exitCode: 4, httpStatus: 422 },
-  too_large: { exitCode: 4, httpStatus: 413 },
-  too_many_pixels: { exitCode: 4, httpStatus: 422 },
-  unauthorized: { exitCode: 5, httpStatus: 401 },
-  overloaded: { exitCode: 6, httpStatus: 503 },
-  dataset: { exitCode: 7, httpStatus: 422 },
-  model: { exitCode: 8, httpStatus: 500 },
-  download: { exitCode: 9, httpStatus: 502 },
-  training: { exitCode: 10, httpStatus: 500 },
+  usage: { exitCode: 2, httpStatus: 400, grpcStatus: INVALID_ARGUMENT },
+  not_found: { exitCode: 3, httpStatus: 404, grpcStatus: NOT_FOUND },
+  unsupported_media: { exitCode: 4, httpStatus: 415, grpcStatus: INVALID_ARGUMENT },
+  undecodable: { exitCode: 4, httpStatus: 422, grpcStatus: INVALID_ARGUMENT },
+  too_large: { exitCode: 4, httpStatus: 413, grpcStatus: RESOURCE_EXHAUSTED },
+  too_many_pixels: { exitCode: 4, httpStatus: 422, grpcStatus: INVALID_ARGUMENT },
+  unauthorized: { exitCode: 5, httpStatus: 401, grpcStatus: UNAUTHENTICATED },
+  overloaded: { exitCode: 6, httpStatus: 503, grpcStatus: UNAVAILABLE },
+  dataset: { exitCode: 7, httpStatus: 422, grpcStatus: FAILED_PRECONDITION },
+  model: { exitCode: 8, httpStatus: 500, grpcStatus: INTERNAL },
+  download: { exitCode: 9, httpStatus: 502, grpcStatus: UNAVAILABLE },
+  training: { exitCode: 10, httpStatus: 500, grpcStatus: INTERNAL },
 };
 
 /** The one error class callers catch; `kind` says what happened. */
@@ -63,6 +70,11 @@ export function exitCodeOf(error: unknown): number {
 /** HTTP status for anything thrown: a FerryError's own, 500 for the unexpected. */
 export function httpStatusOf(error: unknown): number {
   return error instanceof FerryError ? error.httpStatus : 500;
+}
+
+/** gRPC status code for anything thrown: a FerryError's own, INTERNAL for the unexpected. */
+export function grpcStatusOf(error: unknown): number {
+  return error instanceof FerryError ? KINDS[error.kind].grpcStatus : INTERNAL;
 }
 
 /** An error as plain data, to cross between threads: a FerryError keeps its kind. */

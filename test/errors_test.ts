@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { FerryError, fromData, toData } from "../src/errors.ts";
+import { FerryError, fromData, grpcStatusOf, toData } from "../src/errors.ts";
 
 test("toData() and fromData() carry a FerryError's kind, status and message across", () => {
   const original = new FerryError("too_many_pixels", "Cannot decode png: too many pixels");
@@ -16,4 +16,19 @@ test("toData() and fromData() turn any other error or value into a plain Error's
   expect(plain).not.toBeInstanceOf(FerryError);
   expect(plain.message).toBe("x is not a function");
   expect(fromData(toData("a thrown string")).message).toBe("a thrown string");
+});
+
+test("grpcStatusOf() gives the client-side kinds client statuses and the unexpected INTERNAL", () => {
+  // google.rpc.Code: 3 INVALID_ARGUMENT, 5 NOT_FOUND, 8 RESOURCE_EXHAUSTED, 13 INTERNAL,
+  // 14 UNAVAILABLE (what gRPC clients retry), 16 UNAUTHENTICATED.
+  const status = (kind: ConstructorParameters<typeof FerryError>[0]) =>
+    grpcStatusOf(new FerryError(kind, "x"));
+  expect(
+    ["usage", "unsupported_media", "undecodable", "too_many_pixels"].map((k) =>
+      status(k as "usage")
+    ),
+  ).toEqual([3, 3, 3, 3]);
+  expect([status("not_found"), status("too_large"), status("overloaded")]).toEqual([5, 8, 14]);
+  expect([status("unauthorized"), status("model")]).toEqual([16, 13]);
+  expect(grpcStatusOf(new TypeError("bug"))).toBe(13);
 });

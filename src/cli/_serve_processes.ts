@@ -7,8 +7,9 @@ import type { LogEntry } from "../serve/mod.ts";
 
 /**
  * Runs `count` copies of `ferry serve <serveArgs>` as child processes on one port
- * (`--reuse-port`), each with `threads` onnxruntime threads; passes SIGTERM/SIGINT on to them,
- * stops the others when one fails, and returns the worst exit code.
+ * (`--reuse-port`), each with `threads` onnxruntime threads and the first alone on `--grpc-port`;
+ * passes SIGTERM/SIGINT on to them, stops the others when one fails, and returns the worst exit
+ * code.
  */
 export async function superviseWorkers(
   serveArgs: string[],
@@ -22,7 +23,7 @@ export async function superviseWorkers(
     else if (!/^--(workers|threads)=/.test(arg)) args.push(arg);
   }
   const script = new URL("./main.ts", import.meta.url).pathname;
-  const children = Array.from({ length: count }, () =>
+  const children = Array.from({ length: count }, (_, i) =>
     new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -36,6 +37,8 @@ export async function superviseWorkers(
         "--threads",
         String(threads),
         "--reuse-port",
+        // grpc-js cannot share a port (no SO_REUSEPORT), so the first worker alone serves gRPC.
+        ...(i > 0 ? ["--grpc-port", "0"] : []),
       ],
       stdin: "null",
     }).spawn());

@@ -26,6 +26,7 @@ import {
   type ModelControlMode,
   REPOSITORY_DEFAULTS,
   SERVER_DEFAULTS,
+  startGrpcServer,
   startServer,
 } from "../serve/mod.ts";
 import {
@@ -54,6 +55,7 @@ interface ServeConfig {
   defaultModel: string | null;
   host: string;
   port: number;
+  grpcPort: number;
   providers: Provider[];
   threads: number;
   maxBatch: number;
@@ -82,6 +84,7 @@ const DEFAULTS: ServeConfig = {
   defaultModel: null,
   host: SERVER_DEFAULTS.hostname,
   port: SERVER_DEFAULTS.port,
+  grpcPort: 0,
   providers: SESSION_DEFAULTS.providers,
   // One onnxruntime thread per process: the event loop (HTTP, decoding) needs a core of its own,
   // and onnxruntime's spinning thread pool starves it. Measured on 2 cores with 32×32 JPEGs at
@@ -132,6 +135,10 @@ const OPTIONS: OptionTable<ServeConfig> = {
   threads: MODEL_OPTIONS.threads,
   host: { value: "ADDR", description: "Interface to bind (0.0.0.0 exposes the service)" },
   port: { value: "N", description: "Port (0 picks a free one)" },
+  grpcPort: {
+    value: "N",
+    description: "Also serve the Open Inference Protocol over gRPC on this port (0: off)",
+  },
   cors: { value: "ORIGIN", description: "Allow these origins (* for any); CORS is off without it" },
   defaultModel: {
     value: "NAME",
@@ -287,7 +294,17 @@ async function serveUntilStopped(
     reusePort: config.reusePort,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   });
+  const grpcServer = config.grpcPort > 0
+    ? await startGrpcServer(service, {
+      hostname: config.host,
+      port: config.grpcPort,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      ...(token ? { token } : {}),
+      ...(log ? { log: log.write } : {}),
+    })
+    : undefined;
   await service.warmUp();
+  if (grpcServer) reporter.info(`gRPC on ${config.host}:${grpcServer.port}`);
   if (config.modelRepository) {
     const loaded = service.state.models.list().map((m) => `${m.name} v${m.version}`);
     reporter.info(
@@ -299,12 +316,13 @@ async function serveUntilStopped(
 
   const signal = await Promise.race([stopped, server.finished.then(() => "closed")]);
   reporter.info(`${signal}: finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
-  const graceful = await server.shutdown();
+  const [graceful, grpcGraceful] = await Promise.all([server.shutdown(), grpcServer?.shutdown()]);
   log?.flush();
   decodePool?.close();
   await Promise.all(sessions.map((s) => s.release()));
-  reporter.info(graceful ? "stopped" : "stopped: some requests were cut off at the timeout");
-  return graceful ? 0 : 1;
+  const allGraceful = graceful && grpcGraceful !== false;
+  reporter.info(allGraceful ? "stopped" : "stopped: some requests were cut off at the timeout");
+  return allGraceful ? 0 : 1;
 }
 
 /** The service's options from the configuration; `createApp` checks them. */
@@ -356,8 +374,16 @@ async function checkRepository(dir: string): Promise<void> {
 
 /** What only the command knows of: processes, threads, the port they share. */
 function checkServeConfig(config: ServeConfig): void {
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
-    throw new FerryError("usage", `Cannot use --port: expected 0 to 65535, got ${config.port}`);
+  for (const [flag, value] of [["port", config.port], ["grpc-port", config.grpcPort]] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      throw new FerryError("usage", `Cannot use --${flag}: expected 0 to 65535, got ${value}`);
+    }
+  }
+  if (config.grpcPort !== 0 && config.grpcPort === config.port) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --grpc-port ${config.grpcPort}: it is also the HTTP --port`,
+    );
   }
   const counts = [["workers", config.workers], ["decode-workers", config.decodeWorkers]] as const;
   for (const [flag, value] of counts) {

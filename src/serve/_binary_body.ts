@@ -80,9 +80,9 @@ export function readByteElements(bytes: Uint8Array, name: string): Uint8Array[] 
   return elements;
 }
 
-/** Strings as BYTES elements: each a 4-byte little-endian length and its UTF-8 bytes. */
-export function writeByteElements(strings: string[]): Uint8Array {
-  const encoded = strings.map((s) => new TextEncoder().encode(s));
+/** Strings (as UTF-8) or bytes as BYTES elements: each a 4-byte little-endian length, then it. */
+export function writeByteElements(elements: (string | Uint8Array)[]): Uint8Array {
+  const encoded = elements.map((e) => typeof e === "string" ? new TextEncoder().encode(e) : e);
   const out = new Uint8Array(encoded.reduce((n, e) => n + 4 + e.length, 0));
   const view = new DataView(out.buffer);
   let offset = 0;

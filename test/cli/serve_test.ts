@@ -79,13 +79,15 @@ describe("ferry serve", () => {
     expect(lines[3].id).toBe(res.headers.get("x-request-id"));
   });
 
-  it("--workers 2 runs two processes on one port and stops both on SIGTERM", async () => {
+  it("--workers 2 runs two processes on one port, the first alone on the gRPC port, and stops both on SIGTERM", async () => {
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
     const { child, base, stderr } = await startServe(
       [
         `${dir}/alpha.onnx`,
         "--port",
         port,
+        "--grpc-port",
+        String(Number(port) + 1),
         "--workers",
         "2",
         "--no-access-log",
@@ -107,6 +109,9 @@ describe("ferry serve", () => {
     expect((await child.status).code).toBe(0);
     const said = await stderr;
     expect(said.match(/\bstopped\b/g)?.length).toBe(2);
+    expect(said.match(/gRPC on 127\.0\.0\.1:(\d+)/g)).toEqual([
+      `gRPC on 127.0.0.1:${Number(port) + 1}`,
+    ]);
   });
 
   it("stops with exit code 8 and the reason when only CUDA is asked for and it cannot load", async () => {
@@ -212,6 +217,7 @@ describe("ferry serve", () => {
       FERRY_DEFAULT_MODEL: "cifar10",
       FERRY_HOST: "127.0.0.1",
       FERRY_PORT: String(port),
+      FERRY_GRPC_PORT: String(port + 1),
       FERRY_PROVIDER: "cpu",
       FERRY_THREADS: "1",
       FERRY_MAX_BATCH: "8",
@@ -259,6 +265,7 @@ describe("ferry serve", () => {
       defaultModel: "cifar10",
       host: "127.0.0.1",
       port,
+      grpcPort: port + 1,
       providers: ["cpu"],
       threads: 1,
       maxBatch: 8,
@@ -308,6 +315,7 @@ describe("ferry serve", () => {
       [[dir], { FERRY_PORT: "eighty" }, /Cannot use FERRY_PORT: expected a number, got 'eighty'/],
       [[dir], { FERRY_ACCESS_LOG: "maybe" }, /Cannot use FERRY_ACCESS_LOG: expected true or false/],
       [[dir], { FERRY_MAX_FILES: "0" }, /'limits\.maxFiles' must be a positive integer, got 0/],
+      [[dir, "--grpc-port", "70000"], {}, /Cannot use --grpc-port: expected 0 to 65535, got 70000/],
     ];
     for (const [args, env, message] of cases) {
       const out = await new Deno.Command(Deno.execPath(), {
