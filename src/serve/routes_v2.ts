@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { FerryError } from "../errors.ts";
+import { VERSION } from "../version.ts";
 import { valuesPerImage } from "../image/mod.ts";
 import type { ServeEnv, ServeState } from "./app.ts";
 import { readBody } from "./_body.ts";
@@ -7,7 +8,7 @@ import { inputShape, modelSummary } from "./_describe.ts";
 import type { ServedModel } from "./_models.ts";
 
 /** The server's name and version as `GET /v2` reports them. */
-export const SERVER_METADATA = { name: "ferry", version: "0.1.0", extensions: [] as string[] };
+export const SERVER_METADATA = { name: "ferry", version: VERSION, extensions: [] as string[] };
 
 /**
  * `/v2`: the Open Inference Protocol (KServe / Triton) over REST: health, server and model
