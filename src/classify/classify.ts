@@ -6,6 +6,7 @@ import { type OutputFormat, rowFormatter } from "./format.ts";
 import { classifyEntries, type PipelineOptions } from "./pipeline.ts";
 import { readResumeState } from "./resume.ts";
 import type { ClassifiedRow } from "./row.ts";
+import { type Shard, shardBatches } from "./shard.ts";
 import { createSorter, type Sorter } from "./sort_into.ts";
 import { walkBatches, type WalkOptions } from "./walk.ts";
 import { type FolderLabels, LabelCollector } from "./_folder_labels.ts";
@@ -29,6 +30,8 @@ export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "ski
   link?: boolean;
   /** Record each image's true class from its folder name (`<class>/<image>`). @default false */
   labelsFromFolders?: boolean;
+  /** Classify only this shard of the files found (by a hash of its relative path). @default all */
+  shard?: Shard;
   /** Progress (a bar over the files found) and warnings. @default silentReporter */
   reporter?: Reporter;
 }
@@ -108,7 +111,7 @@ export async function classifyPaths(
   try {
     const sorter = options.sortInto ? createSorter(options.sortInto, { link }) : undefined;
     if (validLength === 0) await output.write(encoder.encode(formatter.header()));
-    const entries = walkBatches(inputs, options);
+    const entries = shardBatches(walkBatches(inputs, options), options.shard);
     const batches = classifyEntries(session, entries, {
       ...options,
       skip: done.size > 0 ? (path) => done.has(resolve(path)) : undefined,
@@ -155,9 +158,14 @@ export function formatSummary(summary: ClassifySummary): string {
     `(${Math.round(summary.imagesPerSecond)} images/s)${summary.aborted ? ", interrupted" : ""}`;
 }
 
-async function countFiles(inputs: string[], options: WalkOptions): Promise<number> {
+async function countFiles(
+  inputs: string[],
+  options: WalkOptions & { shard?: Shard },
+): Promise<number> {
   let count = 0;
-  for await (const batch of walkBatches(inputs, options)) count += batch.length;
+  for await (const batch of shardBatches(walkBatches(inputs, options), options.shard)) {
+    count += batch.length;
+  }
   return count;
 }
 

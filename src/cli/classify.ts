@@ -13,10 +13,12 @@ import {
   openClassifyModel,
   OUTPUT_FORMATS,
   type OutputFormat,
+  parseShard,
   PIPELINE_DEFAULTS,
   WALK_DEFAULTS,
 } from "../classify/mod.ts";
 import { formatConfig } from "../config/mod.ts";
+import { mergeShards } from "./_classify_merge.ts";
 import { FerryError } from "../errors.ts";
 import { evaluatePredictions, formatEvaluation } from "../evaluate/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
@@ -51,6 +53,8 @@ interface ClassifyConfig {
   link: boolean;
   labelsFromFolders: boolean;
   reportNonImages: boolean;
+  shard: string | null;
+  expect: string[];
 }
 
 const DEFAULTS: Omit<ClassifyConfig, "model"> = {
@@ -69,12 +73,14 @@ const DEFAULTS: Omit<ClassifyConfig, "model"> = {
   link: CLASSIFY_DEFAULTS.link,
   labelsFromFolders: CLASSIFY_DEFAULTS.labelsFromFolders,
   reportNonImages: PIPELINE_DEFAULTS.reportNonImages,
+  shard: null,
+  expect: [],
 };
 
 export const command: Command = {
   name: "classify",
   summary: "Label images in folders with a model",
-  usage: "[options] <folder or file…>",
+  usage: "[options] <folder or file…>   |   merge [--out FILE] [--expect DIR] <shard output…>",
   flags: {
     ...MODEL_FLAGS,
     threads: {
@@ -150,10 +156,23 @@ export const command: Command = {
       description: "Write an error row for files that are not images instead of skipping them",
       default: false,
     },
+    shard: {
+      type: "string",
+      value: "I/N",
+      description: "Classify only shard I of N (from 0), split by a hash of each file's path",
+    },
+    expect: {
+      type: "string",
+      value: "DIR",
+      multiple: true,
+      description: "With merge: every file under DIR must have exactly one row",
+    },
     config: CONFIG_FLAG,
   },
   examples: [
     "ferry classify photos/ --out labels.csv",
+    "ferry classify /data/images --shard 3/8 --report-non-images --out shard-3.csv",
+    "ferry classify merge shard-*.csv --expect /data/images --out labels.csv",
     "ferry classify photos/ --format jsonl --include '*.jpg' --exclude 'thumbs/**' > labels.jsonl",
     "ferry classify big/ --out labels.csv --resume",
     "ferry classify photos/ --sort-into sorted/ --link",
@@ -172,6 +191,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
     values,
     await flagsToConfig(values),
   );
+  if (positionals[0] === "merge") return await mergeShards(positionals.slice(1), config);
   if (!config.model) config.model = await modelPathFlag({});
   validate(config);
   reporter.info(`config: ${formatConfig(config)}`);
@@ -214,6 +234,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
       reporter,
       ...(config.out ? { out: config.out } : {}),
       ...(config.sortInto ? { sortInto: config.sortInto } : {}),
+      ...(config.shard ? { shard: parseShard(config.shard) } : {}),
     };
     summary = await classifyPaths(session, positionals, options);
   } finally {
@@ -250,6 +271,8 @@ async function flagsToConfig(values: ParsedFlags["values"]): Promise<Partial<Cla
     link: booleanFlag(values, "link"),
     labelsFromFolders: booleanFlag(values, "labels-from-folders"),
     reportNonImages: booleanFlag(values, "report-non-images"),
+    shard: stringFlag(values, "shard"),
+    expect: listFlag(values, "expect"),
   };
 }
 
@@ -277,6 +300,7 @@ function validate(config: ClassifyConfig): void {
       `Cannot use --workers: must be a positive integer, got ${config.workers}`,
     );
   }
+  if (config.shard) parseShard(config.shard);
   if (config.link && !config.sortInto) {
     throw new FerryError("usage", "Cannot use --link without --sort-into");
   }
