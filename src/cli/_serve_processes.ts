@@ -3,12 +3,13 @@
  *
  * @module
  */
-import type { LogEntry } from "../serve/mod.ts";
+import { type LogEntry, METRICS_HUB_ENV, startMetricsHub } from "../serve/mod.ts";
 
 /**
  * Runs `count` copies of `ferry serve <serveArgs>` as child processes on one port
  * (`--reuse-port`), each with `threads` onnxruntime threads; passes SIGTERM/SIGINT on to them,
- * stops the others when one fails, and returns the worst exit code.
+ * stops the others when one fails, and returns the worst exit code. The workers join a metrics
+ * hub, so that `/metrics` on any of them sums all of them.
  */
 export async function superviseWorkers(
   serveArgs: string[],
@@ -22,6 +23,7 @@ export async function superviseWorkers(
     else if (!/^--(workers|threads)=/.test(arg)) args.push(arg);
   }
   const script = new URL("./main.ts", import.meta.url).pathname;
+  const hub = await startMetricsHub();
   const children = Array.from({ length: count }, () =>
     new Deno.Command(Deno.execPath(), {
       args: [
@@ -38,6 +40,7 @@ export async function superviseWorkers(
         "--reuse-port",
       ],
       stdin: "null",
+      env: { [METRICS_HUB_ENV]: hub.path },
     }).spawn());
   const forward = (signal: Deno.Signal) => () => {
     for (const child of children) {
@@ -59,6 +62,7 @@ export async function superviseWorkers(
     })
   ));
   for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  await hub.close();
   return Math.max(...statuses.map((s) => s.code));
 }
 

@@ -20,7 +20,9 @@ import {
 import {
   APP_DEFAULTS,
   createApp,
+  joinMetricsHub,
   LIMIT_DEFAULTS,
+  METRICS_HUB_ENV,
   SERVER_DEFAULTS,
   startServer,
 } from "../serve/mod.ts";
@@ -241,8 +243,14 @@ async function serveUntilStopped(
   const decodePool = config.decodeWorkers > 0
     ? createDecodePool({ workers: config.decodeWorkers })
     : undefined;
+  // A worker of `--workers N` answers /metrics for all of them through its supervisor's hub.
+  const hubPath = Deno.env.get(METRICS_HUB_ENV);
+  const hub = hubPath
+    ? await joinMetricsHub(hubPath, () => service.state.metrics.snapshot())
+    : undefined;
   const service = createApp({
     models: sessions,
+    ...(hub ? { scrape: hub.scrape } : {}),
     ...(config.defaultModel ? { defaultModel: config.defaultModel } : {}),
     ...(token ? { token } : {}),
     corsOrigins: config.cors,
@@ -271,6 +279,7 @@ async function serveUntilStopped(
   const signal = await Promise.race([stopped, server.finished.then(() => "closed")]);
   reporter.info(`${signal}: finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
   const graceful = await server.shutdown();
+  await hub?.leave();
   log?.flush();
   decodePool?.close();
   await Promise.all(sessions.map((s) => s.release()));

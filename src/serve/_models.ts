@@ -38,10 +38,17 @@ export class ModelSet {
       });
       batcher.onBatch = (event) => {
         metrics.batchSize.observe(event.size, { model: name });
+        metrics.inference.observe(event.runMs / 1000, { model: name });
         for (const wait of event.waits) metrics.queueWait.observe(wait / 1000, { model: name });
       };
       this.byName.set(name, { name, session, batcher, ready: false });
     }
+    metrics.onCollect(() => {
+      for (const model of this.byName.values()) {
+        metrics.queueDepth.set(model.batcher.queued, { model: model.name });
+        metrics.modelReady.set(model.ready && !this.#shuttingDown ? 1 : 0, { model: model.name });
+      }
+    });
     this.defaultName = defaultName ?? sessions[0]!.info.name;
     if (!this.byName.has(this.defaultName)) {
       throw new FerryError(

@@ -6,7 +6,20 @@
  * @module
  */
 export { createApp, type ServeApp, type ServeState } from "./app.ts";
-export { type Counter, type Histogram, ServeMetrics } from "./metrics.ts";
+export {
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type MetricsSnapshot,
+  ServeMetrics,
+} from "./metrics.ts";
+export {
+  type HubMember,
+  joinMetricsHub,
+  METRICS_HUB_ENV,
+  type MetricsHub,
+  startMetricsHub,
+} from "./metrics_hub.ts";
 export {
   APP_DEFAULTS,
   type AppOptions,
