@@ -38,29 +38,35 @@ const header = (name: string, help: string, type: string) => [
   `# TYPE ${name} ${type}`,
 ];
 
-/** A monotonically increasing count per label set. */
-export class Counter {
-  #values = new Map<string, number>();
+/** One number per label set, rendered as `type`. */
+abstract class ScalarMetric {
+  protected values = new Map<string, number>();
+  abstract readonly type: "counter" | "gauge";
   constructor(readonly name: string, readonly help: string) {}
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.values);
+  }
+
+  render(values: Record<string, number> = this.snapshot()): string {
+    const lines = header(this.name, this.help, this.type);
+    for (const [key, value] of Object.entries(values)) lines.push(`${this.name}${key} ${value}`);
+    return lines.join("\n");
+  }
+}
+
+/** A monotonically increasing count per label set. */
+export class Counter extends ScalarMetric {
+  readonly type = "counter";
 
   inc(labels: Labels = {}, by = 1): void {
     const key = labelText(labels);
-    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 
   /** Current value for a label set (0 when never incremented). */
   get(labels: Labels = {}): number {
-    return this.#values.get(labelText(labels)) ?? 0;
-  }
-
-  snapshot(): Record<string, number> {
-    return Object.fromEntries(this.#values);
-  }
-
-  render(values: Record<string, number> = this.snapshot()): string {
-    const lines = header(this.name, this.help, "counter");
-    for (const [key, value] of Object.entries(values)) lines.push(`${this.name}${key} ${value}`);
-    return lines.join("\n");
+    return this.values.get(labelText(labels)) ?? 0;
   }
 }
 
@@ -68,26 +74,14 @@ export class Counter {
  * A value that goes up and down per label set. Across processes, `sum` adds them (queue depth,
  * memory) and `min` keeps the lowest (a model is loaded only where every process has it).
  */
-export class Gauge {
-  #values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly across: "sum" | "min" = "sum",
-  ) {}
+export class Gauge extends ScalarMetric {
+  readonly type = "gauge";
+  constructor(name: string, help: string, readonly across: "sum" | "min" = "sum") {
+    super(name, help);
+  }
 
   set(value: number, labels: Labels = {}): void {
-    this.#values.set(labelText(labels), value);
-  }
-
-  snapshot(): Record<string, number> {
-    return Object.fromEntries(this.#values);
-  }
-
-  render(values: Record<string, number> = this.snapshot()): string {
-    const lines = header(this.name, this.help, "gauge");
-    for (const [key, value] of Object.entries(values)) lines.push(`${this.name}${key} ${value}`);
-    return lines.join("\n");
+    this.values.set(labelText(labels), value);
   }
 }
 

@@ -63,17 +63,24 @@ describe("ServeMetrics", () => {
   });
 });
 
+/** A hub and two members whose registries count `first` and `second` requests (queues 1, 2). */
+async function hubWithTwo(first: number, second: number) {
+  const hub = await startMetricsHub();
+  const [a, b] = [registry(first, 1), registry(second, 2)];
+  const ma = await joinMetricsHub(hub.path, () => a.snapshot());
+  const mb = await joinMetricsHub(hub.path, () => b.snapshot());
+  return { hub, a, b, ma, mb };
+}
+
+const countOne = (metrics: ServeMetrics, by = 1) =>
+  metrics.requests.inc({ route: "/v1/classify", method: "POST", status: "200" }, by);
+
 describe("the metrics hub", () => {
   it("answers a scrape from either member with the sum of both, fresh at each scrape", async () => {
-    const hub = await startMetricsHub();
-    const [a, b] = [registry(10, 1), registry(5, 2)];
-    const [ma, mb] = await Promise.all([
-      joinMetricsHub(hub.path, () => a.snapshot()),
-      joinMetricsHub(hub.path, () => b.snapshot()),
-    ]);
+    const { hub, b, ma, mb } = await hubWithTwo(10, 5);
     try {
       expect(valueOf(await ma.scrape(), OK)).toBe(15);
-      b.requests.inc({ route: "/v1/classify", method: "POST", status: "200" });
+      countOne(b);
       const text = await mb.scrape();
       expect(valueOf(text, OK)).toBe(16);
       expect(valueOf(text, "ferry_processes")).toBe(2);
@@ -86,13 +93,10 @@ describe("the metrics hub", () => {
   });
 
   it("keeps the counts of a member that leaves, and drops its gauges", async () => {
-    const hub = await startMetricsHub();
-    const [a, b] = [registry(10, 1), registry(5, 2)];
-    const ma = await joinMetricsHub(hub.path, () => a.snapshot());
-    const mb = await joinMetricsHub(hub.path, () => b.snapshot());
+    const { hub, b, ma, mb } = await hubWithTwo(10, 5);
     try {
       expect(valueOf(await ma.scrape(), OK)).toBe(15);
-      b.requests.inc({ route: "/v1/classify", method: "POST", status: "200" }, 3);
+      countOne(b, 3);
       await mb.leave();
       // Its final snapshot (8, sent on leaving) stays counted.
       let text = await ma.scrape();
@@ -110,15 +114,12 @@ describe("the metrics hub", () => {
   });
 
   it("a member whose hub is gone answers with its own counts", async () => {
-    const hub = await startMetricsHub();
-    const [a, b] = [registry(4, 0), registry(10, 0)];
-    const member = await joinMetricsHub(hub.path, () => a.snapshot());
-    const other = await joinMetricsHub(hub.path, () => b.snapshot());
-    expect(valueOf(await member.scrape(), OK)).toBe(14);
+    const { hub, a, ma, mb } = await hubWithTwo(4, 10);
+    expect(valueOf(await ma.scrape(), OK)).toBe(14);
     await hub.close();
-    a.requests.inc({ route: "/v1/classify", method: "POST", status: "200" });
-    expect(valueOf(await member.scrape(), OK)).toBe(5);
-    await member.leave();
-    await other.leave();
+    countOne(a);
+    expect(valueOf(await ma.scrape(), OK)).toBe(5);
+    await ma.leave();
+    await mb.leave();
   });
 });
