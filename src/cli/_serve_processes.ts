@@ -9,7 +9,8 @@ import { type LogEntry, METRICS_HUB_ENV, startMetricsHub } from "../serve/mod.ts
  * Runs `count` copies of `ferry serve <serveArgs>` as child processes on one port
  * (`--reuse-port`), each with `threads` onnxruntime threads; passes SIGTERM/SIGINT on to them,
  * stops the others when one fails, and returns the worst exit code. The workers join a metrics
- * hub, so that `/metrics` on any of them sums all of them.
+ * hub, so that `/metrics` on any of them sums all of them (where no hub can start, say on a
+ * read-only /tmp, each answers for itself).
  */
 export async function superviseWorkers(
   serveArgs: string[],
@@ -23,7 +24,7 @@ export async function superviseWorkers(
     else if (!/^--(workers|threads)=/.test(arg)) args.push(arg);
   }
   const script = new URL("./main.ts", import.meta.url).pathname;
-  const hub = await startMetricsHub();
+  const hub = await startMetricsHub().catch(() => undefined);
   const children = Array.from({ length: count }, () =>
     new Deno.Command(Deno.execPath(), {
       args: [
@@ -40,7 +41,7 @@ export async function superviseWorkers(
         "--reuse-port",
       ],
       stdin: "null",
-      env: { [METRICS_HUB_ENV]: hub.path },
+      env: hub ? { [METRICS_HUB_ENV]: hub.path } : {},
     }).spawn());
   const forward = (signal: Deno.Signal) => () => {
     for (const child of children) {
@@ -62,7 +63,7 @@ export async function superviseWorkers(
     })
   ));
   for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
-  await hub.close();
+  await hub?.close();
   return Math.max(...statuses.map((s) => s.code));
 }
 

@@ -246,7 +246,7 @@ async function serveUntilStopped(
   // A worker of `--workers N` answers /metrics for all of them through its supervisor's hub.
   const hubPath = Deno.env.get(METRICS_HUB_ENV);
   const hub = hubPath
-    ? await joinMetricsHub(hubPath, () => service.state.metrics.snapshot())
+    ? await joinMetricsHub(hubPath, () => service.state.metrics.snapshot()).catch(() => undefined)
     : undefined;
   const service = createApp({
     models: sessions,

@@ -2,6 +2,7 @@
  * `ferry serve --workers 2`: /metrics sums both processes, so the request counter a scrape reads
  * never goes down whichever process answers, and equals the requests both served.
  */
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../_fixtures/tiny_model.ts";
 import { RED, solidImage, valueOf } from "../serve/_helpers.ts";
@@ -69,6 +70,22 @@ describe("ferry serve --workers 2", () => {
       console.info(
         `scrape of 2 workers: median ${costs[10]!.toFixed(2)} ms, max ${costs[19]!.toFixed(2)} ms`,
       );
+    } finally {
+      child.kill("SIGTERM");
+      expect((await child.status).code).toBe(0);
+    }
+  });
+
+  it("still serves, each process answering for itself, where the hub cannot start", async () => {
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const { child, base } = await startServe(
+      [`${dir}/tiny.onnx`, "--port", port, "--workers", "2", "--no-access-log"],
+      { TMPDIR: join(dir, "no-such-folder") },
+      2,
+    );
+    try {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(valueOf(text, "ferry_processes")).toBe(1);
     } finally {
       child.kill("SIGTERM");
       expect((await child.status).code).toBe(0);
