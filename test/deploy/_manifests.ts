@@ -1,7 +1,8 @@
 /**
  * The manifests under deploy/, read and validated offline: built-in kinds against the Kubernetes
- * schemas that npm's kubernetes-models carries, KServe's kinds against the openAPIV3Schema of
- * KServe's own CRDs (test/testdata/kserve/) with ajv.
+ * schemas that npm's kubernetes-models carries (types, enums, required fields; its validators
+ * let unknown fields through), KServe's kinds against the openAPIV3Schema of KServe's own CRDs
+ * (test/testdata/kserve/) with ajv, unknown fields refused.
  *
  * @module
  */
@@ -57,6 +58,24 @@ const KSERVE: Record<string, string> = {
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const kserveValidators = new Map<string, ReturnType<typeof ajv.compile>>();
 
+/**
+ * The schema with unknown fields refused wherever it lists the fields, as `kubectl apply` does
+ * by default (field validation "Strict") and a structural CRD schema implies.
+ */
+function strict(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strict);
+  if (!schema || typeof schema !== "object") return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = strict(value);
+  if (
+    "properties" in out && !("additionalProperties" in out) &&
+    !out["x-kubernetes-preserve-unknown-fields"]
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
 /** Validates a manifest against its kind's schema; throws with the schema's complaint. */
 export function validateManifest(manifest: Manifest): void {
   const kind = `${manifest.apiVersion}/${manifest.kind}`;
@@ -69,7 +88,8 @@ export function validateManifest(manifest: Manifest): void {
   if (!schemaFile) throw new Error(`no schema for ${kind}`);
   let validate = kserveValidators.get(kind);
   if (!validate) {
-    validate = ajv.compile(parseYaml(Deno.readTextFileSync(new URL(schemaFile, KSERVE_SCHEMAS))));
+    const schema = parseYaml(Deno.readTextFileSync(new URL(schemaFile, KSERVE_SCHEMAS)));
+    validate = ajv.compile(strict(schema));
     kserveValidators.set(kind, validate);
   }
   if (!validate(manifest)) {

@@ -58,6 +58,12 @@ describe("deploy/ manifests", () => {
     delete runtime.spec.containers[0].name;
     expect(() => validateManifest(runtime)).toThrow(/must have required property 'name'/);
   });
+
+  test("a misspelt field in a KServe kind is refused, as kubectl's strict validation does", () => {
+    const service = structuredClone(manifestOf("kserve", "InferenceService"));
+    service.spec.predictor.model.protocolVerison = service.spec.predictor.model.protocolVersion;
+    expect(() => validateManifest(service)).toThrow(/must NOT have additional properties/);
+  });
 });
 
 describe("deploy/kubernetes/", () => {
