@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { findFirstModel } from "../src/runtime/mod.ts";
+import { findModels } from "../src/runtime/mod.ts";
 import { writeNotebookCnn } from "./_notebook_cnn.ts";
 
 /** Path of the model to benchmark and where it came from. */
 export async function benchModel(given?: string): Promise<{ path: string; source: string }> {
   if (given) return { path: given, source: "--model" };
-  const shipped = await findFirstModel("models");
+  const [shipped] = await findModels("models");
   if (shipped) return { path: shipped, source: "shipped" };
   const dir = await Deno.makeTempDir({ prefix: "ferry-bench-" });
   return { path: await writeNotebookCnn(dir), source: "notebook CNN, random weights" };

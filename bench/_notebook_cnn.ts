@@ -16,7 +16,7 @@ import {
   OnnxDataType,
   type OnnxNode,
   type OnnxTensor,
-} from "../src/runtime/mod.ts";
+} from "../src/onnx/mod.ts";
 
 /** Writes the notebook CNN with random weights to `dir/notebook_cnn.onnx`; returns its path. */
 export async function writeNotebookCnn(dir: string): Promise<string> {

@@ -11,7 +11,8 @@ export type ErrorKind =
   | "not_found" // a model, dataset, run or file that does not exist
   | "unsupported_media" // bytes that are no image format ferry accepts
   | "undecodable" // an image format ferry accepts, but broken or truncated
-  | "too_large" // body, file count or pixel limits
+  | "too_large" // body or file count limits
+  | "too_many_pixels" // an image over the pixel limit (a decompression bomb): well-formed, refused
   | "unauthorized"
   | "overloaded" // queue full or deadline passed
   | "dataset" // a dataset that cannot be used as given (empty class, no images, bad archive)
@@ -30,6 +31,7 @@ const KINDS: Record<ErrorKind, KindInfo> = {
   unsupported_media: { exitCode: 4, httpStatus: 415 },
   undecodable: { exitCode: 4, httpStatus: 422 },
   too_large: { exitCode: 4, httpStatus: 413 },
+  too_many_pixels: { exitCode: 4, httpStatus: 422 },
   unauthorized: { exitCode: 5, httpStatus: 401 },
   overloaded: { exitCode: 6, httpStatus: 503 },
   dataset: { exitCode: 7, httpStatus: 422 },
@@ -38,12 +40,6 @@ const KINDS: Record<ErrorKind, KindInfo> = {
   training: { exitCode: 10, httpStatus: 500 },
 };
 
-/** Options of {@linkcode FerryError}. */
-export interface FerryErrorOptions extends ErrorOptions {
-  /** Overrides the kind's HTTP status where one kind has two answers (a pixel bomb is 422, not 413). */
-  httpStatus?: number;
-}
-
 /** The one error class callers catch; `kind` says what happened. */
 export class FerryError extends Error {
   override name = "FerryError";
@@ -51,11 +47,11 @@ export class FerryError extends Error {
   readonly exitCode: number;
   readonly httpStatus: number;
 
-  constructor(kind: ErrorKind, message: string, options: FerryErrorOptions = {}) {
+  constructor(kind: ErrorKind, message: string, options?: ErrorOptions) {
     super(message, options);
     this.kind = kind;
     this.exitCode = KINDS[kind].exitCode;
-    this.httpStatus = options.httpStatus ?? KINDS[kind].httpStatus;
+    this.httpStatus = KINDS[kind].httpStatus;
   }
 }
 
@@ -67,4 +63,22 @@ export function exitCodeOf(error: unknown): number {
 /** HTTP status for anything thrown: a FerryError's own, 500 for the unexpected. */
 export function httpStatusOf(error: unknown): number {
   return error instanceof FerryError ? error.httpStatus : 500;
+}
+
+/** An error as plain data, to cross between threads: a FerryError keeps its kind. */
+export interface ErrorData {
+  kind?: ErrorKind;
+  message: string;
+}
+
+/** Anything thrown as {@linkcode ErrorData}. */
+export function toData(error: unknown): ErrorData {
+  return error instanceof FerryError
+    ? { kind: error.kind, message: error.message }
+    : { message: (error as Error)?.message ?? String(error) };
+}
+
+/** The error that {@linkcode toData} described: a FerryError of the same kind, or an Error. */
+export function fromData(data: ErrorData): Error {
+  return data.kind ? new FerryError(data.kind, data.message) : new Error(data.message);
 }

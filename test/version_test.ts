@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { main } from "../src/cli/main.ts";
 import { toOnnx } from "../src/export/mod.ts";
-import { decodeOnnxModel } from "../src/runtime/mod.ts";
+import { decodeOnnxModel } from "../src/onnx/mod.ts";
 import { createApp } from "../src/serve/mod.ts";
 import { openTinyModel } from "./serve/_helpers.ts";
 

@@ -4,7 +4,8 @@
  *
  * @module
  */
-const port = Deno.env.get("PORT") ?? "8080";
+// The port as the entry point picks it: FERRY_PORT, else PORT, else 8080.
+const port = Deno.env.get("FERRY_PORT") ?? Deno.env.get("PORT") ?? "8080";
 try {
   const res = await fetch(`http://127.0.0.1:${port}/v2/health/ready`, {
     signal: AbortSignal.timeout(2_000),

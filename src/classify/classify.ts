@@ -1,14 +1,14 @@
 import { resolve } from "node:path";
 import { FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
-import type { ClassifierSession } from "../runtime/mod.ts";
-import { type OutputFormat, rowFormatter } from "./format.ts";
-import { classifyEntries, type PipelineOptions } from "./pipeline.ts";
+import { OUTPUT_FORMATS, type OutputFormat, rowFormatter } from "./format.ts";
+import type { ClassifyModel } from "./open_model.ts";
+import { classifyEntries, PIPELINE_DEFAULTS, type PipelineOptions } from "./pipeline.ts";
 import { readResumeState } from "./resume.ts";
 import type { ClassifiedRow } from "./row.ts";
 import { type Shard, shardBatches } from "./shard.ts";
 import { createSorter, type Sorter } from "./sort_into.ts";
-import { walkBatches, type WalkOptions } from "./walk.ts";
+import { walkBatches, type WalkEntry, type WalkOptions } from "./walk.ts";
 import { type FolderLabels, LabelCollector } from "./_folder_labels.ts";
 import { openOutput, type RowSink } from "./_output.ts";
 
@@ -78,7 +78,7 @@ const encoder = new TextEncoder();
  * ```
  */
 export async function classifyPaths(
-  session: ClassifierSession,
+  session: ClassifyModel,
   inputs: string[],
   options: ClassifyOptions,
 ): Promise<ClassifySummary> {
@@ -87,6 +87,7 @@ export async function classifyPaths(
   if (inputs.length === 0) {
     throw new FerryError("usage", "Cannot classify: no files or folders given");
   }
+  checkOptions(options);
   if (resume && options.out === undefined) {
     throw new FerryError("usage", "Cannot resume: --resume needs an output file (--out)");
   }
@@ -94,7 +95,10 @@ export async function classifyPaths(
     ? await readResumeState(options.out, format)
     : { done: new Set<string>(), validLength: 0 };
   const started = performance.now();
-  const total = await countFiles(inputs, options);
+  // One walk gives both the progress bar's total and the work: a tree is listed once, and its
+  // entries (paths, about 22 MiB per 100,000) wait here until their batch starts.
+  const walked = await Array.fromAsync(shardBatches(walkBatches(inputs, options), options.shard));
+  const total = walked.reduce((sum, batch) => sum + batch.length, 0);
   const formatter = rowFormatter(format, session.info.classNames);
   const output = await openOutput(options, validLength);
   const summary: ClassifySummary = {
@@ -111,8 +115,7 @@ export async function classifyPaths(
   try {
     const sorter = options.sortInto ? createSorter(options.sortInto, { link }) : undefined;
     if (validLength === 0) await output.write(encoder.encode(formatter.header()));
-    const entries = shardBatches(walkBatches(inputs, options), options.shard);
-    const batches = classifyEntries(session, entries, {
+    const batches = classifyEntries(session, draining(walked), {
       ...options,
       skip: done.size > 0 ? (path) => done.has(resolve(path)) : undefined,
     });
@@ -158,15 +161,10 @@ export function formatSummary(summary: ClassifySummary): string {
     `(${Math.round(summary.imagesPerSecond)} images/s)${summary.aborted ? ", interrupted" : ""}`;
 }
 
-async function countFiles(
-  inputs: string[],
-  options: WalkOptions & { shard?: Shard },
-): Promise<number> {
-  let count = 0;
-  for await (const batch of shardBatches(walkBatches(inputs, options), options.shard)) {
-    count += batch.length;
-  }
-  return count;
+/** The walked batches in order, each let go of once taken, so memory shrinks as work is done. */
+function* draining(walked: WalkEntry[][]): Generator<WalkEntry[]> {
+  walked.reverse();
+  while (walked.length > 0) yield walked.pop()!;
 }
 
 /** Sorts a batch's classified files, a few at a time; a failure becomes the row's error. */
@@ -182,6 +180,40 @@ async function sortRows(sorter: Sorter, rows: ClassifiedRow[]): Promise<void> {
           row.error = `Cannot sort into its folder: ${(error as Error).message}`;
         }
       }),
+    );
+  }
+}
+
+function checkOptions(options: ClassifyOptions): void {
+  const { format, topK, batchSize } = { ...CLASSIFY_DEFAULTS, ...PIPELINE_DEFAULTS, ...options };
+  if (!OUTPUT_FORMATS.includes(format)) {
+    throw new FerryError(
+      "usage",
+      `Cannot classify: 'format' must be one of ${OUTPUT_FORMATS.join(", ")}, got '${format}'`,
+    );
+  }
+  for (const [key, value] of [["topK", topK], ["batchSize", batchSize]] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new FerryError(
+        "usage",
+        `Cannot classify: '${key}' must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  if (options.link && !options.sortInto) {
+    throw new FerryError(
+      "usage",
+      "Cannot classify: 'link' needs 'sortInto' (--link needs --sort-into)",
+    );
+  }
+  const shard = options.shard;
+  if (
+    shard && !(Number.isInteger(shard.count) && Number.isInteger(shard.index) &&
+      shard.count >= 1 && shard.index >= 0 && shard.index < shard.count)
+  ) {
+    throw new FerryError(
+      "usage",
+      `Cannot classify: 'shard' must be index 0 ≤ i < count, got ${shard.index}/${shard.count}`,
     );
   }
 }

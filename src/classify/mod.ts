@@ -33,8 +33,10 @@ export {
   type PipelineBatch,
   type PipelineOptions,
 } from "./pipeline.ts";
+export type { FileBatch, FileBatchOptions, FileJob } from "./file_batch.ts";
 export {
   CLASSIFY_MODEL_DEFAULTS,
+  type ClassifyModel,
   type ClassifyModelOptions,
   openClassifyModel,
 } from "./open_model.ts";

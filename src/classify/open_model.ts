@@ -3,6 +3,7 @@ import {
   type OpenClassifierOptions,
   openClassifierWorkers,
 } from "../runtime/mod.ts";
+import type { FileBatch, FileBatchOptions, FileJob } from "./file_batch.ts";
 
 /** Options of {@linkcode openClassifyModel}. */
 export interface ClassifyModelOptions extends OpenClassifierOptions {
@@ -25,6 +26,16 @@ export const CLASSIFY_MODEL_DEFAULTS = {
   threads: 1,
 } as const;
 
+/** A model as classify runs it: any session, or one from {@linkcode openClassifyModel}. */
+export interface ClassifyModel extends ClassifierSession {
+  /**
+   * Reads, decodes and classifies files where the model runs (a worker thread), so that the
+   * caller's thread never touches their bytes or pixels; absent on a session that runs on the
+   * caller's thread, where classify reads and decodes on that thread.
+   */
+  classifyFiles?(jobs: FileJob[], options?: FileBatchOptions): Promise<FileBatch>;
+}
+
 /**
  * Opens a model the way `ferry classify` runs it: `workers` copies on worker threads of their
  * own, each reading, decoding and classifying the batches of files it is given.
@@ -39,7 +50,15 @@ export const CLASSIFY_MODEL_DEFAULTS = {
 export async function openClassifyModel(
   path: string,
   options: ClassifyModelOptions = {},
-): Promise<ClassifierSession> {
+): Promise<ClassifyModel> {
   const { workers, ...rest } = { ...CLASSIFY_MODEL_DEFAULTS, ...options };
-  return await openClassifierWorkers(path, workers, rest);
+  const script = new URL("./_file_worker.ts", import.meta.url);
+  const model = await openClassifierWorkers(path, workers, { ...rest, script });
+  return {
+    info: model.info,
+    parallelRuns: model.parallelRuns ?? 1,
+    run: (input, count) => model.run(input, count),
+    classifyFiles: (jobs, options = {}) => model.call("files", { jobs, options }),
+    release: () => model.release(),
+  };
 }

@@ -1,10 +1,7 @@
-import {
-  type ClassifierSession,
-  classifyFilesHere,
-  type FileBatch,
-  type FileJob,
-  topK,
-} from "../runtime/mod.ts";
+import type { PreprocessOptions } from "../image/mod.ts";
+import { topK } from "../runtime/mod.ts";
+import { classifyFilesHere, type FileBatch, type FileJob } from "./file_batch.ts";
+import type { ClassifyModel } from "./open_model.ts";
 import type { ClassifiedRow } from "./row.ts";
 import type { WalkEntry } from "./walk.ts";
 
@@ -19,6 +16,8 @@ export interface PipelineOptions {
   topK?: number;
   /** Write an error row for a file holding no image format, not skip it. @default false */
   reportNonImages?: boolean;
+  /** Decode limits and choices (`maxPixels`, `allowVector`, `background`): image's defaults. */
+  decode?: PreprocessOptions;
   /** Files to leave out (already classified by an earlier run); called with the walked path. */
   skip?: (path: string) => boolean;
   /** Stops taking new files; the batches already started are still classified and yielded. */
@@ -50,18 +49,19 @@ export interface PipelineBatch {
  * a row with an `error`; it never stops the run.
  */
 export async function* classifyEntries(
-  session: ClassifierSession,
-  entries: AsyncIterable<WalkEntry[]>,
+  session: ClassifyModel,
+  entries: AsyncIterable<WalkEntry[]> | Iterable<WalkEntry[]>,
   options: PipelineOptions = {},
 ): AsyncGenerator<PipelineBatch> {
   const { batchSize, topK: k, reportNonImages } = { ...PIPELINE_DEFAULTS, ...options };
   const { classNames } = session.info;
+  const fileOptions = { reportNonImages, decode: options.decode };
   const classify = (jobs: FileJob[]): Promise<FileBatch> =>
     jobs.length === 0
       ? Promise.resolve({ items: [], nonImages: 0, probabilities: new Float32Array(0) })
       : session.classifyFiles
-      ? session.classifyFiles(jobs, { reportNonImages })
-      : classifyFilesHere(session, jobs, { reportNonImages });
+      ? session.classifyFiles(jobs, fileOptions)
+      : classifyFilesHere(session, jobs, fileOptions);
   const toBatch = ({ items, nonImages, probabilities }: FileBatch, resumed: number) => {
     const rows: ClassifiedRow[] = [];
     let index = 0;

@@ -32,6 +32,8 @@ export interface FlagSpec {
   multiple?: boolean;
   /** For `--help`: what the value looks like, e.g. "FILE" or "0.1". */
   value?: string;
+  /** The value is a number: an environment variable that holds none is refused where it is read. */
+  number?: boolean;
 }
 
 /** A subcommand: flags in, exit code out. */
@@ -43,6 +45,11 @@ export interface Command {
   flags: Record<string, FlagSpec>;
   /** Lines of examples shown under `--help`. */
   examples?: string[];
+  /**
+   * Each flag may also come from the environment variable with this prefix and the flag's name in
+   * upper snake case (`--max-batch` → `FERRY_MAX_BATCH`); a flag on the command line wins.
+   */
+  envPrefix?: string;
   run(parsed: ParsedFlags): Promise<number>;
 }
 
@@ -67,7 +74,8 @@ export function helpText(command: Command): string {
     const short = spec.short ? `-${spec.short}, ` : "    ";
     const value = spec.type === "string" ? ` <${spec.value ?? "value"}>` : "";
     const shown = spec.default === undefined ? "" : ` (default: ${spec.default})`;
-    return [`  ${short}--${name}${value}`, `${spec.description}${shown}`] as const;
+    const env = command.envPrefix ? ` [env: ${envName(command.envPrefix, name)}]` : "";
+    return [`  ${short}--${name}${value}`, `${spec.description}${shown}${env}`] as const;
   });
   rows.push(["      --help", "Show this help"] as const);
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
@@ -102,23 +110,56 @@ export function parseFlags(command: Command, args: string[]): ParsedFlags & { he
       ...(spec.multiple ? { multiple: true } : {}),
     };
   }
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({
+    parsed = parseArgs({
       args,
       options,
       allowPositionals: true,
       strict: true,
       allowNegative: true,
     });
-    const help = values.help === true;
-    delete values.help;
-    return { values, positionals, args, help };
   } catch (error) {
     throw new FerryError(
       "usage",
       `Cannot parse flags for 'ferry ${command.name}': ${(error as Error).message}`,
     );
   }
+  const { values, positionals } = parsed;
+  const help = values.help === true;
+  delete values.help;
+  const fromEnv = command.envPrefix && !help ? envValues(command.flags, command.envPrefix) : {};
+  return { values: { ...fromEnv, ...values }, positionals, args, help };
+}
+
+/** The environment variable of a flag: `FERRY_` and `max-batch` → `FERRY_MAX_BATCH`. */
+export function envName(prefix: string, flag: string): string {
+  return prefix + flag.toUpperCase().replaceAll("-", "_");
+}
+
+const TRUE = ["1", "true", "yes", "on"];
+const FALSE = ["0", "false", "no", "off"];
+
+/** The flags set by environment variables, read as the parser would have read them. */
+function envValues(flags: Record<string, FlagSpec>, prefix: string): ParsedFlags["values"] {
+  const values: ParsedFlags["values"] = {};
+  for (const [flag, spec] of Object.entries(flags)) {
+    const name = envName(prefix, flag);
+    const raw = Deno.env.get(name);
+    if (raw === undefined) continue;
+    if (spec.type === "boolean") {
+      const word = raw.trim().toLowerCase();
+      if (!TRUE.includes(word) && !FALSE.includes(word)) {
+        throw new FerryError("usage", `Cannot use ${name}: expected true or false, got '${raw}'`);
+      }
+      values[flag] = TRUE.includes(word);
+    } else if (spec.number && (raw.trim() === "" || !Number.isFinite(Number(raw)))) {
+      throw new FerryError("usage", `Cannot use ${name}: expected a number, got '${raw}'`);
+    } else {
+      values[flag] = spec.multiple ? [raw] : raw;
+    }
+  }
+  return values;
 }
 
 /** Reads a string flag as a number, with a message naming the flag and the value when it is not one. */

@@ -1,36 +1,35 @@
 /**
- * Flags shared by the commands that run an ONNX model (`classify`, and any other that opens a
- * classifier): which model, which provider, and what a foreign model's missing metadata would
- * have said, turned into {@linkcode ModelOverrides}.
+ * What every command that runs an ONNX model shares: the model, provider and threads options for
+ * its option table, the default model, and the flags that say what a foreign model's missing
+ * metadata would have said, turned into {@linkcode ModelOverrides}.
  *
  * @module
  */
 import { FerryError } from "../errors.ts";
-import { findFirstModel, type ModelOverrides, type Provider, PROVIDERS } from "../runtime/mod.ts";
+import { findModels, type ModelOverrides, type Provider, PROVIDERS } from "../runtime/mod.ts";
 import { type FlagSpec, listFlag, numberFlag, type ParsedFlags, stringFlag } from "./_command.ts";
+import type { OptionTable } from "./_options.ts";
 
-/** Where the shipped model lives; the default model is the first `.onnx` found under it. */
+/** Where the shipped model lives; the default model is the first that `findModels` finds there. */
 export const MODELS_DIR = "models";
 
-/** The flags, for a command's `flags` table. */
-export const MODEL_FLAGS: Record<string, FlagSpec> = {
+/** The options every command that runs a model has, for its option table. */
+export const MODEL_OPTIONS = {
   model: {
-    type: "string",
     value: "FILE",
     description: `ONNX model (default: the first .onnx under ${MODELS_DIR}/)`,
   },
-  provider: {
-    type: "string",
+  providers: {
+    flag: "provider",
     value: "LIST",
     description: `Execution providers to try in order: ${PROVIDERS.join(", ")}`,
-    default: "cpu",
+    choices: PROVIDERS,
   },
-  threads: {
-    type: "string",
-    value: "N",
-    description: "onnxruntime threads per operator (0: onnxruntime chooses)",
-    default: 0,
-  },
+  threads: { value: "N", description: "onnxruntime threads per operator (0: onnxruntime chooses)" },
+} as const satisfies OptionTable<{ model: string; providers: Provider[]; threads: number }>;
+
+/** The flags that say what a foreign model's missing metadata would have said. */
+export const OVERRIDE_FLAGS: Record<string, FlagSpec> = {
   labels: {
     type: "string",
     value: "A,B,…",
@@ -66,11 +65,9 @@ export const MODEL_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
-/** The model file named by `--model`, or the first `.onnx` under {@linkcode MODELS_DIR}. */
-export async function modelPathFlag(values: ParsedFlags["values"]): Promise<string> {
-  const given = stringFlag(values, "model");
-  if (given !== undefined) return given;
-  const found = await findFirstModel(MODELS_DIR);
+/** The model a command runs when none is given: the first under {@linkcode MODELS_DIR}. */
+export async function defaultModelPath(): Promise<string> {
+  const [found] = await findModels(MODELS_DIR);
   if (found === undefined) {
     throw new FerryError(
       "not_found",
@@ -78,21 +75,6 @@ export async function modelPathFlag(values: ParsedFlags["values"]): Promise<stri
     );
   }
   return found;
-}
-
-/** `--provider cuda,cpu` as a checked list. */
-export function providersFlag(values: ParsedFlags["values"]): Provider[] | undefined {
-  const list = listFlag(values, "provider");
-  if (list === undefined) return undefined;
-  for (const p of list) {
-    if (!PROVIDERS.includes(p as Provider)) {
-      throw new FerryError(
-        "usage",
-        `Cannot use --provider: expected ${PROVIDERS.join(" or ")}, got '${p}'`,
-      );
-    }
-  }
-  return list as Provider[];
 }
 
 /** The foreign-model flags as {@linkcode ModelOverrides}; flags not given are left out. */

@@ -19,21 +19,17 @@ import {
 } from "../classify/mod.ts";
 import { formatConfig } from "../config/mod.ts";
 import { mergeShards } from "./_classify_merge.ts";
-import { FerryError } from "../errors.ts";
 import { evaluatePredictions, formatEvaluation } from "../evaluate/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import { type ModelInfo, type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
+import { type Command, CONFIG_FLAG, type ParsedFlags, resolveCommandConfig } from "./_command.ts";
 import {
-  booleanFlag,
-  type Command,
-  CONFIG_FLAG,
-  listFlag,
-  numberFlag,
-  type ParsedFlags,
-  resolveCommandConfig,
-  stringFlag,
-} from "./_command.ts";
-import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
+  defaultModelPath,
+  MODEL_OPTIONS,
+  modelOverridesFlags,
+  OVERRIDE_FLAGS,
+} from "./_model_flags.ts";
+import { optionFlags, type OptionTable, optionValues } from "./_options.ts";
 
 /** The resolved configuration of one run, as printed and saved. */
 interface ClassifyConfig {
@@ -57,7 +53,8 @@ interface ClassifyConfig {
   expect: string[];
 }
 
-const DEFAULTS: Omit<ClassifyConfig, "model"> = {
+const DEFAULTS: ClassifyConfig = {
+  model: "",
   providers: SESSION_DEFAULTS.providers,
   threads: CLASSIFY_MODEL_DEFAULTS.threads,
   workers: CLASSIFY_MODEL_DEFAULTS.workers,
@@ -77,98 +74,53 @@ const DEFAULTS: Omit<ClassifyConfig, "model"> = {
   expect: [],
 };
 
+/** Every option's flag and help line; `--help` and parsing read this table. */
+const OPTIONS: OptionTable<ClassifyConfig> = {
+  model: MODEL_OPTIONS.model,
+  providers: MODEL_OPTIONS.providers,
+  threads: {
+    ...MODEL_OPTIONS.threads,
+    description: "onnxruntime threads of each worker's model copy",
+  },
+  workers: {
+    value: "N",
+    description: "Worker threads, each reading, decoding and classifying with its own model copy",
+    shown: `${DEFAULTS.workers}, one per core`,
+  },
+  out: { short: "o", value: "FILE", description: "Write rows here (default: stdout)" },
+  format: { value: OUTPUT_FORMATS.join("|"), description: "Row format", choices: OUTPUT_FORMATS },
+  topK: { value: "K", description: "Classes listed per image" },
+  batchSize: {
+    value: "N",
+    description: "Files per batch (a worker reads, decodes and runs a batch at once)",
+  },
+  recursive: { description: "Walk subfolders (--no-recursive to stop)" },
+  include: { value: "GLOB", description: "Only files matching (repeatable)" },
+  exclude: { value: "GLOB", description: "Leave out files or folders matching (repeatable)" },
+  resume: { description: "Append to --out, skipping images it already has a row for" },
+  sortInto: { value: "DIR", description: "Copy each image into DIR/<label>/" },
+  link: { description: "With --sort-into: symbolic links instead of copies" },
+  labelsFromFolders: {
+    description: "Folders are <class>/<image>: also print the evaluation report",
+  },
+  reportNonImages: {
+    description: "Write an error row for files that are not images instead of skipping them",
+  },
+  shard: {
+    value: "I/N",
+    description: "Classify only shard I of N (from 0), split by a hash of each file's path",
+  },
+  expect: {
+    value: "DIR",
+    description: "With merge: every file under DIR must have exactly one row",
+  },
+};
+
 export const command: Command = {
   name: "classify",
   summary: "Label images in folders with a model",
   usage: "[options] <folder or file…>   |   merge [--out FILE] [--expect DIR] <shard output…>",
-  flags: {
-    ...MODEL_FLAGS,
-    threads: {
-      ...MODEL_FLAGS.threads!,
-      description: "onnxruntime threads of each worker's model copy",
-      default: DEFAULTS.threads,
-    },
-    workers: {
-      type: "string",
-      value: "N",
-      description: "Worker threads, each reading, decoding and classifying with its own model copy",
-      default: `${DEFAULTS.workers}, one per core`,
-    },
-    out: {
-      type: "string",
-      short: "o",
-      value: "FILE",
-      description: "Write rows here (default: stdout)",
-    },
-    format: {
-      type: "string",
-      value: OUTPUT_FORMATS.join("|"),
-      description: "Row format",
-      default: DEFAULTS.format,
-    },
-    "top-k": {
-      type: "string",
-      value: "K",
-      description: "Classes listed per image",
-      default: DEFAULTS.topK,
-    },
-    "batch-size": {
-      type: "string",
-      value: "N",
-      description: "Files per batch (a worker reads, decodes and runs a batch at once)",
-      default: DEFAULTS.batchSize,
-    },
-    recursive: {
-      type: "boolean",
-      description: "Walk subfolders (--no-recursive to stop)",
-      default: DEFAULTS.recursive,
-    },
-    include: {
-      type: "string",
-      value: "GLOB",
-      multiple: true,
-      description: "Only files matching (repeatable)",
-    },
-    exclude: {
-      type: "string",
-      value: "GLOB",
-      multiple: true,
-      description: "Leave out files or folders matching (repeatable)",
-    },
-    resume: {
-      type: "boolean",
-      description: "Append to --out, skipping images it already has a row for",
-      default: false,
-    },
-    "sort-into": { type: "string", value: "DIR", description: "Copy each image into DIR/<label>/" },
-    link: {
-      type: "boolean",
-      description: "With --sort-into: symbolic links instead of copies",
-      default: false,
-    },
-    "labels-from-folders": {
-      type: "boolean",
-      description: "Folders are <class>/<image>: also print the evaluation report",
-      default: false,
-    },
-    "report-non-images": {
-      type: "boolean",
-      description: "Write an error row for files that are not images instead of skipping them",
-      default: false,
-    },
-    shard: {
-      type: "string",
-      value: "I/N",
-      description: "Classify only shard I of N (from 0), split by a hash of each file's path",
-    },
-    expect: {
-      type: "string",
-      value: "DIR",
-      multiple: true,
-      description: "With merge: every file under DIR must have exactly one row",
-    },
-    config: CONFIG_FLAG,
-  },
+  flags: { ...optionFlags(OPTIONS, DEFAULTS), ...OVERRIDE_FLAGS, config: CONFIG_FLAG },
   examples: [
     "ferry classify photos/ --out labels.csv",
     "ferry classify /data/images --shard 3/8 --report-non-images --out shard-3.csv",
@@ -185,15 +137,11 @@ export const command: Command = {
 async function run(parsed: ParsedFlags): Promise<number> {
   const { values, positionals } = parsed;
   const reporter = terminalReporter();
-  const config = await resolveCommandConfig<ClassifyConfig>(
-    "classify",
-    { ...DEFAULTS, model: "" },
-    values,
-    await flagsToConfig(values),
-  );
+  const flags = optionValues(OPTIONS, DEFAULTS, values);
+  const config = await resolveCommandConfig("classify", DEFAULTS, values, flags);
   if (positionals[0] === "merge") return await mergeShards(positionals.slice(1), config);
-  if (!config.model) config.model = await modelPathFlag({});
-  validate(config);
+  const shard = config.shard ? parseShard(config.shard) : undefined;
+  if (!config.model) config.model = await defaultModelPath();
   reporter.info(`config: ${formatConfig(config)}`);
 
   const session = await openClassifyModel(config.model, {
@@ -234,7 +182,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
       reporter,
       ...(config.out ? { out: config.out } : {}),
       ...(config.sortInto ? { sortInto: config.sortInto } : {}),
-      ...(config.shard ? { shard: parseShard(config.shard) } : {}),
+      ...(shard ? { shard } : {}),
     };
     summary = await classifyPaths(session, positionals, options);
   } finally {
@@ -249,61 +197,6 @@ async function run(parsed: ParsedFlags): Promise<number> {
   }
   if (summary.aborted) return 130;
   return summary.failed > 0 && summary.succeeded === 0 ? 4 : 0;
-}
-
-async function flagsToConfig(values: ParsedFlags["values"]): Promise<Partial<ClassifyConfig>> {
-  const model = stringFlag(values, "model");
-  const format = stringFlag(values, "format");
-  return {
-    ...(model !== undefined ? { model: await modelPathFlag(values) } : {}),
-    providers: providersFlag(values),
-    threads: numberFlag(values, "threads"),
-    workers: numberFlag(values, "workers"),
-    format: format as OutputFormat | undefined,
-    out: stringFlag(values, "out"),
-    topK: numberFlag(values, "top-k"),
-    batchSize: numberFlag(values, "batch-size"),
-    recursive: booleanFlag(values, "recursive"),
-    include: listFlag(values, "include"),
-    exclude: listFlag(values, "exclude"),
-    resume: booleanFlag(values, "resume"),
-    sortInto: stringFlag(values, "sort-into"),
-    link: booleanFlag(values, "link"),
-    labelsFromFolders: booleanFlag(values, "labels-from-folders"),
-    reportNonImages: booleanFlag(values, "report-non-images"),
-    shard: stringFlag(values, "shard"),
-    expect: listFlag(values, "expect"),
-  };
-}
-
-function validate(config: ClassifyConfig): void {
-  if (!OUTPUT_FORMATS.includes(config.format)) {
-    throw new FerryError(
-      "usage",
-      `Cannot use --format: expected ${OUTPUT_FORMATS.join(", ")}, got '${config.format}'`,
-    );
-  }
-  for (const [flag, value] of [["top-k", config.topK], ["batch-size", config.batchSize]] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new FerryError(
-        "usage",
-        `Cannot use --${flag}: must be a positive integer, got ${value}`,
-      );
-    }
-  }
-  if (!Number.isInteger(config.threads) || config.threads < 0) {
-    throw new FerryError("usage", `Cannot use --threads: must be 0 or more, got ${config.threads}`);
-  }
-  if (!Number.isInteger(config.workers) || config.workers < 1) {
-    throw new FerryError(
-      "usage",
-      `Cannot use --workers: must be a positive integer, got ${config.workers}`,
-    );
-  }
-  if (config.shard) parseShard(config.shard);
-  if (config.link && !config.sortInto) {
-    throw new FerryError("usage", "Cannot use --link without --sort-into");
-  }
 }
 
 function folderReport(summary: ClassifySummary, info: ModelInfo, inputs: string[]): string {

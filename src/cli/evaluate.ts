@@ -16,16 +16,14 @@ import {
 } from "../evaluate/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import { type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
+import { type Command, CONFIG_FLAG, type ParsedFlags, resolveCommandConfig } from "./_command.ts";
 import {
-  booleanFlag,
-  type Command,
-  CONFIG_FLAG,
-  numberFlag,
-  type ParsedFlags,
-  resolveCommandConfig,
-  stringFlag,
-} from "./_command.ts";
-import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
+  defaultModelPath,
+  MODEL_OPTIONS,
+  modelOverridesFlags,
+  OVERRIDE_FLAGS,
+} from "./_model_flags.ts";
+import { optionFlags, type OptionTable, optionValues } from "./_options.ts";
 
 /** The resolved configuration of one evaluation, as printed and saved. */
 interface EvaluateConfig {
@@ -46,7 +44,9 @@ interface EvaluateConfig {
   seed: number | null;
 }
 
-const DEFAULTS: Omit<EvaluateConfig, "model" | "data"> = {
+const DEFAULTS: EvaluateConfig = {
+  model: "",
+  data: "",
   providers: SESSION_DEFAULTS.providers,
   threads: SESSION_DEFAULTS.threads,
   digits: EVALUATION_DEFAULTS.digits,
@@ -60,76 +60,57 @@ const DEFAULTS: Omit<EvaluateConfig, "model" | "data"> = {
   seed: null,
 };
 
+/** Every option's flag and help line; `--help` and parsing read this table. */
+const OPTIONS: OptionTable<EvaluateConfig> = {
+  model: {
+    ...MODEL_OPTIONS.model,
+    description: "ONNX model, or a tfjs model.json (default: the first .onnx under models/)",
+  },
+  providers: MODEL_OPTIONS.providers,
+  threads: MODEL_OPTIONS.threads,
+  data: {
+    value: "DIR|cifar10",
+    description:
+      `Folder with a subfolder of images per class, or '${CIFAR10_TEST}' (its test split)`,
+  },
+  digits: { value: "N", description: "Digits in the classification report" },
+  batchSize: { value: "N", description: "Images per inference run" },
+  mostConfused: { value: "N", description: "Most confused pairs listed" },
+  out: {
+    short: "o",
+    value: "DIR",
+    description: "Write report.json, report.md, confusion.svg and confusion.png here",
+  },
+  recorded: {
+    value: "FILE",
+    description:
+      "metrics.json of the training run to compare with (default: found beside the model)",
+  },
+  cache: {
+    description: "Reuse decoded image folders from ferry's cache (--no-cache to decode afresh)",
+  },
+  split: {
+    value: "all|validation",
+    description: "validation: only the images the model's training run held out for validation",
+    choices: ["all", "validation"],
+  },
+  valSplit: {
+    kind: "number",
+    value: "F",
+    description: "With --split validation: the run's --val-split (default: from its config.json)",
+  },
+  seed: {
+    kind: "number",
+    value: "N",
+    description: "With --split validation: the run's --seed (default: from its config.json)",
+  },
+};
+
 export const command: Command = {
   name: "evaluate",
   summary: "Measure a model on labelled images",
   usage: "--data <folder|cifar10> [options]",
-  flags: {
-    ...MODEL_FLAGS,
-    model: {
-      type: "string",
-      value: "FILE",
-      description: "ONNX model, or a tfjs model.json (default: the first .onnx under models/)",
-    },
-    data: {
-      type: "string",
-      value: "DIR|cifar10",
-      description:
-        `Folder with a subfolder of images per class, or '${CIFAR10_TEST}' (its test split)`,
-    },
-    digits: {
-      type: "string",
-      value: "N",
-      description: "Digits in the classification report",
-      default: DEFAULTS.digits,
-    },
-    "batch-size": {
-      type: "string",
-      value: "N",
-      description: "Images per inference run",
-      default: DEFAULTS.batchSize,
-    },
-    "most-confused": {
-      type: "string",
-      value: "N",
-      description: "Most confused pairs listed",
-      default: DEFAULTS.mostConfused,
-    },
-    out: {
-      type: "string",
-      short: "o",
-      value: "DIR",
-      description: "Write report.json, report.md, confusion.svg and confusion.png here",
-    },
-    recorded: {
-      type: "string",
-      value: "FILE",
-      description:
-        "metrics.json of the training run to compare with (default: found beside the model)",
-    },
-    cache: {
-      type: "boolean",
-      description: "Reuse decoded image folders from ferry's cache (--no-cache to decode afresh)",
-      default: DEFAULTS.cache,
-    },
-    split: {
-      type: "string",
-      value: "all|validation",
-      description: "validation: only the images the model's training run held out for validation",
-      default: DEFAULTS.split,
-    },
-    "val-split": {
-      type: "string",
-      value: "F",
-      description: "With --split validation: the run's --val-split (default: from its config.json)",
-    },
-    seed: {
-      type: "string",
-      value: "N",
-      description: "With --split validation: the run's --seed (default: from its config.json)",
-    },
-    config: CONFIG_FLAG,
-  },
+  flags: { ...optionFlags(OPTIONS, DEFAULTS), ...OVERRIDE_FLAGS, config: CONFIG_FLAG },
   examples: [
     "ferry evaluate --data ../shared/datasets/cifar10/train --split validation --digits 4",
     "ferry evaluate --model models/cifar10/model.onnx --data cifar10 --digits 4 --out eval/",
@@ -143,13 +124,9 @@ export const command: Command = {
 async function run(parsed: ParsedFlags): Promise<number> {
   const { values } = parsed;
   const reporter = terminalReporter();
-  const config = await resolveCommandConfig<EvaluateConfig>(
-    "evaluate",
-    { ...DEFAULTS, model: "", data: "" },
-    values,
-    flagsToConfig(values),
-  );
-  if (!config.model) config.model = await modelPathFlag({});
+  const flags = optionValues(OPTIONS, DEFAULTS, values);
+  const config = await resolveCommandConfig("evaluate", DEFAULTS, values, flags);
+  if (!config.model) config.model = await defaultModelPath();
   validate(config);
   reporter.info(`config: ${formatConfig(config)}`);
   if (config.out) {
@@ -176,29 +153,13 @@ async function run(parsed: ParsedFlags): Promise<number> {
   return 0;
 }
 
-function flagsToConfig(values: ParsedFlags["values"]): Partial<EvaluateConfig> {
-  return {
-    model: stringFlag(values, "model"),
-    data: stringFlag(values, "data"),
-    providers: providersFlag(values),
-    threads: numberFlag(values, "threads"),
-    digits: numberFlag(values, "digits"),
-    batchSize: numberFlag(values, "batch-size"),
-    mostConfused: numberFlag(values, "most-confused"),
-    out: stringFlag(values, "out"),
-    recorded: stringFlag(values, "recorded"),
-    cache: booleanFlag(values, "cache"),
-    split: stringFlag(values, "split") as EvaluateConfig["split"] | undefined,
-    valSplit: numberFlag(values, "val-split"),
-    seed: numberFlag(values, "seed"),
-  };
-}
-
 /** The validation split's fraction and seed: flags first, then the training run's config.json. */
 async function validationSplitOf(
   config: EvaluateConfig,
 ): Promise<{ fraction: number; seed: number }> {
-  const runConfig = join(dirname(config.model), "config.json");
+  // train/ loads TensorFlow.js, which evaluating an ONNX model must not wait for.
+  const { RUN_FILES } = await import("../train/mod.ts");
+  const runConfig = join(dirname(config.model), RUN_FILES.config);
   const saved: { valSplit?: number; seed?: number } = await Deno.readTextFile(runConfig).then(
     (text) => JSON.parse(text),
     () => ({}),
@@ -214,26 +175,16 @@ async function validationSplitOf(
   return { fraction, seed };
 }
 
+/** What the library functions do not check themselves (they check digits and threads). */
 function validate(config: EvaluateConfig): void {
-  if (config.split !== "all" && config.split !== "validation") {
-    throw new FerryError(
-      "usage",
-      `Cannot use --split: expected all or validation, got '${config.split}'`,
-    );
-  }
   if (!config.data) {
     throw new FerryError(
       "usage",
       `Cannot evaluate: give --data (an image folder or '${CIFAR10_TEST}')`,
     );
   }
-  const counts = [
-    ["digits", config.digits, 0],
-    ["batch-size", config.batchSize, 1],
-    ["most-confused", config.mostConfused, 0],
-    ["threads", config.threads, 0],
-  ] as const;
-  for (const [flag, value, min] of counts) {
+  const counts = [["batch-size", config.batchSize, 1], ["most-confused", config.mostConfused, 0]];
+  for (const [flag, value, min] of counts as [string, number, number][]) {
     if (!Number.isInteger(value) || value < min) {
       throw new FerryError(
         "usage",

@@ -14,14 +14,8 @@ import {
   QUANTIZE_DEFAULTS,
 } from "../export/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
-import {
-  type Command,
-  CONFIG_FLAG,
-  listFlag,
-  numberFlag,
-  resolveCommandConfig,
-  stringFlag,
-} from "./_command.ts";
+import { type Command, CONFIG_FLAG, resolveCommandConfig } from "./_command.ts";
+import { optionFlags, type OptionTable, optionValues } from "./_options.ts";
 
 interface ExportConfig {
   format: "onnx" | "tfjs";
@@ -45,48 +39,33 @@ const DEFAULTS: ExportConfig = {
   calibrationImages: QUANTIZE_DEFAULTS.calibrationImages,
 };
 
+/** Every option's flag and help line; `--help` and parsing read this table. */
+const OPTIONS: OptionTable<ExportConfig> = {
+  out: {
+    value: "PATH",
+    description: "Output .onnx file (tfjs: folder) (default: <run>/model.onnx or <run>/tfjs)",
+  },
+  format: { value: "onnx|tfjs", description: "Export format", choices: ["onnx", "tfjs"] },
+  data: {
+    value: "DIR",
+    description: "Image folder (a subfolder per class) for the parity images (default: random)",
+  },
+  parityImages: { value: "N", description: "Images the tfjs and ONNX models must agree on" },
+  seed: { value: "N", description: "Seed of random parity images" },
+  labels: { value: "A,B,…", description: "Class names, when the run folder has none" },
+  quantize: {
+    value: "int8",
+    description: "Also write an int8 copy (<out>.int8.onnx), calibrated on --data images",
+    choices: ["", "int8"],
+  },
+  calibrationImages: { value: "N", description: "Images the int8 copy is calibrated on" },
+};
+
 export const command: Command = {
   name: "export",
   summary: "Export a trained model to ONNX (or tfjs) with a parity check",
   usage: "[options] <run folder or model.json>",
-  flags: {
-    out: {
-      type: "string",
-      value: "PATH",
-      description: "Output .onnx file (tfjs: folder) (default: <run>/model.onnx or <run>/tfjs)",
-    },
-    format: { type: "string", value: "onnx|tfjs", description: "Export format", default: "onnx" },
-    data: {
-      type: "string",
-      value: "DIR",
-      description: "Image folder (a subfolder per class) for the parity images (default: random)",
-    },
-    "parity-images": {
-      type: "string",
-      value: "N",
-      description: "Images the tfjs and ONNX models must agree on",
-      default: DEFAULTS.parityImages,
-    },
-    seed: { type: "string", value: "N", description: "Seed of random parity images", default: 1 },
-    labels: {
-      type: "string",
-      value: "A,B,…",
-      multiple: true,
-      description: "Class names, when the run folder has none",
-    },
-    quantize: {
-      type: "string",
-      value: "int8",
-      description: "Also write an int8 copy (<out>.int8.onnx), calibrated on --data images",
-    },
-    "calibration-images": {
-      type: "string",
-      value: "N",
-      description: "Images the int8 copy is calibrated on",
-      default: DEFAULTS.calibrationImages,
-    },
-    config: CONFIG_FLAG,
-  },
+  flags: { ...optionFlags(OPTIONS, DEFAULTS), config: CONFIG_FLAG },
   examples: [
     "ferry export models/cifar10-notebook",
     "ferry export models/cifar10-notebook --data ../shared/datasets/cifar10/train",
@@ -100,26 +79,8 @@ export const command: Command = {
         `Cannot export: expected one run folder or model.json, got ${positionals.length}`,
       );
     }
-    const format = stringFlag(values, "format");
-    if (format !== undefined && format !== "onnx" && format !== "tfjs") {
-      throw new FerryError("usage", `Cannot use --format: expected onnx or tfjs, got '${format}'`);
-    }
-    const config = await resolveCommandConfig("export", DEFAULTS, values, {
-      format,
-      out: stringFlag(values, "out"),
-      data: stringFlag(values, "data"),
-      parityImages: numberFlag(values, "parity-images"),
-      seed: numberFlag(values, "seed"),
-      labels: listFlag(values, "labels"),
-      quantize: stringFlag(values, "quantize") as ExportConfig["quantize"] | undefined,
-      calibrationImages: numberFlag(values, "calibration-images"),
-    });
-    if (config.quantize !== "" && config.quantize !== "int8") {
-      throw new FerryError(
-        "usage",
-        `Cannot use --quantize: expected int8, got '${config.quantize}'`,
-      );
-    }
+    const flags = optionValues(OPTIONS, DEFAULTS, values);
+    const config = await resolveCommandConfig("export", DEFAULTS, values, flags);
     const reporter = terminalReporter();
     reporter.info(`Config: ${formatConfig(config)}`);
     const result = await exportModel(positionals[0]!, {

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { formatConfig } from "../config/mod.ts";
 import { jsonLines, superviseWorkers } from "./_serve_processes.ts";
 import { FerryError } from "../errors.ts";
@@ -12,13 +11,15 @@ import { createDecodePool } from "../image/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import {
   type ClassifierSession,
-  compareModelPaths,
+  findModels,
   openClassifierInWorker,
   type Provider,
   SESSION_DEFAULTS,
 } from "../runtime/mod.ts";
 import {
   APP_DEFAULTS,
+  type AppOptions,
+  checkAppOptions,
   createApp,
   joinMetricsHub,
   LIMIT_DEFAULTS,
@@ -27,20 +28,25 @@ import {
   startServer,
 } from "../serve/mod.ts";
 import {
-  booleanFlag,
   type Command,
   CONFIG_FLAG,
-  listFlag,
-  numberFlag,
+  type FlagSpec,
   type ParsedFlags,
   resolveCommandConfig,
   stringFlag,
 } from "./_command.ts";
-import { MODEL_FLAGS, modelOverridesFlags, modelPathFlag, providersFlag } from "./_model_flags.ts";
+import {
+  defaultModelPath,
+  MODEL_OPTIONS,
+  modelOverridesFlags,
+  OVERRIDE_FLAGS,
+} from "./_model_flags.ts";
+import { optionFlags, type OptionTable, optionValues } from "./_options.ts";
 
 /** The resolved configuration, as printed at start. */
 interface ServeConfig {
   models: string[];
+  modelName: string | null;
   defaultModel: string | null;
   host: string;
   port: number;
@@ -63,7 +69,9 @@ interface ServeConfig {
   accessLog: boolean;
 }
 
-const DEFAULTS: Omit<ServeConfig, "models"> = {
+const DEFAULTS: ServeConfig = {
+  models: [],
+  modelName: null,
   defaultModel: null,
   host: SERVER_DEFAULTS.hostname,
   port: SERVER_DEFAULTS.port,
@@ -91,95 +99,72 @@ const DEFAULTS: Omit<ServeConfig, "models"> = {
   accessLog: true,
 };
 
-const num = (description: string, value: string, shown: number) => ({
-  type: "string" as const,
-  value,
-  description,
-  default: shown,
-});
+/** Every option's flag and help line; `--help`, parsing and the environment read this table. */
+const OPTIONS: OptionTable<ServeConfig> = {
+  models: { ...MODEL_OPTIONS.model, flag: "model", value: "FILE|DIR" },
+  modelName: {
+    value: "NAME",
+    description:
+      "Serve the one model under this name (KServe's /mnt/models/model.onnx: not 'models')",
+  },
+  providers: MODEL_OPTIONS.providers,
+  threads: MODEL_OPTIONS.threads,
+  host: { value: "ADDR", description: "Interface to bind (0.0.0.0 exposes the service)" },
+  port: { value: "N", description: "Port (0 picks a free one)" },
+  cors: { value: "ORIGIN", description: "Allow these origins (* for any); CORS is off without it" },
+  defaultModel: {
+    value: "NAME",
+    description: "Model used when a request names none (default: the first)",
+  },
+  maxBatch: { value: "N", description: "Most images per inference run (1 turns batching off)" },
+  maxWaitMs: { value: "MS", description: "Longest wait for a fuller batch once busy" },
+  maxQueue: { value: "N", description: "Most images waiting per model before 503" },
+  deadlineMs: { value: "MS", description: "Longest a request waits for inference before 503" },
+  maxBodyBytes: { value: "BYTES", description: "Largest request body (413)" },
+  maxFiles: { value: "N", description: "Most images per request (413)" },
+  maxPixels: { value: "N", description: "Most pixels per source image (422)" },
+  allowSvg: { description: "Accept SVG (renders untrusted XML)" },
+  topK: { value: "K", description: "Classes listed per image when the client does not say" },
+  workers: {
+    value: "N",
+    description:
+      "Server processes sharing the port, each with its own model thread (0: one per core)",
+  },
+  decodeWorkers: {
+    value: "N",
+    description: "Threads that decode images (0: the server's own thread)",
+  },
+  reusePort: { description: "Share the port with other processes (set for each of --workers)" },
+  shutdownTimeoutMs: {
+    value: "MS",
+    description: "Longest wait for in-flight requests on SIGTERM/SIGINT",
+  },
+  accessLog: { description: "A JSON line per request on stdout (--no-access-log to stop)" },
+};
+
+const FLAGS: Record<string, FlagSpec> = {
+  ...optionFlags(OPTIONS, DEFAULTS),
+  // Not part of the printed configuration: a secret.
+  token: {
+    type: "string",
+    value: "TOKEN",
+    description: "Bearer token required on all but health and the page",
+  },
+  ...OVERRIDE_FLAGS,
+  config: CONFIG_FLAG,
+};
 
 export const command: Command = {
   name: "serve",
   summary: "Serve models over HTTP (v1 API, Open Inference Protocol v2, web page)",
   usage: "[options] [model.onnx or folder…]",
-  flags: {
-    ...MODEL_FLAGS,
-    threads: { ...MODEL_FLAGS.threads!, default: DEFAULTS.threads },
-    host: {
-      type: "string",
-      value: "ADDR",
-      description: "Interface to bind (0.0.0.0 exposes the service)",
-      default: DEFAULTS.host,
-    },
-    port: num("Port (0 picks a free one)", "N", DEFAULTS.port),
-    token: {
-      type: "string",
-      value: "TOKEN",
-      description: "Bearer token required on all but health and the page (or env FERRY_TOKEN)",
-    },
-    cors: {
-      type: "string",
-      value: "ORIGIN",
-      multiple: true,
-      description: "Allow these origins (* for any); CORS is off without it",
-    },
-    "default-model": {
-      type: "string",
-      value: "NAME",
-      description: "Model used when a request names none (default: the first)",
-    },
-    "max-batch": num(
-      "Most images per inference run (1 turns batching off)",
-      "N",
-      DEFAULTS.maxBatch,
-    ),
-    "max-wait-ms": num("Longest wait for a fuller batch once busy", "MS", DEFAULTS.maxWaitMs),
-    "max-queue": num("Most images waiting per model before 503", "N", DEFAULTS.maxQueue),
-    "deadline-ms": num(
-      "Longest a request waits for inference before 503",
-      "MS",
-      DEFAULTS.deadlineMs,
-    ),
-    "max-body-bytes": num("Largest request body (413)", "BYTES", DEFAULTS.maxBodyBytes),
-    "max-files": num("Most images per request (413)", "N", DEFAULTS.maxFiles),
-    "max-pixels": num("Most pixels per source image (422)", "N", DEFAULTS.maxPixels),
-    "allow-svg": {
-      type: "boolean",
-      description: "Accept SVG (renders untrusted XML)",
-      default: DEFAULTS.allowSvg,
-    },
-    "top-k": num("Classes listed per image when the client does not say", "K", DEFAULTS.topK),
-    workers: num(
-      "Server processes sharing the port, each with its own model thread (0: one per core)",
-      "N",
-      DEFAULTS.workers,
-    ),
-    "decode-workers": num(
-      "Threads that decode images (0: the server's own thread)",
-      "N",
-      DEFAULTS.decodeWorkers,
-    ),
-    "reuse-port": {
-      type: "boolean",
-      description: "Share the port with other processes (set for each of --workers)",
-      default: DEFAULTS.reusePort,
-    },
-    "shutdown-timeout-ms": num(
-      "Longest wait for in-flight requests on SIGTERM/SIGINT",
-      "MS",
-      DEFAULTS.shutdownTimeoutMs,
-    ),
-    "access-log": {
-      type: "boolean",
-      description: "A JSON line per request on stdout (--no-access-log to stop)",
-      default: DEFAULTS.accessLog,
-    },
-    config: CONFIG_FLAG,
-  },
+  flags: FLAGS,
+  envPrefix: "FERRY_",
   examples: [
     "ferry serve                                  # the shipped model on 127.0.0.1:8080",
     "ferry serve models/ --port 9000 --token $(cat token.txt)",
     "ferry serve model.onnx --provider cuda,cpu --host 0.0.0.0 --workers 2",
+    "FERRY_MODEL=/mnt/models FERRY_MODEL_NAME=cifar10 FERRY_HOST=0.0.0.0 ferry serve",
     "curl -H 'content-type: image/jpeg' --data-binary @cat.jpg localhost:8080/v1/classify",
   ],
   run,
@@ -188,15 +173,14 @@ export const command: Command = {
 async function run(parsed: ParsedFlags): Promise<number> {
   const { values, positionals } = parsed;
   const reporter = terminalReporter();
-  const config = await resolveCommandConfig<ServeConfig>(
-    "serve",
-    { ...DEFAULTS, models: [] },
-    values,
-    await flagsToConfig(values, positionals),
-  );
-  if (config.models.length === 0) config.models = [await modelPathFlag({})];
-  validate(config);
-  const token = stringFlag(values, "token") ?? Deno.env.get("FERRY_TOKEN");
+  const flags = optionValues(OPTIONS, DEFAULTS, values);
+  if (positionals.length > 0) flags.models = [...flags.models ?? [], ...positionals];
+  const config = await resolveCommandConfig("serve", DEFAULTS, values, flags);
+  if (config.models.length === 0) config.models = [await defaultModelPath()];
+  const token = stringFlag(values, "token");
+  checkServeConfig(config);
+  checkAppOptions(appOptions(config, token));
+  const paths = await modelPaths(config);
   reporter.info(`config: ${formatConfig(config)}`);
   const workers = config.workers || (config.port === 0 ? 1 : navigator.hardwareConcurrency);
   if (workers > 1) return await superviseWorkers(parsed.args, workers, config.threads);
@@ -210,7 +194,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
     return [signal, handler] as const;
   });
   try {
-    return await serveUntilStopped(config, values, token, stop.promise);
+    return await serveUntilStopped(config, paths, values, token, stop.promise);
   } finally {
     for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
   }
@@ -218,6 +202,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
 
 async function serveUntilStopped(
   config: ServeConfig,
+  paths: string[],
   values: ParsedFlags["values"],
   token: string | undefined,
   stopped: Promise<string>,
@@ -225,13 +210,14 @@ async function serveUntilStopped(
   const reporter = terminalReporter();
   const overrides = await modelOverridesFlags(values);
   const sessions: ClassifierSession[] = [];
-  for (const path of await expandModelPaths(config.models)) {
+  for (const path of paths) {
     // On a thread of its own: onnxruntime-node runs on the calling thread, which would stall HTTP.
     const session = await openClassifierInWorker(path, {
       providers: config.providers,
       threads: config.threads,
       overrides,
       reporter,
+      ...(config.modelName ? { name: config.modelName } : {}),
     });
     sessions.push(session);
     reporter.info(
@@ -249,21 +235,9 @@ async function serveUntilStopped(
     ? await joinMetricsHub(hubPath, () => service.state.metrics.snapshot()).catch(() => undefined)
     : undefined;
   const service = createApp({
+    ...appOptions(config, token),
     models: sessions,
     ...(hub ? { scrape: hub.scrape } : {}),
-    ...(config.defaultModel ? { defaultModel: config.defaultModel } : {}),
-    ...(token ? { token } : {}),
-    corsOrigins: config.cors,
-    topK: config.topK,
-    batching: { maxBatchSize: config.maxBatch, maxWaitMs: config.maxWaitMs },
-    limits: {
-      maxQueue: config.maxQueue,
-      deadlineMs: config.deadlineMs,
-      maxBodyBytes: config.maxBodyBytes,
-      maxFiles: config.maxFiles,
-      maxPixels: config.maxPixels,
-      allowVector: config.allowSvg,
-    },
     ...(log ? { log: log.write } : {}),
     ...(decodePool ? { decodePool } : {}),
   });
@@ -287,92 +261,47 @@ async function serveUntilStopped(
   return graceful ? 0 : 1;
 }
 
-/**
- * Files as given; folders become every `.onnx` inside them or one level down (a `models/` folder
- * of run folders, each with the `model.onnx` that `ferry export` writes), sorted.
- */
-async function expandModelPaths(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const path of paths) {
-    const stat = await Deno.stat(path).catch(() => undefined);
-    if (!stat) throw new FerryError("not_found", `Cannot find model '${path}'`);
-    if (!stat.isDirectory) {
-      out.push(path);
-      continue;
-    }
-    const found: string[] = [];
-    for await (const entry of Deno.readDir(path)) {
-      const child = join(path, entry.name);
-      if (entry.isFile && isOnnx(entry.name)) found.push(child);
-      if (!entry.isDirectory) continue;
-      try {
-        for await (const inner of Deno.readDir(child)) {
-          if (inner.isFile && isOnnx(inner.name)) found.push(join(child, inner.name));
-        }
-      } catch {
-        // An unreadable sub-folder holds no model we could serve; the folder's others still count.
-      }
-    }
-    if (found.length === 0) {
-      throw new FerryError("not_found", `Cannot find a .onnx model in folder '${path}'`);
-    }
-    out.push(...found.sort(compareModelPaths));
-  }
-  return out;
-}
-
-const isOnnx = (name: string) => name.toLowerCase().endsWith(".onnx");
-
-async function flagsToConfig(
-  values: ParsedFlags["values"],
-  positionals: string[],
-): Promise<Partial<ServeConfig>> {
-  const model = stringFlag(values, "model");
-  const models = [...(model !== undefined ? [await modelPathFlag(values)] : []), ...positionals];
+/** The service's options from the configuration; `createApp` checks them. */
+function appOptions(config: ServeConfig, token: string | undefined): Omit<AppOptions, "models"> {
   return {
-    models: models.length ? models : undefined,
-    defaultModel: stringFlag(values, "default-model"),
-    host: stringFlag(values, "host"),
-    port: numberFlag(values, "port"),
-    providers: providersFlag(values),
-    threads: numberFlag(values, "threads"),
-    maxBatch: numberFlag(values, "max-batch"),
-    maxWaitMs: numberFlag(values, "max-wait-ms"),
-    maxQueue: numberFlag(values, "max-queue"),
-    deadlineMs: numberFlag(values, "deadline-ms"),
-    maxBodyBytes: numberFlag(values, "max-body-bytes"),
-    maxFiles: numberFlag(values, "max-files"),
-    maxPixels: numberFlag(values, "max-pixels"),
-    allowSvg: booleanFlag(values, "allow-svg"),
-    cors: listFlag(values, "cors"),
-    topK: numberFlag(values, "top-k"),
-    workers: numberFlag(values, "workers"),
-    decodeWorkers: numberFlag(values, "decode-workers"),
-    reusePort: booleanFlag(values, "reuse-port"),
-    shutdownTimeoutMs: numberFlag(values, "shutdown-timeout-ms"),
-    accessLog: booleanFlag(values, "access-log"),
-  } as Partial<ServeConfig>;
+    ...(config.defaultModel ? { defaultModel: config.defaultModel } : {}),
+    ...(token ? { token } : {}),
+    corsOrigins: config.cors,
+    topK: config.topK,
+    batching: { maxBatchSize: config.maxBatch, maxWaitMs: config.maxWaitMs },
+    limits: {
+      maxQueue: config.maxQueue,
+      deadlineMs: config.deadlineMs,
+      maxBodyBytes: config.maxBodyBytes,
+      maxFiles: config.maxFiles,
+      maxPixels: config.maxPixels,
+      allowVector: config.allowSvg,
+    },
+  };
 }
 
-function validate(config: ServeConfig): void {
-  const positive = [
-    ["max-batch", config.maxBatch],
-    ["max-queue", config.maxQueue],
-    ["deadline-ms", config.deadlineMs],
-    ["max-body-bytes", config.maxBodyBytes],
-    ["max-files", config.maxFiles],
-    ["max-pixels", config.maxPixels],
-    ["top-k", config.topK],
-    ["shutdown-timeout-ms", config.shutdownTimeoutMs],
-  ] as const;
-  for (const [flag, value] of positive) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new FerryError(
-        "usage",
-        `Cannot use --${flag}: must be a positive integer, got ${value}`,
-      );
+/** The model files to serve: each file as given, each folder's models as `findModels` finds them. */
+async function modelPaths(config: ServeConfig): Promise<string[]> {
+  const paths: string[] = [];
+  for (const given of config.models) {
+    const found = await findModels(given);
+    if (found.length === 0) {
+      throw new FerryError("not_found", `Cannot find a .onnx model in folder or file '${given}'`);
     }
+    paths.push(...found);
   }
+  if (config.modelName && paths.length !== 1) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --model-name: it names one model, but ${paths.length} were found ` +
+        `(${paths.join(", ")})`,
+    );
+  }
+  return paths;
+}
+
+/** What only the command knows of: processes, threads, the port they share. */
+function checkServeConfig(config: ServeConfig): void {
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new FerryError("usage", `Cannot use --port: expected 0 to 65535, got ${config.port}`);
   }
@@ -382,10 +311,10 @@ function validate(config: ServeConfig): void {
       throw new FerryError("usage", `Cannot use --${flag}: must be 0 or more, got ${value}`);
     }
   }
-  if (!(config.maxWaitMs >= 0)) {
+  if (!Number.isInteger(config.shutdownTimeoutMs) || config.shutdownTimeoutMs < 1) {
     throw new FerryError(
       "usage",
-      `Cannot use --max-wait-ms: must be 0 or more, got ${config.maxWaitMs}`,
+      `Cannot use --shutdown-timeout-ms: must be a positive integer, got ${config.shutdownTimeoutMs}`,
     );
   }
   if (config.workers > 1 && config.port === 0) {

@@ -3,6 +3,7 @@
 // hit is one sequential read. Written to a temporary file and renamed into place.
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../files/mod.ts";
 import type { ImageDataset } from "./dataset.ts";
 
 const MAGIC = new TextEncoder().encode("FERRYIF1");
@@ -95,20 +96,5 @@ export async function writeDecodeCache(
   prefix.set(MAGIC);
   new DataView(prefix.buffer).setUint32(MAGIC.length, headerBytes.length, true);
   await Deno.mkdir(join(path, ".."), { recursive: true });
-  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    const file = await Deno.open(temp, { write: true, createNew: true });
-    try {
-      for (const part of [prefix, headerBytes, dataset.labels, dataset.images]) {
-        let written = 0;
-        while (written < part.length) written += await file.write(part.subarray(written));
-      }
-    } finally {
-      file.close();
-    }
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, [prefix, headerBytes, dataset.labels, dataset.images]);
 }

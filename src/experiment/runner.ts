@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { exists } from "../files/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import {
   type EpochLog,
@@ -36,10 +37,6 @@ async function readHistory(runDir: string): Promise<HistoryFile | undefined> {
   } catch {
     return undefined; // not finished
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 function outcomeOf(planned: PlannedRun, file: HistoryFile): RunOutcome {

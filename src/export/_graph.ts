@@ -10,7 +10,7 @@ import {
   OnnxDataType,
   type OnnxNode,
   type OnnxTensor,
-} from "../runtime/mod.ts";
+} from "../onnx/mod.ts";
 
 /** A value of the graph as the exporter tracks it for one Keras tensor. */
 export interface GraphValue {

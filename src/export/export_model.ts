@@ -7,16 +7,17 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { FerryError } from "../errors.ts";
+import { writeFileAtomic } from "../files/mod.ts";
 import { FERRY_INPUT_SPEC, type InputSpec } from "../image/mod.ts";
 import { loadModel, saveModel } from "../model/mod.ts";
-import { type Reporter, silentReporter } from "../progress/mod.ts";
 import {
-  encodeMetadata,
   encodeOnnxModel,
   type FerryMetadata,
   type OnnxModel,
   type QuantizationRecord,
-} from "../runtime/mod.ts";
+  withMetadata,
+} from "../onnx/mod.ts";
+import { type Reporter, silentReporter } from "../progress/mod.ts";
 import {
   assertParity,
   checkParity,
@@ -170,37 +171,31 @@ export async function exportModel(
       const result = await exportTfjs(model, out, metadata, images);
       return result;
     }
-    const first = toOnnx(model, { metadata });
-    const parity = await checkParity(model, first.bytes, images);
+    const unchecked = toOnnx(model, { metadata });
+    const parity = await checkParity(model, unchecked.bytes, images);
     assertParity(parity);
-    const final = toOnnx(model, {
-      metadata: {
-        ...first.metadata,
-        parity: {
-          max_abs_diff: parity.maxAbsDiff,
-          top1_mismatches: parity.top1Mismatches,
-          images: parity.images,
-          source: parity.source,
-        },
+    const checked: FerryMetadata = {
+      ...unchecked.metadata,
+      parity: {
+        max_abs_diff: parity.maxAbsDiff,
+        top1_mismatches: parity.top1Mismatches,
+        images: parity.images,
+        source: parity.source,
       },
-    });
+    };
+    const final = withMetadata(unchecked.model, checked);
+    const bytes = encodeOnnxModel(final);
     const out = options.out ?? join(dir, "model.onnx");
     await Deno.mkdir(dirname(out), { recursive: true });
     // The int8 copy is made and checked before anything is written: a failure leaves no file.
     const quantized = options.quantize
-      ? await quantizeExport(final.model, final.metadata, images, options, reporter)
+      ? await quantizeExport(final, checked, images, options, reporter)
       : undefined;
-    await writeAtomically(out, final.bytes);
-    const result: ExportResult = {
-      format,
-      out,
-      bytes: final.bytes.length,
-      parity,
-      metadata: final.metadata,
-    };
+    await writeFileAtomic(out, bytes);
+    const result: ExportResult = { format, out, bytes: bytes.length, parity, metadata: checked };
     if (quantized) {
       const quantizedOut = out.replace(/(\.onnx)?$/i, ".int8.onnx");
-      await writeAtomically(quantizedOut, quantized.bytes);
+      await writeFileAtomic(quantizedOut, quantized.bytes);
       result.quantized = {
         out: quantizedOut,
         bytes: quantized.bytes.length,
@@ -211,13 +206,6 @@ export async function exportModel(
   } finally {
     model.dispose();
   }
-}
-
-/** Writes then renames: a reader (a running server) never sees half a model. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeFile(tmp, bytes);
-  await Deno.rename(tmp, path);
 }
 
 /** The int8 copy of `float`, checked against it on the parity images, with its record. */
@@ -262,11 +250,10 @@ async function quantizeExport(
       }% of ${images.count} images (at least ${100 * QUANTIZED_MIN_AGREEMENT}% needed)`,
     );
   }
-  const described = {
-    ...model,
-    metadataProps: encodeMetadata({ ...metadata, quantization: record }),
+  return {
+    bytes: encodeOnnxModel(withMetadata(model, { ...metadata, quantization: record })),
+    record,
   };
-  return { bytes: encodeOnnxModel(described), record };
 }
 
 async function exportTfjs(

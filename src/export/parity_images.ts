@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { createRng } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
-import { decodeImage, type InputSpec, normalizeInto, valuesPerImage } from "../image/mod.ts";
+import { type InputSpec, normalizeInto, preprocessInto, valuesPerImage } from "../image/mod.ts";
 
 /** Options of {@linkcode parityImages}. */
 export interface ParityImageOptions {
@@ -59,11 +59,7 @@ export async function parityImages(
   const offset = options.offset ?? 0;
   const files = (await pickFiles(options.data, offset + count)).slice(offset);
   for (const [i, file] of files.entries()) {
-    const image = await decodeImage(await Deno.readFile(file), {
-      width: spec.width,
-      height: spec.height,
-    });
-    normalizeInto(image, x, i * size, nhwc);
+    await preprocessInto(await Deno.readFile(file), nhwc, x, i * size);
   }
   return { x, count, shape, source: options.data };
 }

@@ -23,7 +23,7 @@ import {
   type OnnxGraph,
   type OnnxModel,
   type OnnxNode,
-} from "../runtime/mod.ts";
+} from "../onnx/mod.ts";
 import { GraphBuilder, readFloats } from "./_graph.ts";
 import { runOnnxBatches } from "./parity.ts";
 import type { ParityImages } from "./parity_images.ts";

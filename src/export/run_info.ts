@@ -7,7 +7,7 @@
  */
 import { basename, join } from "node:path";
 import type { InputSpec } from "../image/mod.ts";
-import type { FerryMetadata } from "../runtime/mod.ts";
+import type { FerryMetadata } from "../onnx/mod.ts";
 
 async function readJson(path: string): Promise<unknown> {
   try {

@@ -10,13 +10,13 @@ import { FerryError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { FERRY_INPUT_SPEC } from "../image/mod.ts";
 import {
-  encodeMetadata,
   encodeOnnxModel,
   type FerryMetadata,
   OnnxDataType,
   type OnnxModel,
   type OnnxValueInfo,
-} from "../runtime/mod.ts";
+  withMetadata,
+} from "../onnx/mod.ts";
 import { GraphBuilder, type GraphValue } from "./_graph.ts";
 import type { LayerContext } from "./_layers/context.ts";
 import { LAYER_MAPPERS } from "./_layers/registry.ts";
@@ -117,7 +117,7 @@ export function toOnnx(model: tf.LayersModel, options: ToOnnxOptions = {}): Onnx
       `it has ${classCount} outputs but ${metadata.classNames.length} class names were given`,
     );
   }
-  const onnx: OnnxModel = {
+  const onnx: OnnxModel = withMetadata({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: "", version: OPSET_VERSION }],
     producerName: "ferry",
@@ -130,8 +130,7 @@ export function toOnnx(model: tf.LayersModel, options: ToOnnxOptions = {}): Onnx
       input: [valueInfo(INPUT_NAME, ["N", height, width, channels ?? null])],
       output: [valueInfo(outputName, ["N", ...output.shape.slice(1)])],
     },
-    metadataProps: encodeMetadata(metadata),
-  };
+  }, metadata);
   return { bytes: encodeOnnxModel(onnx), model: onnx, metadata };
 }
 

@@ -8,8 +8,7 @@
  *
  * @module
  */
-import { inflateSync } from "node:zlib";
-import { crc32 } from "./_crc32.ts";
+import { crc32, inflateSync } from "node:zlib";
 import type { RgbImage } from "./rgb_image.ts";
 
 const GRAY = 0;

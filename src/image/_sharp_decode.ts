@@ -11,11 +11,11 @@ export interface SharpDecodeOptions {
 }
 
 /** The error for a source over the pixel limit; one message for both paths and the header check. */
-export function tooLarge(format: ImageFormat, maxPixels: number, cause?: unknown): FerryError {
+export function tooManyPixels(format: ImageFormat, maxPixels: number, cause?: unknown): FerryError {
   return new FerryError(
-    "too_large",
+    "too_many_pixels",
     `Cannot decode ${format}: the image has more than ${maxPixels} pixels`,
-    { httpStatus: 422, cause },
+    { cause },
   );
 }
 
@@ -48,7 +48,7 @@ export async function decodeWithSharp(
     return { data: toRgb(data, info.channels), width: info.width, height: info.height };
   } catch (error) {
     const message = (error as Error).message ?? String(error);
-    if (/pixel limit/i.test(message)) throw tooLarge(format, options.maxPixels, error);
+    if (/pixel limit/i.test(message)) throw tooManyPixels(format, options.maxPixels, error);
     // libvips keeps one error buffer per process, and sharp's message is read from it: under
     // concurrent decodes (classify's workers, serve) the same file gave three different texts.
     // The message is ferry's, so that it is the same every time; libvips' words stay in `cause`.

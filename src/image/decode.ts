@@ -3,7 +3,7 @@ import { declaredDimensions, type Dimensions } from "./_dimensions.ts";
 import { fastPathObstacle } from "./_fast_jpeg.ts";
 import { decodePngFast, fastPngParts } from "./_fast_png.ts";
 import { type JpegHeader, readJpegHeader } from "./_jpeg_header.ts";
-import { decodeWithSharp, type SharpDecodeOptions, tooLarge } from "./_sharp_decode.ts";
+import { decodeWithSharp, type SharpDecodeOptions, tooManyPixels } from "./_sharp_decode.ts";
 import { decodeJpegWasm } from "./_wasm_jpeg.ts";
 import type { RgbImage } from "./rgb_image.ts";
 import { type ImageFormat, sniffFormat } from "./sniff.ts";
@@ -61,7 +61,7 @@ export interface DecodedImage extends RgbImage {
  *
  * The result's `decoder` says which path ran. Throws a {@linkcode FerryError}: `usage` for a
  * size that is not a positive integer, `unsupported_media` for bytes that are no accepted image
- * (or SVG without `allowVector`), `too_large` (HTTP 422) for a source over `maxPixels` (read
+ * (or SVG without `allowVector`), `too_many_pixels` (HTTP 422) for a source over `maxPixels` (read
  * from the header, before anything is allocated), `undecodable` for a broken image.
  *
  * @example
@@ -132,5 +132,5 @@ function checkFormat(bytes: Uint8Array, options: DecodeOptions): ImageFormat {
 /** Refuses a decompression bomb from its header, before any decoder allocates for it. */
 function checkPixels(size: Dimensions | undefined, format: ImageFormat, maxPixels: number): void {
   // Same comparison as sharp's limitInputPixels, which stays the backstop for other formats.
-  if (size && size.width * size.height > maxPixels) throw tooLarge(format, maxPixels);
+  if (size && size.width * size.height > maxPixels) throw tooManyPixels(format, maxPixels);
 }

@@ -1,6 +1,9 @@
 import { FerryError } from "../errors.ts";
+import { leastBusy, WorkerClient } from "../workers/mod.ts";
 import type { DecodedImage, DecodeOptions } from "./decode.ts";
-import type { WorkerFailure, WorkerReply, WorkerRequest } from "./_pool_protocol.ts";
+import type { InputSpec } from "./input_spec.ts";
+import { normalizeInto } from "./normalize.ts";
+import type { PreprocessOptions } from "./preprocess.ts";
 
 /** Options of {@linkcode createDecodePool}. */
 export interface DecodePoolOptions {
@@ -27,30 +30,23 @@ export interface DecodePool extends Disposable {
    * rejects with a FerryError of kind `not_found`.
    */
   decodeFile(path: string, options: DecodeOptions): Promise<DecodedImage>;
+  /**
+   * `preprocessInto` with the decode on a worker: the same floats in `out` at `offset`. The
+   * pixels come back from the worker and are normalised on the calling thread.
+   */
+  preprocessInto(
+    bytes: Uint8Array,
+    spec: InputSpec,
+    out: Float32Array,
+    offset: number,
+    options?: PreprocessOptions,
+  ): Promise<void>;
   /** Stops the workers; pending and later jobs reject. */
   close(): void;
 }
 
 /** Most jobs in one message to a worker. */
 const BATCH = 64;
-
-interface Pending {
-  resolve(image: DecodedImage): void;
-  reject(error: Error): void;
-}
-
-interface Slot {
-  worker: Worker;
-  pending: Map<number, Pending>;
-  /** Jobs submitted in this turn of the event loop, posted together at its end. */
-  outbox: WorkerRequest[];
-}
-
-function rebuild(failure: WorkerFailure): Error {
-  return failure.kind
-    ? new FerryError(failure.kind, failure.message, { httpStatus: failure.httpStatus })
-    : new Error(failure.message);
-}
 
 /**
  * Starts a pool of decode workers. Close it when done: live workers keep the process running.
@@ -69,85 +65,42 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
       `Cannot create a decode pool: 'workers' must be a positive integer, got ${count}`,
     );
   }
-  let nextId = 0;
   let closed = false;
-
-  const start = (): Slot => {
-    const slot: Slot = {
-      worker: new Worker(new URL("./_decode_worker.ts", import.meta.url), { type: "module" }),
-      pending: new Map(),
-      outbox: [],
-    };
-    slot.worker.onmessage = ({ data }: MessageEvent<WorkerReply[]>) => {
-      for (const reply of data) {
-        const job = slot.pending.get(reply.id);
-        slot.pending.delete(reply.id);
-        if (reply.error) job?.reject(rebuild(reply.error));
-        else job?.resolve(reply.image);
-      }
-    };
-    slot.worker.onerror = (event) => {
-      // A crash inside the worker (not a decode error, which is a reply): fail its jobs, replace it.
-      event.preventDefault();
-      slot.worker.terminate();
-      for (const job of slot.pending.values()) {
-        job.reject(new Error(`Cannot decode: a worker failed: ${event.message}`));
-      }
-      slot.pending.clear();
-      // Not after close(), which nothing would follow to stop it; and once per slot.
-      const at = slots.indexOf(slot);
-      if (!closed && at >= 0) slots[at] = start();
-    };
-    return slot;
-  };
-  const slots = Array.from({ length: count }, start);
-  let flushing = false;
-  const flush = () => {
-    flushing = false;
-    if (closed) return;
-    for (const slot of slots) {
-      // Several smaller messages rather than one big one keep a worker busy with the next
-      // batch while the pool hands the previous one's results out and refills.
-      for (let at = 0; at < slot.outbox.length; at += BATCH) {
-        slot.worker.postMessage(slot.outbox.slice(at, at + BATCH));
-      }
-      slot.outbox = [];
-    }
-  };
-
-  const submit = (request: Omit<WorkerRequest, "id">): Promise<DecodedImage> => {
-    if (closed) return Promise.reject(new Error("Cannot decode: the pool is closed"));
-    let slot = slots[0]!;
-    for (const s of slots) if (s.pending.size < slot.pending.size) slot = s;
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.outbox.push({ ...request, id });
-      // One message per worker for all jobs submitted in this turn: a message costs about as
-      // much as decoding a 32×32 JPEG.
-      if (!flushing) {
-        flushing = true;
-        queueMicrotask(flush);
-      }
+  const closedError = () => new Error("Cannot decode: the pool is closed");
+  const start = (): WorkerClient => {
+    const client = new WorkerClient(new URL("./_decode_worker.ts", import.meta.url), {
+      batch: BATCH,
+      crashError: (message) => new Error(`Cannot decode: a worker failed: ${message}`),
+      onCrash() {
+        // Not after close(), which nothing would follow to stop it; and once per worker.
+        const at = clients.indexOf(client);
+        if (!closed && at >= 0) clients[at] = start();
+      },
     });
+    return client;
   };
+  const clients = Array.from({ length: count }, start);
+
+  const submit = (method: string, arg: unknown): Promise<DecodedImage> =>
+    closed
+      ? Promise.reject(closedError())
+      : leastBusy(clients, (client) => client.pending).call(method, arg);
 
   const close = () => {
     if (closed) return;
     closed = true;
-    for (const slot of slots) {
-      slot.worker.terminate();
-      for (const job of slot.pending.values()) {
-        job.reject(new Error("Cannot decode: the pool is closed"));
-      }
-      slot.pending.clear();
-    }
+    for (const client of clients) client.terminate(closedError());
   };
 
   return {
     workers: count,
-    decode: (bytes, decodeOptions) => submit({ bytes, options: decodeOptions }),
-    decodeFile: (path, decodeOptions) => submit({ path, options: decodeOptions }),
+    decode: (bytes, decodeOptions) => submit("decode", { bytes, options: decodeOptions }),
+    decodeFile: (path, decodeOptions) => submit("decodeFile", { path, options: decodeOptions }),
+    async preprocessInto(bytes, spec, out, offset, preprocessOptions = {}) {
+      const size = { width: spec.width, height: spec.height };
+      const image = await submit("decode", { bytes, options: { ...preprocessOptions, ...size } });
+      normalizeInto(image, out, offset, spec);
+    },
     close,
     [Symbol.dispose]: close,
   };

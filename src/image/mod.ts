@@ -19,7 +19,7 @@ export {
   valuesPerImage,
 } from "./input_spec.ts";
 export { normalizeInto } from "./normalize.ts";
-export { preprocess, type PreprocessOptions } from "./preprocess.ts";
+export { preprocess, preprocessInto, type PreprocessOptions } from "./preprocess.ts";
 export { hasImageName, readImageFile } from "./read_file.ts";
 export type { RgbImage } from "./rgb_image.ts";
 export { type ImageFormat, sniffFormat } from "./sniff.ts";

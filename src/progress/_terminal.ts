@@ -1,4 +1,4 @@
-import type { Reporter, Task } from "./mod.ts";
+import type { Reporter, Task } from "./reporter.ts";
 
 /** Options of {@linkcode terminalReporter}. */
 export interface TerminalReporterOptions {
@@ -6,6 +6,11 @@ export interface TerminalReporterOptions {
   stream?: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
   /** Minimum milliseconds between redraws of a bar. @default 100 */
   redrawMs?: number;
+  /**
+   * The terminal's width in columns, asked at each redraw (a terminal can be resized).
+   * @default Deno.consoleSize().columns, or 80 where there is no console
+   */
+  columns?: () => number;
 }
 
 const encoder = new TextEncoder();
@@ -19,6 +24,24 @@ function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${mmss}` : mmss;
 }
 
+function consoleColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
+/**
+ * `text` cut to `columns - 1` characters: a bar that reached the last column, or wrapped, would
+ * leave rows behind that `\r` and clearing the line cannot reach.
+ */
+function fitToWidth(text: string, columns: number): string {
+  const chars = [...text];
+  if (chars.length < columns) return text;
+  return chars.slice(0, Math.max(columns - 2, 0)).join("") + "…";
+}
+
 function formatRate(rate: number): string {
   return rate >= 100 ? Math.round(rate).toLocaleString("en-US") : rate.toFixed(1);
 }
@@ -30,6 +53,7 @@ function formatRate(rate: number): string {
 export function terminalReporter(options: TerminalReporterOptions = {}): Reporter {
   const stream = options.stream ?? Deno.stderr;
   const redrawMs = options.redrawMs ?? 100;
+  const columns = options.columns ?? consoleColumns;
   const live = stream.isTerminal();
   const write = (text: string) => stream.writeSync(encoder.encode(text));
 
@@ -63,7 +87,7 @@ export function terminalReporter(options: TerminalReporterOptions = {}): Reporte
           const now = performance.now();
           if (live && now - lastDraw >= redrawMs) {
             lastDraw = now;
-            write(`\r\x1b[2K${line()}`);
+            write(`\r\x1b[2K${fitToWidth(line(), columns())}`);
           }
         },
         done(summary) {

@@ -52,6 +52,26 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** Throws a `usage` error naming the first option of {@linkcode Batcher} that cannot work. */
+export function checkBatcherOptions(options: Partial<BatcherOptions>): void {
+  const settings = { ...BATCHER_DEFAULTS, ...options };
+  for (const key of ["maxBatchSize", "maxQueue", "maxInFlight"] as const) {
+    const value = settings[key];
+    if (!Number.isInteger(value) || value < 1) {
+      throw new FerryError(
+        "usage",
+        `Cannot batch: '${key}' must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  if (!(settings.maxWaitMs >= 0)) {
+    throw new FerryError(
+      "usage",
+      `Cannot batch: 'maxWaitMs' must be 0 or more, got ${settings.maxWaitMs}`,
+    );
+  }
+}
+
 /**
  * Dynamic batching: inputs submitted while a run is in flight are gathered into the next run,
  * up to `maxBatchSize`. Dispatch happens on a microtask, so inputs submitted in the same tick
@@ -76,22 +96,8 @@ export class Batcher {
   #lastRunEnd = -Infinity;
 
   constructor(private readonly runner: BatchRunner, options: BatcherOptions) {
+    checkBatcherOptions(options);
     this.options = { ...BATCHER_DEFAULTS, ...options };
-    for (const key of ["maxBatchSize", "maxQueue", "maxInFlight"] as const) {
-      const value = this.options[key];
-      if (!Number.isInteger(value) || value < 1) {
-        throw new FerryError(
-          "usage",
-          `Cannot batch: '${key}' must be a positive integer, got ${value}`,
-        );
-      }
-    }
-    if (!(this.options.maxWaitMs >= 0)) {
-      throw new FerryError(
-        "usage",
-        `Cannot batch: 'maxWaitMs' must be 0 or more, got ${this.options.maxWaitMs}`,
-      );
-    }
   }
 
   /** Inputs waiting for a run. */

@@ -1,5 +1,4 @@
 import type { InputSpec } from "../image/mod.ts";
-import type { FileBatch, FileBatchOptions, FileJob } from "./file_batch.ts";
 
 /** An execution provider of onnxruntime that ferry can ask for. */
 export type Provider = "cpu" | "cuda";
@@ -64,12 +63,6 @@ export interface ClassifierSession {
    * pipeline keeps this many in flight. @default 1
    */
   readonly parallelRuns?: number;
-  /**
-   * Reads, decodes and classifies files where the model runs (a worker thread), so that the
-   * caller's thread never touches their bytes or pixels; absent on a session that runs on the
-   * caller's thread, where `classifyFilesHere` does the same.
-   */
-  classifyFiles?(jobs: FileJob[], options?: FileBatchOptions): Promise<FileBatch>;
   /** Frees the onnxruntime session. */
   release(): Promise<void>;
 }

@@ -1,37 +1,28 @@
 import { FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
-import type { ClassifierSession } from "./classifier.ts";
-import type { OpenClassifierOptions } from "./session.ts";
-import { openClassifierInWorker } from "./worker_classifier.ts";
+import { leastBusy } from "../workers/mod.ts";
+import {
+  openClassifierInWorker,
+  type WorkerClassifier,
+  type WorkerClassifierOptions,
+} from "./worker_classifier.ts";
 
 /**
- * Several open copies of one model as a single classifier: each run goes to the copy with the
- * fewest runs pending, and `parallelRuns` tells a caller how many runs to keep in flight to keep
+ * Several open copies of one model as a single classifier: each run or job goes to the copy with
+ * the fewest pending, and `parallelRuns` tells a caller how many runs to keep in flight to keep
  * every copy busy. Releasing the pool releases every copy.
  */
-export function poolClassifiers(copies: ClassifierSession[]): ClassifierSession {
+export function poolClassifiers(copies: WorkerClassifier[]): WorkerClassifier {
   if (copies.length === 0) throw new Error("Cannot pool classifiers: none given");
-  const pending = copies.map(() => 0);
-  /** Runs `job` on the copy with the fewest jobs pending. */
-  const onLeastBusy = async <T>(job: (copy: ClassifierSession) => Promise<T>): Promise<T> => {
-    const index = pending.indexOf(Math.min(...pending));
-    pending[index]!++;
-    try {
-      return await job(copies[index]!);
-    } finally {
-      pending[index]!--;
-    }
-  };
-  const filesEverywhere = copies.every((copy) => copy.classifyFiles !== undefined);
+  const onLeastBusy = () => leastBusy(copies, (copy) => copy.pending);
   return {
     info: copies[0]!.info,
     parallelRuns: copies.reduce((sum, copy) => sum + (copy.parallelRuns ?? 1), 0),
-    run: (input, count) => onLeastBusy((copy) => copy.run(input, count)),
-    ...(filesEverywhere
-      ? {
-        classifyFiles: (jobs, options) => onLeastBusy((copy) => copy.classifyFiles!(jobs, options)),
-      }
-      : {}),
+    get pending() {
+      return copies.reduce((sum, copy) => sum + copy.pending, 0);
+    },
+    run: (input, count) => onLeastBusy().run(input, count),
+    call: (job, arg) => onLeastBusy().call(job, arg),
     async release() {
       await Promise.all(copies.map((copy) => copy.release()));
     },
@@ -55,8 +46,8 @@ export function poolClassifiers(copies: ClassifierSession[]): ClassifierSession 
 export async function openClassifierWorkers(
   path: string,
   copies: number,
-  options: OpenClassifierOptions = {},
-): Promise<ClassifierSession> {
+  options: WorkerClassifierOptions = {},
+): Promise<WorkerClassifier> {
   if (!Number.isInteger(copies) || copies < 1) {
     throw new FerryError("usage", `Cannot open model workers: expected 1 or more, got ${copies}`);
   }

@@ -5,12 +5,7 @@
  * @module
  */
 import { FerryError } from "../errors.ts";
-import {
-  decodeOnnxModel,
-  int64ToNumber,
-  type OnnxModel,
-  type OnnxValueInfo,
-} from "./onnx_proto.ts";
+import { decodeOnnxModel, int64ToNumber, type OnnxModel, type OnnxValueInfo } from "../onnx/mod.ts";
 
 /** A graph input or output: its name, element type and shape (a string for a symbolic dim). */
 export interface TensorDescription {

@@ -6,10 +6,9 @@
  */
 import { FerryError } from "../errors.ts";
 import { FERRY_INPUT_SPEC, type InputSpec } from "../image/mod.ts";
+import { decodeMetadata, type FerryMetadata, OnnxDataType } from "../onnx/mod.ts";
 import type { ModelInfo, ModelOverrides, Provider } from "./classifier.ts";
-import { decodeMetadata, type FerryMetadata } from "./metadata.ts";
 import type { OnnxModelFile } from "./model_file.ts";
-import { OnnxDataType } from "./onnx_proto.ts";
 
 /**
  * Precedence, field by field: overrides > ferry metadata > what the input shape shows >

@@ -30,23 +30,30 @@ export function compareModelPaths(a: string, b: string): number {
 }
 
 /**
- * The first `.onnx` file under `dir` in {@linkcode compareModelPaths} order, looking at the
- * folder's own files before its sub-folders (`models/<run>/model.onnx`); undefined when there is
- * none or `dir` cannot be read.
+ * The models at `path`: the file itself, or a folder's `.onnx` files and those of its sub-folders
+ * one level down (a `models/` folder of the run folders that `ferry export` writes into), in
+ * {@linkcode compareModelPaths} order; empty when there is none or `path` cannot be read. The one
+ * rule for what a folder serves, and for the default model (the first).
  */
-export async function findFirstModel(dir: string): Promise<string | undefined> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch {
-    return undefined;
+export async function findModels(path: string): Promise<string[]> {
+  const stat = await Deno.stat(path).catch(() => undefined);
+  if (stat?.isFile) return [path];
+  const found: string[] = [];
+  for (const entry of await entriesOf(path)) {
+    const child = join(path, entry.name);
+    if (isOnnx(entry)) found.push(child);
+    else if (entry.isDirectory) {
+      for (const inner of await entriesOf(child)) {
+        if (isOnnx(inner)) found.push(join(child, inner.name));
+      }
+    }
   }
-  entries.sort((a, b) => compareModelPaths(a.name, b.name));
-  const file = entries.find((e) => e.isFile && e.name.toLowerCase().endsWith(".onnx"));
-  if (file) return join(dir, file.name);
-  for (const sub of entries.filter((e) => e.isDirectory)) {
-    const found = await findFirstModel(join(dir, sub.name));
-    if (found) return found;
-  }
-  return undefined;
+  return found.sort(compareModelPaths);
+}
+
+const isOnnx = (entry: Deno.DirEntry) => entry.isFile && entry.name.toLowerCase().endsWith(".onnx");
+
+/** A folder's entries; none when it cannot be read (a folder we cannot read holds no model). */
+function entriesOf(dir: string): Promise<Deno.DirEntry[]> {
+  return Array.fromAsync(Deno.readDir(dir)).catch(() => []);
 }

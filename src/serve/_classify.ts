@@ -1,8 +1,7 @@
 import { FerryError } from "../errors.ts";
 import {
   type DecodePool,
-  normalizeInto,
-  preprocess,
+  preprocessInto,
   type PreprocessOptions,
   valuesPerImage,
 } from "../image/mod.ts";
@@ -65,24 +64,22 @@ export async function classifyImages(
   return { predictions, decodeMs: decoded - started, inferenceMs: inferred - decoded };
 }
 
-/** One image's model input: {@linkcode preprocess}, or its two halves with the decode on a pool. */
+/** One image's model input, through {@linkcode preprocessInto}: on the pool when there is one. */
 async function toTensor(
   bytes: Uint8Array,
   spec: InputSpec,
   options: PreprocessOptions,
   pool: DecodePool | undefined,
 ): Promise<Float32Array> {
-  if (!pool) return await preprocess(bytes, spec, options);
-  const image = await pool.decode(bytes, { ...options, width: spec.width, height: spec.height });
   const out = new Float32Array(valuesPerImage(spec));
-  normalizeInto(image, out, 0, spec);
+  if (pool) await pool.preprocessInto(bytes, spec, out, 0, options);
+  else await preprocessInto(bytes, spec, out, 0, options);
   return out;
 }
 
 function naming(error: unknown, index: number, count: number): unknown {
   if (!(error instanceof FerryError)) return error;
   return new FerryError(error.kind, `Image ${index + 1} of ${count}: ${error.message}`, {
-    httpStatus: error.httpStatus,
     cause: error,
   });
 }

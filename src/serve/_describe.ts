@@ -1,4 +1,4 @@
-import { decodeMetadata } from "../runtime/mod.ts";
+import { decodeMetadata } from "../onnx/mod.ts";
 import type { ServedModel } from "./_models.ts";
 
 /** Input tensor shape with a free batch dimension (-1), as the Open Inference Protocol writes it. */

@@ -8,6 +8,7 @@ import { ServeMetrics } from "./metrics.ts";
 import {
   APP_DEFAULTS,
   type AppOptions,
+  checkAppOptions,
   LIMIT_DEFAULTS,
   type LogEntry,
   type ServeLimits,
@@ -16,19 +17,7 @@ import { openApiDocument } from "./openapi.ts";
 import { PAGE_HTML } from "./page.ts";
 import { v1Routes } from "./routes_v1.ts";
 import { v2Routes } from "./routes_v2.ts";
-
-/** What route handlers share; kept in one object so that the routes stay plain functions. */
-export interface ServeState {
-  models: ModelSet;
-  limits: ServeLimits;
-  metrics: ServeMetrics;
-  topK: number;
-  background: AppOptions["background"];
-  decodePool: AppOptions["decodePool"];
-}
-
-/** Variables a request carries through the middleware. */
-export type ServeEnv = { Variables: { requestId: string } };
+import type { ServeEnv, ServeState } from "./_state.ts";
 
 /** A built service: the Hono app and its lifecycle. */
 export interface ServeApp {
@@ -60,6 +49,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * ```
  */
 export function createApp(options: AppOptions): ServeApp {
+  checkAppOptions(options);
   const limits: ServeLimits = { ...LIMIT_DEFAULTS, ...options.limits };
   const metrics = new ServeMetrics();
   const batching = { ...APP_DEFAULTS.batching, ...options.batching, maxQueue: limits.maxQueue };

@@ -5,7 +5,8 @@
  *
  * @module
  */
-export { createApp, type ServeApp, type ServeState } from "./app.ts";
+export { createApp, type ServeApp } from "./app.ts";
+export type { ServeState } from "./_state.ts";
 export {
   type Counter,
   type Gauge,
@@ -23,6 +24,7 @@ export {
 export {
   APP_DEFAULTS,
   type AppOptions,
+  checkAppOptions,
   LIMIT_DEFAULTS,
   type LogEntry,
   type ServeLimits,

@@ -1,4 +1,4 @@
-import type { ServeState } from "./app.ts";
+import type { ServeState } from "./_state.ts";
 import { SERVER_METADATA } from "./routes_v2.ts";
 
 const json = (schema: unknown) => ({ "application/json": { schema } });

@@ -1,5 +1,11 @@
+import { FerryError } from "../errors.ts";
 import { DECODE_DEFAULTS, type DecodePool } from "../image/mod.ts";
-import { BATCHER_DEFAULTS, type BatcherOptions, type ClassifierSession } from "../runtime/mod.ts";
+import {
+  BATCHER_DEFAULTS,
+  type BatcherOptions,
+  checkBatcherOptions,
+  type ClassifierSession,
+} from "../runtime/mod.ts";
 
 /** What a request may ask of the service before it is refused. */
 export interface ServeLimits {
@@ -75,3 +81,33 @@ export const APP_DEFAULTS = {
     maxInFlight: BATCHER_DEFAULTS.maxInFlight,
   },
 } as const;
+
+/**
+ * Throws a `usage` error naming the first of `options` that cannot work (a limit or `topK` that
+ * is not a positive integer, batching that the batcher refuses); {@linkcode createApp} calls it first,
+ * and a caller may call it before opening any model.
+ */
+export function checkAppOptions(options: Omit<AppOptions, "models">): void {
+  const limits = { ...LIMIT_DEFAULTS, ...options.limits };
+  const counts = [
+    ["maxBodyBytes", limits.maxBodyBytes],
+    ["maxFiles", limits.maxFiles],
+    ["maxPixels", limits.maxPixels],
+    ["maxQueue", limits.maxQueue],
+    ["deadlineMs", limits.deadlineMs],
+    ["maxTopK", limits.maxTopK],
+  ] as const;
+  for (const [key, value] of counts) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new FerryError(
+        "usage",
+        `Cannot serve: 'limits.${key}' must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  const topK = options.topK ?? APP_DEFAULTS.topK;
+  if (!Number.isInteger(topK) || topK < 1) {
+    throw new FerryError("usage", `Cannot serve: 'topK' must be a positive integer, got ${topK}`);
+  }
+  checkBatcherOptions({ ...APP_DEFAULTS.batching, ...options.batching, maxQueue: limits.maxQueue });
+}

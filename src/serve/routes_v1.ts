@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { FerryError } from "../errors.ts";
-import type { ServeEnv, ServeState } from "./app.ts";
+import type { ServeEnv, ServeState } from "./_state.ts";
 import { readImageUpload } from "./_body.ts";
 import { classifyImages } from "./_classify.ts";
 import { modelSummary } from "./_describe.ts";

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { FerryError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { valuesPerImage } from "../image/mod.ts";
-import type { ServeEnv, ServeState } from "./app.ts";
+import type { ServeEnv, ServeState } from "./_state.ts";
 import { readBody } from "./_body.ts";
 import { inputShape, modelSummary } from "./_describe.ts";
 import type { ServedModel } from "./_models.ts";

@@ -8,11 +8,12 @@ import {
   confusionMatrix,
   formatClassificationReport,
 } from "../metrics/mod.ts";
+import { writeFileAtomic } from "../files/mod.ts";
 import { confusionMatrixSvg, trainingCurvesSvg, writePlot } from "../plot/mod.ts";
 import type { Reporter } from "../progress/mod.ts";
 import { evaluateBatches } from "./_step.ts";
 import { inputSpecOf } from "./_spec.ts";
-import { RUN_FILES, writeJson, writeTextAtomic } from "./_outputs.ts";
+import { RUN_FILES, writeJson } from "./_outputs.ts";
 import type { TrainConfig } from "./config.ts";
 import { type EpochLog, historyColumns } from "./history.ts";
 
@@ -71,7 +72,7 @@ export async function evaluateRun(
   });
   const sections = [`Validation (${validation.metrics.images} images)\n\n${validation.text}`];
   if (test) sections.push(`Test (${test.metrics.images} images)\n\n${test.text}`);
-  await writeTextAtomic(join(runDir, RUN_FILES.report), sections.join("\n\n"));
+  await writeFileAtomic(join(runDir, RUN_FILES.report), sections.join("\n\n"));
   const columns = historyColumns(history);
   await writePlot(
     join(runDir, "curves"),

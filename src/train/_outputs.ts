@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { formatConfig } from "../config/mod.ts";
+import { writeFileAtomic } from "../files/mod.ts";
 import type { EpochLog } from "./history.ts";
 import { historyColumns, historyCsv } from "./history.ts";
 
@@ -16,16 +17,9 @@ export const RUN_FILES = {
   curvesPng: "curves.png",
 } as const;
 
-/** Writes text to `path` through a temporary file and a rename, so readers never see half a file. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path);
-}
-
 /** Writes a value as indented JSON, atomically. */
 export function writeJson(path: string, value: unknown): Promise<void> {
-  return writeTextAtomic(path, formatConfig(value as object) + "\n");
+  return writeFileAtomic(path, formatConfig(value as object) + "\n");
 }
 
 /** What `history.json` holds. */
@@ -46,5 +40,5 @@ export async function writeHistory(
 ): Promise<void> {
   const file: HistoryFile = { epochs, history: historyColumns(epochs), ...end };
   await writeJson(join(runDir, RUN_FILES.historyJson), file);
-  await writeTextAtomic(join(runDir, RUN_FILES.historyCsv), historyCsv(epochs));
+  await writeFileAtomic(join(runDir, RUN_FILES.historyCsv), historyCsv(epochs));
 }

@@ -14,41 +14,34 @@ import * as tf from "@tensorflow/tfjs";
 import type { Batch } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
 import type { ModelOptions } from "../model/mod.ts";
+import { WorkerClient } from "../workers/mod.ts";
 import type { LossName } from "./losses.ts";
 import { applyGradientArrays, shardGradients, type ShardResult } from "./_wasm_shard.ts";
-import type { WorkerReply, WorkerRequest } from "./_wasm_worker.ts";
+import type { InitRequest, ShardRequest } from "./_wasm_worker.ts";
 
-/** One worker and the reply it owes. */
+/** One worker and the calls it owes answers to. */
 class GradientWorker {
-  #worker = new Worker(new URL("./_wasm_worker.ts", import.meta.url), { type: "module" });
-  #pending: { resolve: (r: WorkerReply) => void } | undefined;
+  #client = new WorkerClient(new URL("./_wasm_worker.ts", import.meta.url), {
+    crashError: (message) => new Error(message),
+  });
 
-  constructor() {
-    this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-      const pending = this.#pending;
-      this.#pending = undefined;
-      pending?.resolve(event.data);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      const pending = this.#pending;
-      this.#pending = undefined;
-      pending?.resolve({ type: "error", message: event.message });
-    };
-  }
-
-  async request(message: WorkerRequest, transfer: Transferable[] = []): Promise<WorkerReply> {
-    const reply = new Promise<WorkerReply>((resolve) => this.#pending = { resolve });
-    this.#worker.postMessage(message, transfer);
-    const answer = await reply;
-    if (answer.type === "error") {
-      throw new FerryError("training", `Cannot compute gradients in a worker: ${answer.message}`);
+  async request<T>(
+    method: "init" | "shard",
+    arg: InitRequest | ShardRequest,
+    transfer: Transferable[] = [],
+  ): Promise<T> {
+    try {
+      return await this.#client.call<T>(method, arg, transfer);
+    } catch (error) {
+      throw new FerryError(
+        "training",
+        `Cannot compute gradients in a worker: ${(error as Error).message}`,
+      );
     }
-    return answer;
   }
 
   terminate(): void {
-    this.#worker.terminate();
+    this.#client.terminate();
   }
 }
 
@@ -100,7 +93,7 @@ export class WasmGradientPool {
   ): Promise<WasmGradientPool> {
     const pool = Array.from({ length: workers }, () => new GradientWorker());
     try {
-      await Promise.all(pool.map((w) => w.request({ type: "init", architecture, options })));
+      await Promise.all(pool.map((w) => w.request("init", { architecture, options })));
     } catch (error) {
       pool.forEach((w) => w.terminate());
       throw error;
@@ -131,8 +124,7 @@ export class WasmGradientPool {
       const shard = shardOf(batch, start, sizes[i + 1]!);
       start += shard.size;
       const copies = weights.map((w) => w.slice());
-      return worker.request({
-        type: "shard",
+      return worker.request<ShardResult>("shard", {
         weights: copies,
         x: shard.x.slice(),
         y: shard.y.slice(),
@@ -140,7 +132,7 @@ export class WasmGradientPool {
         loss,
         labelSmoothing,
         ...(dropoutSeed === undefined ? {} : { dropoutSeed: dropoutSeed + i + 1 }),
-      }, copies.map((c) => c.buffer)) as Promise<ShardResult>;
+      }, copies.map((c) => c.buffer));
     });
     const local = shardGradients(
       model,

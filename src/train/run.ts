@@ -9,6 +9,7 @@ import {
   stratifiedSplit,
 } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
+import { exists, writeFileAtomic } from "../files/mod.ts";
 import { inputSpecOf } from "./_spec.ts";
 import {
   buildModel,
@@ -24,7 +25,7 @@ import { TRAIN_DEFAULTS, type TrainConfig, validateTrainConfig } from "./config.
 import { type BatchSource, fit } from "./fit.ts";
 import { WasmGradientPool } from "./_wasm_workers.ts";
 import type { EpochLog } from "./history.ts";
-import { RUN_FILES, writeHistory, writeJson, writeTextAtomic } from "./_outputs.ts";
+import { RUN_FILES, writeHistory, writeJson } from "./_outputs.ts";
 import { evaluateRun, type SplitMetrics } from "./_evaluate.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -52,15 +53,6 @@ export interface TrainRunResult {
 function defaultRunName(architecture: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${architecture}-${stamp}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Loads the images and makes the train / validation parts the config asks for. */
@@ -168,7 +160,7 @@ export async function trainRun(
     await Deno.mkdir(runDir, { recursive: true });
     await writeJson(join(runDir, RUN_FILES.config), resolved);
     await writeJson(join(runDir, RUN_FILES.classes), data.train.classNames);
-    await writeTextAtomic(join(runDir, RUN_FILES.summary), summary + "\n");
+    await writeFileAtomic(join(runDir, RUN_FILES.summary), summary + "\n");
     let result;
     try {
       result = await fit(

@@ -14,7 +14,7 @@ import {
   OnnxAttributeType,
   OnnxDataType,
   type OnnxModel,
-} from "../../src/runtime/mod.ts";
+} from "../../src/onnx/mod.ts";
 
 /** The tiny model's classes, in output order. */
 export const TINY_CLASSES = ["red", "green", "blue"] as const;

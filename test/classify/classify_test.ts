@@ -102,6 +102,45 @@ describe("classifyPaths()", () => {
     }
   });
 
+  test("decodes with the limits it is given, on worker threads too", async () => {
+    const here = await run({ decode: { maxPixels: 100 } });
+    const workers = await openClassifyModel(join(dir, "tiny.onnx"), { workers: 2 });
+    try {
+      const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
+      await classifyPaths(workers, [images], { format: "jsonl", out, decode: { maxPixels: 100 } });
+      expect(await readJsonl(out)).toEqual(here.rows);
+    } finally {
+      await workers.release();
+    }
+    expect(here.summary.succeeded).toBe(0);
+    const tooLarge = here.rows.filter((r) => /has more than 100 pixels/.test(String(r.error)));
+    expect(tooLarge.length).toBe(Object.keys(TREE_IMAGES).length);
+  });
+
+  test("lists each folder once, and counts every file walked as the progress total", async () => {
+    const listed: string[] = [];
+    const readDir = Deno.readDir;
+    Deno.readDir = (path) => {
+      listed.push(String(path));
+      return readDir(path);
+    };
+    const totals: (number | undefined)[] = [];
+    try {
+      const { summary } = await run({
+        reporter: {
+          task: (_, total) => (totals.push(total), { tick() {}, done() {} }),
+          info() {},
+          warn() {},
+        },
+      });
+      expect(totals).toEqual([summary.succeeded + summary.failed + summary.nonImages]);
+    } finally {
+      Deno.readDir = readDir;
+    }
+    expect(listed.length).toBeGreaterThan(4);
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
   test("reports a non-image file as an error row when asked", async () => {
     const { rows, summary } = await run({ reportNonImages: true });
     expect(rows.find((r) => rel(r.path) === "notes.txt")?.error).toMatch(/not a known image/);
@@ -251,5 +290,22 @@ describe("classifyPaths()", () => {
     expect(labels.yPred).toEqual(labels.yTrue);
     expect(labels.unlabelled).toBe(1);
     expect(labels.probabilities.length).toBe(labels.yTrue.length * 3);
+  });
+});
+
+describe("classifyPaths() options", () => {
+  test("refuses options that cannot work before it reads a file, naming the option and the value", async () => {
+    const sink = { write: (bytes: Uint8Array) => Promise.resolve(bytes.length) };
+    const refused: [Partial<ClassifyOptions>, RegExp][] = [
+      [{ topK: 0 }, /'topK' must be a positive integer, got 0/],
+      [{ batchSize: 2.5 }, /'batchSize' must be a positive integer, got 2\.5/],
+      [{ format: "xml" as OutputFormat }, /'format' must be one of csv, jsonl, table, got 'xml'/],
+      [{ link: true }, /'link' needs 'sortInto'/],
+    ];
+    for (const [options, message] of refused) {
+      const error = await classifyPaths(model, [images], { sink, ...options }).catch((e) => e);
+      expect(error.kind).toBe("usage");
+      expect(error.message).toMatch(message);
+    }
   });
 });

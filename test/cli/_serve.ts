@@ -3,7 +3,8 @@
 /** Starts `ferry serve` and resolves once it says where it listens. */
 export async function startServe(args: string[], env: Record<string, string> = {}, processes = 1) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "src/cli/main.ts", "serve", ...args],
+    // --unstable-net: for FERRY_REUSE_PORT, as the supervisor passes it to its workers.
+    args: ["run", "-A", "--unstable-net", "src/cli/main.ts", "serve", ...args],
     env,
     stdout: "piped",
     stderr: "piped",

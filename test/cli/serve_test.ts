@@ -107,4 +107,132 @@ describe("ferry serve", () => {
     expect(new TextDecoder().decode(out.stderr)).toMatch(/Cannot find a \.onnx model in folder/);
     await Deno.remove(empty, { recursive: true });
   });
+
+  it("takes every option from its FERRY_ variable, a flag over the variable and the variable over the config file", async () => {
+    // KServe's storage initializer mounts the model as /mnt/models/model.onnx.
+    const mount = join(dir, "mnt", "models");
+    await Deno.mkdir(mount, { recursive: true });
+    await writeTinyModel(mount, { fileName: "model.onnx" });
+    const configFile = join(dir, "serve-config.json");
+    await Deno.writeTextFile(
+      configFile,
+      JSON.stringify({ serve: { deadlineMs: 4321, maxQueue: 7 } }),
+    );
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const env = {
+      FERRY_MODEL: mount,
+      FERRY_MODEL_NAME: "cifar10",
+      FERRY_DEFAULT_MODEL: "cifar10",
+      FERRY_HOST: "127.0.0.1",
+      FERRY_PORT: String(port),
+      FERRY_PROVIDER: "cpu",
+      FERRY_THREADS: "1",
+      FERRY_MAX_BATCH: "8",
+      FERRY_MAX_WAIT_MS: "1",
+      FERRY_MAX_QUEUE: "100",
+      FERRY_MAX_BODY_BYTES: "1000000",
+      FERRY_MAX_FILES: "2",
+      FERRY_MAX_PIXELS: "1000000",
+      FERRY_ALLOW_SVG: "true",
+      FERRY_CORS: "https://a.example,https://b.example",
+      FERRY_TOP_K: "2",
+      FERRY_WORKERS: "1",
+      FERRY_DECODE_WORKERS: "1",
+      FERRY_REUSE_PORT: "yes",
+      FERRY_SHUTDOWN_TIMEOUT_MS: "4000",
+      FERRY_ACCESS_LOG: "false",
+      FERRY_TOKEN: "tok",
+      FERRY_CONFIG: configFile,
+    };
+    const { child, base, stdout, stderr } = await startServe(["--max-files", "3"], env);
+    const auth = { authorization: "Bearer tok" };
+    const listing = await fetch(`${base}/v1/models`, { headers: auth }).then((r) => r.json());
+    expect(listing.models.map((m: { name: string }) => m.name)).toEqual(["cifar10"]);
+    expect(listing.default).toBe("cifar10");
+    const denied = await fetch(`${base}/v1/models`);
+    expect(denied.status).toBe(401);
+    await denied.body?.cancel();
+    const res = await fetch(`${base}/v1/classify`, {
+      method: "POST",
+      body: await solidImage(RED),
+      headers: { ...auth, "content-type": "image/jpeg", origin: "https://b.example" },
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://b.example");
+    const answer = await res.json();
+    expect(answer.model).toBe("cifar10");
+    expect(answer.predictions[0].top_k).toHaveLength(2);
+    child.kill("SIGTERM");
+    expect((await child.status).code).toBe(0);
+    expect(await stdout).toBe("");
+    const said = await stderr;
+    const config = JSON.parse(/config: (\{[\s\S]*?\n\})/.exec(said)![1]!);
+    expect(config).toMatchObject({
+      models: [mount],
+      modelName: "cifar10",
+      defaultModel: "cifar10",
+      host: "127.0.0.1",
+      port,
+      providers: ["cpu"],
+      threads: 1,
+      maxBatch: 8,
+      maxWaitMs: 1,
+      maxQueue: 100,
+      deadlineMs: 4321,
+      maxBodyBytes: 1_000_000,
+      maxFiles: 3,
+      maxPixels: 1_000_000,
+      allowSvg: true,
+      cors: ["https://a.example", "https://b.example"],
+      topK: 2,
+      workers: 1,
+      decodeWorkers: 1,
+      reusePort: true,
+      shutdownTimeoutMs: 4000,
+      accessLog: false,
+    });
+    expect(said).not.toContain("tok");
+  });
+
+  it("lists every flag's environment variable in --help", async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "src/cli/main.ts", "serve", "--help"],
+      stdout: "piped",
+    }).output();
+    const rows = new TextDecoder().decode(out.stdout).split("\n").filter((l) =>
+      /^\s+(-\w, )?--/.test(l)
+    );
+    const flags = rows.map((row) => /--([\w-]+)/.exec(row)![1]!).filter((f) => f !== "help");
+    expect(flags).toContain("model-name");
+    expect(flags.length).toBeGreaterThan(30);
+    for (const flag of flags) {
+      const variable = `FERRY_${flag.toUpperCase().replaceAll("-", "_")}`;
+      expect(rows.find((row) => row.includes(`--${flag} `) || row.endsWith(`--${flag}`)))
+        .toContain(`[env: ${variable}]`);
+    }
+  });
+
+  it("refuses --model-name for more than one model, a variable that is not a number, and a limit createApp refuses, before loading any model", async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [
+        [dir, "--model-name", "x"],
+        {},
+        /Cannot use --model-name: it names one model, but 2 were found/,
+      ],
+      [[dir], { FERRY_PORT: "eighty" }, /Cannot use FERRY_PORT: expected a number, got 'eighty'/],
+      [[dir], { FERRY_ACCESS_LOG: "maybe" }, /Cannot use FERRY_ACCESS_LOG: expected true or false/],
+      [[dir], { FERRY_MAX_FILES: "0" }, /'limits\.maxFiles' must be a positive integer, got 0/],
+    ];
+    for (const [args, env, message] of cases) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "src/cli/main.ts", "serve", ...args, "--port", "0"],
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const said = new TextDecoder().decode(out.stderr);
+      expect(out.code).toBe(2);
+      expect(said).toMatch(message);
+      expect(said).not.toMatch(/model: /);
+    }
+  });
 });

@@ -33,8 +33,12 @@ afterAll(async () => {
 const randomPort = () => 20_000 + Math.floor(Math.random() * 30_000);
 
 /** Starts the image's default command on `port`; resolves once /v2/health/ready says 200. */
-async function startServer(port: number, volumes: string[] = []) {
-  const child = ctr.spawn(["/usr/local/bin/ferry"], { PORT: String(port) }, volumes);
+async function startServer(
+  port: number,
+  volumes: string[] = [],
+  env: Record<string, string> = {},
+) {
+  const child = ctr.spawn(["/usr/local/bin/ferry"], { PORT: String(port), ...env }, volumes);
   const stderr = new Response(child.stderr).text();
   const stdout = new Response(child.stdout).text();
   const base = `http://127.0.0.1:${port}`;
@@ -92,7 +96,7 @@ describe("the container image", () => {
             "run",
             "--cached-only",
             "--allow-net",
-            "--allow-env=PORT",
+            "--allow-env=FERRY_PORT,PORT",
             "/app/deploy/container/healthcheck.ts",
           ],
           { PORT: String(port) },
@@ -119,14 +123,16 @@ describe("the container image", () => {
     expect(processesWith("main.ts serve", `--port ${port}`)).toEqual([]);
   });
 
-  test("serves the models mounted at /mnt/models instead of the shipped one", async () => {
+  test("serves the model mounted at /mnt/models instead of the shipped one, named by FERRY_MODEL_NAME", async () => {
     const dir = await Deno.makeTempDir({ prefix: "ferry-mnt-models-" });
     await Deno.chmod(dir, 0o755);
     await writeTinyModel(dir, { fileName: "model.onnx" });
-    const server = await startServer(randomPort(), [`${dir}:/mnt/models:ro`]);
+    const server = await startServer(randomPort(), [`${dir}:/mnt/models:ro`], {
+      FERRY_MODEL_NAME: "colours",
+    });
     try {
       const listed = await (await fetch(`${server.base}/v1/models`)).json();
-      expect(listed.models).toHaveLength(1);
+      expect(listed.models.map((m: { name: string }) => m.name)).toEqual(["colours"]);
       expect(listed.models[0].classes).toEqual(["red", "green", "blue"]);
     } finally {
       expect((await stop(server)).code).toBe(0);

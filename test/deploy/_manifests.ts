@@ -89,7 +89,7 @@ export function validateManifest(manifest: Manifest): void {
   let validate = kserveValidators.get(kind);
   if (!validate) {
     const schema = parseYaml(Deno.readTextFileSync(new URL(schemaFile, KSERVE_SCHEMAS)));
-    validate = ajv.compile(strict(schema));
+    validate = ajv.compile(strict(schema) as object);
     kserveValidators.set(kind, validate);
   }
   if (!validate(manifest)) {

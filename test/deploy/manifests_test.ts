@@ -150,5 +150,7 @@ describe("deploy/kserve/", () => {
     expect(container.name).toBe("kserve-container");
     expect(container.ports[0].containerPort).toBe(8080);
     expect(container.readinessProbe.httpGet.path).toBe("/v2/health/ready");
+    // The model in /mnt/models is served under the InferenceService's name.
+    expect(container.args).toContain("--model-name={{.Name}}");
   });
 });

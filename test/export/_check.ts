@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
 import { checkParity, parityImages, type ParityResult, toOnnx } from "../../src/export/mod.ts";
 import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
-import type { OnnxModel, OnnxNode } from "../../src/runtime/mod.ts";
+import type { OnnxModel, OnnxNode } from "../../src/onnx/mod.ts";
 
 await tf.setBackend("cpu");
 

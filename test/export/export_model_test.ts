@@ -7,7 +7,8 @@ import { main } from "../../src/cli/main.ts";
 import { FerryError } from "../../src/errors.ts";
 import { exportModel } from "../../src/export/mod.ts";
 import { loadModel, saveModel } from "../../src/model/mod.ts";
-import { decodeMetadata, openClassifier, readOnnxModel } from "../../src/runtime/mod.ts";
+import { decodeMetadata } from "../../src/onnx/mod.ts";
+import { openClassifier, readOnnxModel } from "../../src/runtime/mod.ts";
 import { randomizeWeights } from "./_check.ts";
 
 const CLASSES = ["cat", "dog", "emu"];

@@ -10,7 +10,7 @@ import {
   toOnnx,
 } from "../../src/export/mod.ts";
 import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
-import { encodeOnnxModel } from "../../src/runtime/mod.ts";
+import { encodeOnnxModel } from "../../src/onnx/mod.ts";
 import { sequential } from "./_check.ts";
 
 describe("checkParity()", () => {

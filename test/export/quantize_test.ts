@@ -9,7 +9,7 @@ import {
   toOnnx,
 } from "../../src/export/mod.ts";
 import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
-import { encodeOnnxModel, OnnxDataType } from "../../src/runtime/mod.ts";
+import { encodeOnnxModel, OnnxDataType } from "../../src/onnx/mod.ts";
 import { nodesOf, sequential } from "./_check.ts";
 
 const spec = { ...FERRY_INPUT_SPEC, width: 8, height: 8 };

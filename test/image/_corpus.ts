@@ -2,6 +2,7 @@
  * Test images made by sharp: seeded noise over a gradient, so that every 8×8 block has detail
  * and a decoder difference cannot hide in flat areas.
  */
+import { crc32 } from "node:zlib";
 import sharp from "sharp";
 
 /** Seeded RGB(A) pixels: a diagonal gradient plus noise. */
@@ -70,14 +71,4 @@ export function buildPng(chunks: PngChunk[]): Uint8Array {
     parts.push(...word(data.length), ...body, ...word(crc32(body)));
   }
   return new Uint8Array(parts);
-}
-
-/** CRC-32 as PNG chunks use it, written out bit by bit (independent of the decoder's table). */
-export function crc32(bytes: Uint8Array): number {
-  let crc = ~0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
 }

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
-import { createDecodePool, decodeImage, type DecodePool } from "../../src/image/mod.ts";
+import {
+  createDecodePool,
+  decodeImage,
+  type DecodePool,
+  FERRY_INPUT_SPEC,
+  preprocessInto,
+  valuesPerImage,
+} from "../../src/image/mod.ts";
 import { bytesOf, noiseImage } from "./_corpus.ts";
 import { recordWorkers } from "../_fixtures/workers.ts";
 
@@ -36,6 +43,22 @@ describe("createDecodePool()", () => {
     expect(direct.map((image) => image.decoder)).toEqual(["wasm-jpeg", "wasm-jpeg", "sharp"]);
   });
 
+  test("preprocessInto() writes the floats preprocessInto() writes on the calling thread", async () => {
+    const transparent = await bytesOf(noiseImage(50, 40, 4, 5).png());
+    const per = valuesPerImage(FERRY_INPUT_SPEC);
+    const black = { background: { r: 0, g: 0, b: 0 } };
+    const direct = new Float32Array(2 * per);
+    const pooled = new Float32Array(2 * per);
+    await preprocessInto(transparent, FERRY_INPUT_SPEC, direct, per, black);
+    await pool.preprocessInto(transparent, FERRY_INPUT_SPEC, pooled, per, black);
+    expect(pooled).toEqual(direct);
+    const white = new Float32Array(2 * per);
+    await pool.preprocessInto(transparent, FERRY_INPUT_SPEC, white, per);
+    expect(white).not.toEqual(pooled);
+    await expect(pool.preprocessInto(transparent, FERRY_INPUT_SPEC, pooled, 0, { maxPixels: 10 }))
+      .rejects.toMatchObject({ kind: "too_many_pixels" });
+  });
+
   test("spreads many jobs over its workers and keeps each answer with its job", async () => {
     const files = await Promise.all(
       Array.from({ length: 40 }, (_, i) => bytesOf(noiseImage(32, 32, 3, i + 10).jpeg())),
@@ -46,18 +69,21 @@ describe("createDecodePool()", () => {
     }
   });
 
-  test("rejects with the same FerryError kinds as decodeImage()", async () => {
+  test("rejects with the same FerryError kinds and statuses as decodeImage()", async () => {
     const truncated = (await bytesOf(noiseImage(32, 32).jpeg())).subarray(0, 300);
+    const png = await bytesOf(noiseImage(32, 32).png());
     const reasons = await Promise.all([
       pool.decode(truncated, size),
       pool.decode(new TextEncoder().encode("not an image"), size),
       pool.decodeFile(`${dir}/missing.jpg`, size),
+      pool.decode(png, { ...size, maxPixels: 32 * 32 - 1 }),
     ].map((job) => job.then(() => undefined, (error) => error)));
     for (const reason of reasons) expect(reason).toBeInstanceOf(FerryError);
-    expect(reasons.map((error) => error.kind)).toEqual([
-      "undecodable",
-      "unsupported_media",
-      "not_found",
+    expect(reasons.map((error) => [error.kind, error.httpStatus])).toEqual([
+      ["undecodable", 422],
+      ["unsupported_media", 415],
+      ["not_found", 404],
+      ["too_many_pixels", 422],
     ]);
     const direct = await decodeImage(truncated, size).then(() => undefined, (error) => error);
     expect(reasons[0].message).toBe(direct.message);

@@ -1,9 +1,9 @@
-import { constants, deflateRawSync } from "node:zlib";
+import { constants, crc32, deflateRawSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { decodeImage, type DecodeOptions } from "../../src/image/mod.ts";
-import { bytesOf, crc32, withoutIccProfile } from "./_corpus.ts";
+import { bytesOf, withoutIccProfile } from "./_corpus.ts";
 
 const solid = (width: number, height: number, colour: string) =>
   sharp({ create: { width, height, channels: 3, background: colour } });
@@ -143,7 +143,7 @@ describe("decodeImage() limits", () => {
     const error = await rejection(pngHeader(30_000, 30_000), { width: 32, height: 32 });
     expect(performance.now() - started).toBeLessThan(50);
     expect(Deno.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
-    expect([error.kind, error.httpStatus]).toEqual(["too_large", 422]);
+    expect([error.kind, error.httpStatus]).toEqual(["too_many_pixels", 422]);
     expect(error.message).toBe("Cannot decode png: the image has more than 40000000 pixels");
   });
 
@@ -167,14 +167,14 @@ describe("decodeImage() limits", () => {
       ]
     ) {
       const error = await rejection(await bytesOf(image), options);
-      expect(error.kind).toBe("too_large");
+      expect(error.kind).toBe("too_many_pixels");
     }
   });
 
   test("keeps sharp's limit as the backstop for formats it reads alone (TIFF)", async () => {
     const tiff = await bytesOf(solid(100, 100, "#123456").tiff());
     expect((await rejection(tiff, { width: 32, height: 32, maxPixels: 9_999 })).kind).toBe(
-      "too_large",
+      "too_many_pixels",
     );
   });
 

@@ -6,6 +6,7 @@ import {
   type InputSpec,
   normalizeInto,
   preprocess,
+  preprocessInto,
   type RgbImage,
   valuesPerImage,
 } from "../../src/image/mod.ts";
@@ -63,4 +64,19 @@ test("preprocess() composes decodeImage() and normalizeInto()", async () => {
   normalizeInto(await decodeImage(png, { width: 32, height: 32 }), expected, 0, FERRY_INPUT_SPEC);
   expect(floats).toEqual(expected);
   expect([...floats.subarray(0, 3)]).toEqual([0x80, 0x40, 0x20].map((p) => Math.fround(p / 255)));
+});
+
+test("preprocessInto() writes at its offset what preprocess() gives, and keeps decode limits", async () => {
+  const png = new Uint8Array(
+    await sharp({ create: { width: 40, height: 20, channels: 3, background: "#804020" } }).png()
+      .toBuffer(),
+  );
+  const per = valuesPerImage(FERRY_INPUT_SPEC);
+  const out = new Float32Array(3 * per).fill(-1);
+  await preprocessInto(png, FERRY_INPUT_SPEC, out, per);
+  expect(out.subarray(per, 2 * per)).toEqual(await preprocess(png, FERRY_INPUT_SPEC));
+  expect(out.subarray(0, per).every((v) => v === -1)).toBe(true);
+  expect(out.subarray(2 * per).every((v) => v === -1)).toBe(true);
+  await expect(preprocessInto(png, FERRY_INPUT_SPEC, out, 0, { maxPixels: 100 }))
+    .rejects.toMatchObject({ kind: "too_many_pixels" });
 });

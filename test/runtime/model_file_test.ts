@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
-import { encodeOnnxModel, openClassifier, readOnnxModel } from "../../src/runtime/mod.ts";
+import { encodeOnnxModel } from "../../src/onnx/mod.ts";
+import { openClassifier, readOnnxModel } from "../../src/runtime/mod.ts";
 import { tinyModel } from "../_fixtures/tiny_model.ts";
 
 let dir: string;

@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { FERRY_INPUT_SPEC, type InputSpec, normalizeInto } from "../../src/image/mod.ts";
+import { encodeOnnxModel } from "../../src/onnx/mod.ts";
 import type { Reporter } from "../../src/progress/mod.ts";
 import {
   compareModelPaths,
-  encodeOnnxModel,
-  findFirstModel,
+  findModels,
   modelNameOf,
   openClassifier,
   topK,
@@ -213,16 +213,20 @@ describe("modelNameOf()", () => {
     expect(modelNameOf("model.int8.onnx")).toBe("model.int8");
   });
 
-  test("finds a folder's first model, a run's model.onnx before its int8 copy", async () => {
+  test("findModels() finds a folder's models and those of its run folders, a run's model.onnx before its int8 copy", async () => {
     const dir = await Deno.makeTempDir({ prefix: "ferry-find-" });
     try {
-      expect(await findFirstModel(dir)).toBeUndefined();
-      expect(await findFirstModel(join(dir, "missing"))).toBeUndefined();
-      await Deno.mkdir(join(dir, "run"));
-      for (const name of ["notes.txt", "run/model.int8.onnx", "run/model.onnx"]) {
-        await Deno.writeTextFile(join(dir, name), "");
-      }
-      expect(await findFirstModel(dir)).toBe(join(dir, "run", "model.onnx"));
+      expect(await findModels(dir)).toEqual([]);
+      expect(await findModels(join(dir, "missing"))).toEqual([]);
+      await Deno.mkdir(join(dir, "run", "deeper"), { recursive: true });
+      const names = ["notes.txt", "run/model.int8.onnx", "run/model.onnx", "run/deeper/x.onnx"];
+      for (const name of [...names, "z.ONNX"]) await Deno.writeTextFile(join(dir, name), "");
+      expect(await findModels(dir)).toEqual([
+        join(dir, "run", "model.onnx"),
+        join(dir, "run", "model.int8.onnx"),
+        join(dir, "z.ONNX"),
+      ]);
+      expect(await findModels(join(dir, "notes.txt"))).toEqual([join(dir, "notes.txt")]);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

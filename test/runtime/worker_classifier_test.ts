@@ -35,6 +35,31 @@ describe("openClassifierInWorker()", () => {
     await Deno.remove(dir, { recursive: true });
   });
 
+  it("runs the jobs its worker script adds, and refuses one it lacks", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ferry-worker-" });
+    const path = await writeTinyModel(dir);
+    const script = new URL("./_jobs_worker.ts", import.meta.url);
+    const worker = await openClassifierInWorker(path, { script });
+    const plain = await openClassifierInWorker(path);
+    try {
+      const input = new Float32Array(3072).fill(0.25);
+      const probabilities = await worker.run(input, 1);
+      const answer = await worker.call<{ classes: string[]; doubled: Float32Array }>(
+        "double",
+        input,
+      );
+      expect(answer.classes).toEqual(worker.info.classNames);
+      expect([...answer.doubled]).toEqual([...probabilities].map((p) => Math.fround(2 * p)));
+      await expect(plain.call("double", input)).rejects.toThrow(
+        "Cannot call 'double': the worker has no such method",
+      );
+    } finally {
+      await worker.release();
+      await plain.release();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
   it("passes errors back with their kind", async () => {
     const missing = await openClassifierInWorker("/nonexistent/model.onnx").catch((e) => e);
     expect(missing).toBeInstanceOf(FerryError);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { crc32 } from "node:zlib";
 import sharp from "sharp";
 import { openClassifier } from "../../src/runtime/mod.ts";
 import type { ClassifierSession } from "../../src/runtime/mod.ts";
@@ -61,15 +62,6 @@ export async function noisyJpeg(seed: number, size = 32): Promise<Uint8Array<Arr
   }
   const raw = { width: size, height: size, channels: 3 as const };
   return Uint8Array.from(await sharp(pixels, { raw }).jpeg({ quality: 80 }).toBuffer());
-}
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 function pngChunk(type: string, data: Uint8Array): Uint8Array {

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { encodeOnnxModel, OnnxAttributeType, OnnxDataType } from "../../src/runtime/mod.ts";
+import { encodeOnnxModel, OnnxAttributeType, OnnxDataType } from "../../src/onnx/mod.ts";
 import { tinyModel } from "../_fixtures/tiny_model.ts";
 
 /** Writes the slow variant of the tiny model into `dir` and returns its path. */

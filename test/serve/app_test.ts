@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FerryError } from "../../src/errors.ts";
 import { createDecodePool, FERRY_INPUT_SPEC, preprocess } from "../../src/image/mod.ts";
 import type { ClassifierSession } from "../../src/runtime/mod.ts";
 import { type AppOptions, createApp, type LogEntry } from "../../src/serve/mod.ts";
@@ -323,5 +324,27 @@ describe("createApp() in process", () => {
     const html = await (await (await ready()).app.request("/")).text();
     expect(html).toContain('fetch("v1/classify", ');
     expect(html).not.toContain("top_k=");
+  });
+
+  it("refuses a limit, top_k or batching that cannot work, naming the option and the value", () => {
+    const refused: [Partial<AppOptions>, RegExp][] = [
+      [{ limits: { maxFiles: 0 } }, /'limits\.maxFiles' must be a positive integer, got 0/],
+      [{ limits: { maxBodyBytes: 1.5 } }, /'limits\.maxBodyBytes' .* got 1\.5/],
+      [{ limits: { deadlineMs: -1 } }, /'limits\.deadlineMs' .* got -1/],
+      [{ limits: { maxPixels: NaN } }, /'limits\.maxPixels' .* got NaN/],
+      [{ topK: 0 }, /'topK' must be a positive integer, got 0/],
+      [{ batching: { maxBatchSize: 0 } }, /'maxBatchSize' must be a positive integer, got 0/],
+      [{ batching: { maxWaitMs: -5 } }, /'maxWaitMs' must be 0 or more, got -5/],
+    ];
+    for (const [options, message] of refused) {
+      let error: FerryError | undefined;
+      try {
+        createApp({ models: [session], ...options });
+      } catch (e) {
+        error = e as FerryError;
+      }
+      expect(error?.kind).toBe("usage");
+      expect(error?.message).toMatch(message);
+    }
   });
 });

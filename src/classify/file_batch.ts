@@ -1,11 +1,10 @@
 import {
-  decodeImage,
-  normalizeInto,
+  preprocessInto,
+  type PreprocessOptions,
   readImageFile,
-  type RgbImage,
   valuesPerImage,
 } from "../image/mod.ts";
-import type { ClassifierSession } from "./classifier.ts";
+import type { ClassifierSession } from "../runtime/mod.ts";
 
 /** A file to classify; with `error`, one already known to be unreadable (kept as its row). */
 export interface FileJob {
@@ -23,14 +22,16 @@ export interface FileBatch {
   probabilities: Float32Array;
 }
 
-/** Options of {@linkcode classifyFilesHere} and `ClassifierSession.classifyFiles`. */
+/** Options of {@linkcode classifyFilesHere} and `ClassifyModel.classifyFiles`. */
 export interface FileBatchOptions {
   /** Give a file holding no image format an error item, not leave it out. @default false */
   reportNonImages?: boolean;
+  /** Decode limits and choices (`maxPixels`, `allowVector`, `background`): image's defaults. */
+  decode?: PreprocessOptions;
 }
 
-/** The model input of one image, or why a file gave none. */
-type Loaded = { pixels: RgbImage } | { error: string } | { nonImage: true };
+/** Why a file gave no model input; undefined when it gave one. */
+type Outcome = { error: string } | { nonImage: true } | undefined;
 
 /**
  * Reads, decodes and classifies a batch of files on the calling thread: one model run for all
@@ -45,8 +46,13 @@ export async function classifyFilesHere(
   scratch?: Float32Array,
 ): Promise<FileBatch> {
   const { inputSpec } = session.info;
-  const size = { width: inputSpec.width, height: inputSpec.height };
-  const load = async ({ path }: FileJob): Promise<Loaded> => {
+  const perImage = valuesPerImage(inputSpec);
+  // Each file's input goes to its own slot first; slots of files that gave none are closed up
+  // below, which costs nothing in the usual batch where every file is an image.
+  const input = scratch && scratch.length >= jobs.length * perImage
+    ? scratch
+    : new Float32Array(jobs.length * perImage);
+  const load = async ({ path }: FileJob, slot: number): Promise<Outcome> => {
     let bytes: Uint8Array | undefined;
     try {
       bytes = readImageFile(path);
@@ -59,31 +65,30 @@ export async function classifyFilesHere(
         : { nonImage: true };
     }
     try {
-      return { pixels: await decodeImage(bytes, size) };
+      await preprocessInto(bytes, inputSpec, input, slot * perImage, options.decode);
     } catch (error) {
       return { error: (error as Error).message };
     }
   };
-  const loaded = await Promise.all(
-    jobs.map((job) => job.error === undefined ? load(job) : { error: job.error }),
+  const outcomes = await Promise.all(
+    jobs.map((job, slot) => job.error === undefined ? load(job, slot) : { error: job.error }),
   );
-  const perImage = valuesPerImage(inputSpec);
-  const images = loaded.filter((l) => "pixels" in l).length;
-  const input = scratch && scratch.length >= images * perImage
-    ? scratch.subarray(0, images * perImage)
-    : new Float32Array(images * perImage);
   const items: FileJob[] = [];
   let nonImages = 0;
-  let image = 0;
-  loaded.forEach((result, i) => {
-    const { path } = jobs[i]!;
-    if ("nonImage" in result) nonImages++;
-    else if ("error" in result) items.push({ path, error: result.error });
-    else {
-      normalizeInto(result.pixels, input, image++ * perImage, inputSpec);
+  let images = 0;
+  outcomes.forEach((outcome, slot) => {
+    const { path } = jobs[slot]!;
+    if (outcome === undefined) {
+      if (images !== slot) {
+        input.copyWithin(images * perImage, slot * perImage, (slot + 1) * perImage);
+      }
+      images++;
       items.push({ path });
-    }
+    } else if ("nonImage" in outcome) nonImages++;
+    else items.push({ path, error: outcome.error });
   });
-  const probabilities = images > 0 ? await session.run(input, images) : new Float32Array(0);
+  const probabilities = images > 0
+    ? await session.run(input.subarray(0, images * perImage), images)
+    : new Float32Array(0);
   return { items, nonImages, probabilities };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { InputSpec } from "../image/mod.ts";
+import type { OnnxModel } from "./onnx_proto.ts";
 
 /** Every metadata key ferry writes, in one place for the writer (export) and the reader (runtime). */
 export const METADATA_KEYS = {
@@ -98,6 +99,11 @@ export function encodeMetadata(meta: FerryMetadata): { key: string; value: strin
   ];
   return entries.filter((e): e is [string, string] => e[1] !== undefined)
     .map(([key, value]) => ({ key, value }));
+}
+
+/** `model` with its `metadata_props` replaced by `meta` (the graph is shared, not copied). */
+export function withMetadata(model: OnnxModel, meta: FerryMetadata): OnnxModel {
+  return { ...model, metadataProps: encodeMetadata(meta) };
 }
 
 function json(value: unknown): string | undefined {

@@ -3,10 +3,14 @@ import { describe, expect, test } from "vitest";
 import { IMAGENET_NORMALIZATION } from "../../src/image/mod.ts";
 import {
   decodeMetadata,
+  decodeOnnxModel,
   encodeMetadata,
+  encodeOnnxModel,
   type FerryMetadata,
   METADATA_KEYS,
-} from "../../src/runtime/mod.ts";
+  withMetadata,
+} from "../../src/onnx/mod.ts";
+import { tinyModel } from "../_fixtures/tiny_model.ts";
 
 const META: FerryMetadata = {
   classNames: ["airplane", "automobile", "bird"],
@@ -39,6 +43,14 @@ describe("metadata", () => {
     expect(props[METADATA_KEYS.layout]).toBe("nchw");
     expect(JSON.parse(props[METADATA_KEYS.classNames]!)).toEqual(META.classNames);
     expect(JSON.parse(props[METADATA_KEYS.normalization]!)).toEqual(IMAGENET_NORMALIZATION);
+  });
+
+  test("withMetadata restamps a model: its file reads back the new metadata and the same graph", () => {
+    const model = tinyModel();
+    const file = decodeOnnxModel(encodeOnnxModel(withMetadata(model, META)));
+    expect(decodeMetadata(asProps(file.metadataProps!))).toEqual(META);
+    expect(file.graph).toEqual(decodeOnnxModel(encodeOnnxModel(model)).graph);
+    expect(model.metadataProps).not.toEqual(file.metadataProps);
   });
 
   test("a foreign model's empty metadata decodes to nothing", () => {
