@@ -133,14 +133,22 @@ export async function container(tag: string) {
   };
 }
 
-/** Processes (ids as this machine sees them) whose command line contains every one of `parts`. */
-export function processesWith(...parts: string[]): { pid: number; cmdline: string }[] {
+/**
+ * Processes (ids as this machine sees them: chroot isolation shares the process table) whose
+ * command line contains `command` and whose environment holds `variable` (`NAME=value`).
+ */
+export function processesWith(
+  command: string,
+  variable: string,
+): { pid: number; cmdline: string }[] {
   const found: { pid: number; cmdline: string }[] = [];
   for (const entry of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(entry.name)) continue;
     try {
       const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).replaceAll("\0", " ");
-      if (parts.every((p) => cmdline.includes(p))) found.push({ pid: Number(entry.name), cmdline });
+      if (!cmdline.includes(command)) continue;
+      const environ = Deno.readTextFileSync(`/proc/${entry.name}/environ`).split("\0");
+      if (environ.includes(variable)) found.push({ pid: Number(entry.name), cmdline });
     } catch {
       // Gone between the listing and the read.
     }

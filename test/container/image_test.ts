@@ -30,6 +30,10 @@ afterAll(async () => {
   await ctr?.remove();
 });
 
+/** ferry serve's processes in the container on `port` (the entry point sets FERRY_PORT). */
+const serveProcesses = (port: number) =>
+  processesWith("/app/src/cli/main.ts serve", `FERRY_PORT=${port}`);
+
 const randomPort = () => 20_000 + Math.floor(Math.random() * 30_000);
 
 /** Starts the image's default command on `port`; resolves once /v2/health/ready says 200. */
@@ -51,9 +55,11 @@ async function startServer(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   // ferry's own process inside the container: the supervisor, not one of its --reuse-port workers.
-  const [main, ...others] = processesWith("main.ts serve", `--port ${port}`)
-    .filter((p) => !p.cmdline.includes("--reuse-port"));
-  if (!main || others.length) throw new Error(`expected one ferry serve on ${port}`);
+  const [main, ...others] = serveProcesses(port).filter((p) => !p.cmdline.includes("--reuse-port"));
+  if (!main || others.length) {
+    for (const { pid } of serveProcesses(port)) Deno.kill(pid, "SIGTERM");
+    throw new Error(`expected one ferry serve on ${port}`);
+  }
   return { base, pid: main.pid, status: child.status, stderr, stdout };
 }
 
@@ -120,7 +126,7 @@ describe("the container image", () => {
     }
     expect(status.code).toBe(0);
     expect(await server.stderr).toMatch(/SIGTERM: finishing requests in flight[\s\S]*stopped/);
-    expect(processesWith("main.ts serve", `--port ${port}`)).toEqual([]);
+    expect(serveProcesses(port)).toEqual([]);
   });
 
   test("serves the model mounted at /mnt/models instead of the shipped one, named by FERRY_MODEL_NAME", async () => {
