@@ -50,8 +50,17 @@ export interface BatchSequence extends Iterable<Batch> {
  *
  * @example
  * ```ts
- * for (const batch of createBatches(train, { batchSize: 64, seed: 1, epoch, augment: {} })) {
- *   await model.trainOnBatch(batch.x, batch.y);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { createBatches, type ImageDataset } from "./mod.ts";
+ *
+ * declare const train: ImageDataset;
+ * declare const model: tf.LayersModel; // compiled with a categorical cross-entropy loss
+ * for (const batch of createBatches(train, { batchSize: 64, seed: 1, epoch: 0, augment: {} })) {
+ *   // A model takes tensors: x as NHWC floats, y one-hot.
+ *   const x = tf.tensor4d(batch.x, [batch.size, train.height, train.width, 3]);
+ *   const y = tf.oneHot(Int32Array.from(batch.y), train.classNames.length);
+ *   await model.trainOnBatch(x, y);
+ *   tf.dispose([x, y]);
  * }
  * ```
  */

@@ -69,6 +69,9 @@ const offlineHint = (cacheDir: string): string =>
  *
  * @example
  * ```ts
+ * import { terminalReporter } from "../progress/mod.ts";
+ * import { loadCifar10 } from "./mod.ts";
+ *
  * const { train, test } = await loadCifar10({ reporter: terminalReporter() });
  * ```
  */

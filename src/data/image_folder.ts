@@ -73,6 +73,9 @@ export interface LoadedImageFolder {
  *
  * @example
  * ```ts
+ * import { terminalReporter } from "../progress/mod.ts";
+ * import { loadImageFolder } from "./mod.ts";
+ *
  * const { dataset, skipped } = await loadImageFolder("photos", { reporter: terminalReporter() });
  * ```
  */

@@ -46,6 +46,8 @@ function avalanche(x: number): number {
  *
  * @example
  * ```ts
+ * import { createRng } from "./mod.ts";
+ *
  * const rng = createRng(42);
  * const coin = rng.next() < 0.5;
  * ```

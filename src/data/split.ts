@@ -25,6 +25,9 @@ export interface SplitResult {
  *
  * @example
  * ```ts
+ * import { type ImageDataset, stratifiedSplit } from "./mod.ts";
+ *
+ * declare const all: ImageDataset;
  * const { train: rest, validation: test } = stratifiedSplit(all, { fraction: 0.1, seed: 1 });
  * const { train, validation } = stratifiedSplit(rest, { fraction: 0.1, seed: 2 });
  * ```

@@ -11,6 +11,9 @@
  *
  * @example
  * ```ts
+ * import { writeFileAtomic } from "./mod.ts";
+ *
+ * declare const bytes: Uint8Array;
  * await writeFileAtomic("models/run/model.onnx", bytes);
  * ```
  */

@@ -66,6 +66,8 @@ export interface DecodedImage extends RgbImage {
  *
  * @example
  * ```ts
+ * import { decodeImage } from "./mod.ts";
+ *
  * const image = await decodeImage(await Deno.readFile("cat.jpg"), { width: 32, height: 32 });
  * image.data.length; // 32 * 32 * 3
  * ```

@@ -53,6 +53,9 @@ const BATCH = 64;
  *
  * @example
  * ```ts
+ * import { createDecodePool } from "./mod.ts";
+ *
+ * declare const paths: string[];
  * using pool = createDecodePool({ workers: 2 });
  * const images = await Promise.all(paths.map((p) => pool.decodeFile(p, { width: 32, height: 32 })));
  * ```

@@ -28,6 +28,9 @@ function lookupTables(spec: InputSpec): Float32Array[] {
  *
  * @example
  * ```ts
+ * import { FERRY_INPUT_SPEC, normalizeInto, type RgbImage, valuesPerImage } from "./mod.ts";
+ *
+ * declare const image: RgbImage; // 32×32, as the spec's size
  * const out = new Float32Array(valuesPerImage(FERRY_INPUT_SPEC));
  * normalizeInto(image, out, 0, FERRY_INPUT_SPEC);
  * ```

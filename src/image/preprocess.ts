@@ -13,6 +13,8 @@ export type PreprocessOptions = Omit<DecodeOptions, "width" | "height">;
  *
  * @example
  * ```ts
+ * import { FERRY_INPUT_SPEC, preprocessInto, valuesPerImage } from "./mod.ts";
+ *
  * const out = new Float32Array(valuesPerImage(FERRY_INPUT_SPEC));
  * await preprocessInto(await Deno.readFile("cat.jpg"), FERRY_INPUT_SPEC, out, 0);
  * ```

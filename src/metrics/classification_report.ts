@@ -44,6 +44,8 @@ export interface ClassificationReportOptions {
  *
  * @example
  * ```ts
+ * import { classificationReport } from "./mod.ts";
+ *
  * const report = classificationReport([0, 1, 1], [0, 0, 1], { classNames: ["cat", "dog"] });
  * report.accuracy; // 0.6666666666666666
  * ```
@@ -128,6 +130,9 @@ function nanAverage(values: number[], weights?: number[]): number {
  *
  * @example
  * ```ts
+ * import { classificationReport, formatClassificationReport } from "./mod.ts";
+ *
+ * const report = classificationReport([0, 1, 1], [0, 0, 1], { classNames: ["cat", "dog"] });
  * formatClassificationReport(report, 2);
  * ```
  */

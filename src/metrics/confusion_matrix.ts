@@ -37,6 +37,8 @@ export function checkLabels(
  *
  * @example
  * ```ts
+ * import { confusionMatrix } from "./mod.ts";
+ *
  * confusionMatrix([0, 1, 1], [0, 0, 1], 2); // [[1, 0], [1, 1]]
  * ```
  */
@@ -56,6 +58,8 @@ export function confusionMatrix(
  *
  * @example
  * ```ts
+ * import { formatConfusionMatrix } from "./mod.ts";
+ *
  * formatConfusionMatrix([[1, 0], [1, 1]], ["cat", "dog"]);
  * // "true \\ predicted  cat  dog\n              cat    1    0\n              dog    1    1\n"
  * ```

@@ -5,6 +5,15 @@
  *
  * @example
  * ```ts
+ * import {
+ *   classificationReport,
+ *   confusionMatrix,
+ *   formatClassificationReport,
+ *   formatConfusionMatrix,
+ * } from "./mod.ts";
+ *
+ * const classNames = ["cat", "dog"];
+ * const [yTrue, yPred] = [[0, 1, 1], [0, 0, 1]];
  * const report = classificationReport(yTrue, yPred, { classNames });
  * console.log(formatClassificationReport(report, 2));
  * const matrix = confusionMatrix(yTrue, yPred, classNames.length);

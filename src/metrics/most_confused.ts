@@ -24,6 +24,8 @@ export interface MostConfusedOptions {
  *
  * @example
  * ```ts
+ * import { mostConfusedPairs } from "./mod.ts";
+ *
  * mostConfusedPairs([[5, 2], [0, 3]], ["cat", "dog"]);
  * // [{ trueClass: "cat", predictedClass: "dog", count: 2, rate: 2 / 7, trueIndex: 0, predictedIndex: 1 }]
  * ```

@@ -9,6 +9,8 @@ export const KERAS_EPSILON = 1e-7;
  *
  * @example
  * ```ts
+ * import { accuracy } from "./mod.ts";
+ *
  * accuracy([0, 1, 2, 2], [0, 1, 1, 2]); // 0.75
  * ```
  */
@@ -45,6 +47,8 @@ export function argmaxRows(scores: ArrayLike<number>, classCount: number): Int32
  *
  * @example
  * ```ts
+ * import { categoricalCrossEntropy } from "./mod.ts";
+ *
  * categoricalCrossEntropy(new Float32Array([0.9, 0.1, 0.2, 0.8]), [0, 1], 2); // ≈ 0.164
  * ```
  */

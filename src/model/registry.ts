@@ -72,6 +72,8 @@ export function unexportableLayers(model: tf.LayersModel): string[] {
  *
  * @example
  * ```ts
+ * import { buildModel } from "./mod.ts";
+ *
  * const model = buildModel("notebook_cnn", { seed: 1 });
  * model.countParams(); // 356810
  * ```

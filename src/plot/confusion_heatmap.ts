@@ -20,6 +20,8 @@ export interface ConfusionHeatmapOptions {
  *
  * @example
  * ```ts
+ * import { confusionMatrixSvg } from "./mod.ts";
+ *
  * const svg = confusionMatrixSvg([[5, 1], [2, 7]], ["cat", "dog"]);
  * ```
  */

@@ -35,6 +35,8 @@ const MARGIN = { left: 64, right: 16, top: 36, bottom: 48 };
  *
  * @example
  * ```ts
+ * import { lineChartSvg } from "./mod.ts";
+ *
  * const svg = lineChartSvg([{ title: "Model loss", yLabel: "Loss",
  *   series: [{ name: "Train", values: [1.2, 0.9] }, { name: "Validation", values: [1.1, 1.0] }] }]);
  * ```

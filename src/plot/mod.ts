@@ -5,8 +5,11 @@
  *
  * @example
  * ```ts
- * await writePlot(`${out}/curves`, trainingCurvesSvg(history));
- * await writePlot(`${out}/confusion`, confusionMatrixSvg(matrix, classNames));
+ * import { confusionMatrixSvg, trainingCurvesSvg, writePlot } from "./mod.ts";
+ *
+ * const history = { accuracy: [0.4, 0.55], loss: [1.6, 1.2] };
+ * await writePlot("models/run1/curves", trainingCurvesSvg(history));
+ * await writePlot("models/run1/confusion", confusionMatrixSvg([[5, 1], [2, 7]], ["cat", "dog"]));
  * ```
  *
  * @module

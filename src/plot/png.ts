@@ -13,7 +13,9 @@ export interface SvgToPngOptions {
  *
  * @example
  * ```ts
- * const png = await svgToPng(confusionMatrixSvg(matrix, classNames), { scale: 2 });
+ * import { confusionMatrixSvg, svgToPng } from "./mod.ts";
+ *
+ * const png = await svgToPng(confusionMatrixSvg([[5, 1], [2, 7]], ["cat", "dog"]), { scale: 2 });
  * ```
  */
 export async function svgToPng(svg: string, options: SvgToPngOptions = {}): Promise<Uint8Array> {
@@ -39,6 +41,9 @@ export async function svgToPng(svg: string, options: SvgToPngOptions = {}): Prom
  *
  * @example
  * ```ts
+ * import { type TrainingHistory, trainingCurvesSvg, writePlot } from "./mod.ts";
+ *
+ * declare const history: TrainingHistory;
  * await writePlot("models/run1/curves", trainingCurvesSvg(history));
  * ```
  */

@@ -14,6 +14,8 @@ export interface TrainingHistory {
  *
  * @example
  * ```ts
+ * import { trainingCurvesSvg } from "./mod.ts";
+ *
  * const svg = trainingCurvesSvg({ accuracy: [0.4, 0.55], val_accuracy: [0.5, 0.6],
  *   loss: [1.6, 1.2], val_loss: [1.4, 1.1] });
  * ```

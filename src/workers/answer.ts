@@ -39,6 +39,8 @@ export function postEvent(data: unknown): void {
  * @example
  * ```ts
  * // my_worker.ts
+ * import { answerCalls } from "./mod.ts";
+ *
  * answerCalls({ sum: (values: number[]) => values.reduce((a, b) => a + b, 0) });
  * ```
  */

@@ -27,6 +27,8 @@ interface Pending {
  *
  * @example
  * ```ts
+ * import { WorkerClient } from "./mod.ts";
+ *
  * const client = new WorkerClient(new URL("./my_worker.ts", import.meta.url), {
  *   crashError: (message) => new Error(`Cannot sum: ${message}`),
  * });

@@ -4,6 +4,9 @@
  *
  * @example
  * ```ts
+ * import { leastBusy, WorkerClient } from "./mod.ts";
+ *
+ * declare const clients: WorkerClient[];
  * const client = leastBusy(clients, (c) => c.pending);
  * ```
  */
