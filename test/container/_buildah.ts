@@ -33,6 +33,19 @@ const imageExists = (name: string) =>
 export async function localBase(): Promise<string> {
   const name = Deno.env.get("FERRY_TEST_BASE") ?? "localhost/debian:bookworm";
   if (await imageExists(name)) return name;
+  for (const tool of ["mmdebstrap", "podman"]) {
+    const found = await new Deno.Command("sh", {
+      args: ["-c", `command -v ${tool}`],
+      stdout: "null",
+    })
+      .output();
+    if (!found.success) {
+      throw new Error(
+        `No base image ${name} and no ${tool} to make one: apt-get install mmdebstrap podman, ` +
+          "or set FERRY_TEST_BASE to a local Debian image",
+      );
+    }
+  }
   const dir = await Deno.makeTempDir({ prefix: "ferry-base-" });
   try {
     const tar = join(dir, "rootfs.tar");
