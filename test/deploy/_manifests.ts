@@ -1,8 +1,9 @@
 /**
  * The manifests under deploy/, read and validated offline: built-in kinds against the Kubernetes
  * schemas that npm's kubernetes-models carries (types, enums, required fields; its validators
- * let unknown fields through), KServe's kinds against the openAPIV3Schema of KServe's own CRDs
- * (test/testdata/kserve/) with ajv, unknown fields refused.
+ * let unknown fields through), KServe's kinds with ajv against ferry's own schemas of them
+ * (_kserve_schemas.ts), unknown fields refused. KServe's own CRDs are not in the repository (this
+ * workplace commits nothing taken from public repositories).
  *
  * @module
  */
@@ -12,13 +13,13 @@ import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { parse as parseYaml, parseAllDocuments } from "yaml";
+import { parseAllDocuments } from "yaml";
+import { INFERENCE_SERVICE, SERVING_RUNTIME } from "./_kserve_schemas.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string }; spec: any };
 
 const DEPLOY = new URL("../../deploy/", import.meta.url);
-const KSERVE_SCHEMAS = new URL("../testdata/kserve/", import.meta.url);
 
 /** Every document of every YAML file under deploy/<folder>/, with the file it came from. */
 export function readManifests(folder: string): { file: string; manifest: Manifest }[] {
@@ -48,35 +49,27 @@ const BUILT_IN: Record<string, new (data: never) => { validate(): void }> = {
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
 };
 
-const KSERVE: Record<string, string> = {
-  "serving.kserve.io/v1beta1/InferenceService": "inferenceservice_v1beta1_schema.yaml",
-  "serving.kserve.io/v1alpha1/ServingRuntime": "servingruntime_v1alpha1_schema.yaml",
+const KSERVE: Record<string, object> = {
+  "serving.kserve.io/v1beta1/InferenceService": INFERENCE_SERVICE,
+  "serving.kserve.io/v1alpha1/ServingRuntime": SERVING_RUNTIME,
 };
 
 // Kubernetes' schemas use formats (int64, quantity…) and x-kubernetes-* keywords that only the
 // API server knows; types, enums, required fields and structure are what ajv checks here.
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-const kserveValidators = new Map<string, ReturnType<typeof ajv.compile>>();
+const validators = new Map<string, ReturnType<typeof ajv.compile>>();
 
-/**
- * The schema with unknown fields refused wherever it lists the fields, as `kubectl apply` does
- * by default (field validation "Strict") and a structural CRD schema implies.
- */
-function strict(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(strict);
-  if (!schema || typeof schema !== "object") return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) out[key] = strict(value);
-  if (
-    "properties" in out && !("additionalProperties" in out) &&
-    !out["x-kubernetes-preserve-unknown-fields"]
-  ) {
-    out.additionalProperties = false;
+/** The compiled validator for `key`, compiled from `schema()` the first time. */
+function validatorFor(key: string, schema: () => unknown): ReturnType<typeof ajv.compile> {
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = ajv.compile(schema() as object);
+    validators.set(key, validate);
   }
-  return out;
+  return validate;
 }
 
-/** Validates a manifest against its kind's schema; throws with the schema's complaint. */
+/** Validates a manifest against its kind's schema(s); throws with the schema's complaint. */
 export function validateManifest(manifest: Manifest): void {
   const kind = `${manifest.apiVersion}/${manifest.kind}`;
   const Model = BUILT_IN[kind];
@@ -84,15 +77,14 @@ export function validateManifest(manifest: Manifest): void {
     new Model(structuredClone(manifest) as never).validate();
     return;
   }
-  const schemaFile = KSERVE[kind];
-  if (!schemaFile) throw new Error(`no schema for ${kind}`);
-  let validate = kserveValidators.get(kind);
-  if (!validate) {
-    const schema = parseYaml(Deno.readTextFileSync(new URL(schemaFile, KSERVE_SCHEMAS)));
-    validate = ajv.compile(strict(schema) as object);
-    kserveValidators.set(kind, validate);
-  }
-  if (!validate(manifest)) {
-    throw new Error(`${kind} ${manifest.metadata?.name}: ${ajv.errorsText(validate.errors)}`);
+  const ferrySchema = KSERVE[kind];
+  if (!ferrySchema) throw new Error(`no schema for ${kind}`);
+  const checks = [{ by: "ferry's schema", validate: validatorFor(kind, () => ferrySchema) }];
+  for (const { by, validate } of checks) {
+    if (!validate(manifest)) {
+      throw new Error(
+        `${kind} ${manifest.metadata?.name} (${by}): ${ajv.errorsText(validate.errors)}`,
+      );
+    }
   }
 }
