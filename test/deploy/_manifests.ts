@@ -3,7 +3,8 @@
  * schemas that npm's kubernetes-models carries (types, enums, required fields; its validators
  * let unknown fields through), KServe's kinds with ajv against ferry's own schemas of them
  * (_kserve_schemas.ts), unknown fields refused. KServe's own CRDs are not in the repository (this
- * workplace commits nothing taken from public repositories).
+ * workplace commits nothing taken from public repositories); where FERRY_KSERVE_CRDS names a folder
+ * of their YAML files, KServe's kinds are also checked against their openAPIV3Schema, made strict.
  *
  * @module
  */
@@ -59,6 +60,54 @@ const KSERVE: Record<string, object> = {
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const validators = new Map<string, ReturnType<typeof ajv.compile>>();
 
+/** Where validateManifest() finds schemas beyond ferry's own. */
+export interface ValidateOptions {
+  /**
+   * A folder of KServe's own CRD YAML files (an operator's copy): KServe's kinds are then also
+   * checked against the openAPIV3Schema of their CRD there.
+   * @default Deno.env.get("FERRY_KSERVE_CRDS")
+   */
+  kserveCrds?: string | undefined;
+}
+
+/**
+ * The schema with unknown fields refused wherever it lists the fields, as `kubectl apply` does
+ * by default (field validation "Strict") and a structural CRD schema implies.
+ */
+function strict(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(strict);
+  if (!schema || typeof schema !== "object") return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = strict(value);
+  if (
+    "properties" in out && !("additionalProperties" in out) &&
+    !out["x-kubernetes-preserve-unknown-fields"]
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+/** The openAPIV3Schema that a CustomResourceDefinition in `folder` gives `apiVersion`/`kind`. */
+function crdSchema(folder: string, apiVersion: string, kind: string): unknown {
+  const [group, version] = apiVersion.split("/");
+  const files = [...Deno.readDirSync(folder)].map((e) => e.name)
+    .filter((n) => /\.ya?ml$/.test(n)).sort();
+  for (const file of files) {
+    for (const doc of parseAllDocuments(Deno.readTextFileSync(`${folder}/${file}`))) {
+      const crd = doc.toJSON();
+      if (
+        crd?.kind !== "CustomResourceDefinition" || crd.spec?.group !== group ||
+        crd.spec?.names?.kind !== kind
+      ) continue;
+      // deno-lint-ignore no-explicit-any
+      const served = crd.spec.versions?.find((v: any) => v.name === version);
+      if (served?.schema?.openAPIV3Schema) return served.schema.openAPIV3Schema;
+    }
+  }
+  throw new Error(`no CustomResourceDefinition for ${apiVersion} ${kind} in ${folder}`);
+}
+
 /** The compiled validator for `key`, compiled from `schema()` the first time. */
 function validatorFor(key: string, schema: () => unknown): ReturnType<typeof ajv.compile> {
   let validate = validators.get(key);
@@ -70,7 +119,10 @@ function validatorFor(key: string, schema: () => unknown): ReturnType<typeof ajv
 }
 
 /** Validates a manifest against its kind's schema(s); throws with the schema's complaint. */
-export function validateManifest(manifest: Manifest): void {
+export function validateManifest(
+  manifest: Manifest,
+  { kserveCrds = Deno.env.get("FERRY_KSERVE_CRDS") }: ValidateOptions = {},
+): void {
   const kind = `${manifest.apiVersion}/${manifest.kind}`;
   const Model = BUILT_IN[kind];
   if (Model) {
@@ -80,6 +132,15 @@ export function validateManifest(manifest: Manifest): void {
   const ferrySchema = KSERVE[kind];
   if (!ferrySchema) throw new Error(`no schema for ${kind}`);
   const checks = [{ by: "ferry's schema", validate: validatorFor(kind, () => ferrySchema) }];
+  if (kserveCrds) {
+    checks.push({
+      by: `KServe's CRD in ${kserveCrds}`,
+      validate: validatorFor(
+        `${kserveCrds}\0${kind}`,
+        () => strict(crdSchema(kserveCrds, manifest.apiVersion, manifest.kind)),
+      ),
+    });
+  }
   for (const { by, validate } of checks) {
     if (!validate(manifest)) {
       throw new Error(

@@ -64,6 +64,66 @@ describe("deploy/ manifests", () => {
     service.spec.predictor.model.protocolVerison = service.spec.predictor.model.protocolVersion;
     expect(() => validateManifest(service)).toThrow(/must NOT have additional properties/);
   });
+
+  test("with a folder of KServe's CRDs, KServe's kinds are also checked against them", () => {
+    // A CRD made here in KServe's shape, standing in for an operator's copy of KServe's own.
+    const predictor = {
+      type: "object",
+      properties: {
+        minReplicas: { type: "integer" },
+        maxReplicas: { type: "integer", maximum: 2 },
+        model: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+      },
+    };
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "inferenceservices.serving.kserve.io" },
+      spec: {
+        group: "serving.kserve.io",
+        names: { kind: "InferenceService", plural: "inferenceservices" },
+        scope: "Namespaced",
+        versions: [{
+          name: "v1beta1",
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                apiVersion: { type: "string" },
+                kind: { type: "string" },
+                metadata: { type: "object" },
+                spec: { type: "object", properties: { predictor } },
+              },
+            },
+          },
+        }],
+      },
+    };
+    const dir = Deno.makeTempDirSync();
+    try {
+      Deno.writeTextFileSync(`${dir}/inferenceservices.yaml`, JSON.stringify(crd));
+      const service = structuredClone(manifestOf("kserve", "InferenceService"));
+      expect(() => validateManifest(service, { kserveCrds: dir })).toThrow(
+        /KServe's CRD in .*maxReplicas must be <= 2/,
+      );
+      service.spec.predictor.maxReplicas = 2;
+      expect(() => validateManifest(service, { kserveCrds: dir })).not.toThrow();
+      // A field that ferry's schema knows and this CRD does not: refused, as kubectl would.
+      service.spec.predictor.scaleMetric = "rps";
+      expect(() => validateManifest(service)).not.toThrow();
+      expect(() => validateManifest(service, { kserveCrds: dir })).toThrow(
+        /KServe's CRD .*must NOT have additional properties/,
+      );
+      const runtime = manifestOf("kserve", "ServingRuntime");
+      expect(() => validateManifest(runtime, { kserveCrds: dir })).toThrow(
+        /no CustomResourceDefinition for serving.kserve.io\/v1alpha1 ServingRuntime/,
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  });
 });
 
 describe("deploy/kubernetes/", () => {
