@@ -6,6 +6,7 @@ import type { ClassifyModel } from "./open_model.ts";
 import { classifyEntries, PIPELINE_DEFAULTS, type PipelineOptions } from "./pipeline.ts";
 import { readResumeState } from "./resume.ts";
 import type { ClassifiedRow } from "./row.ts";
+import { type Shard, shardBatches } from "./shard.ts";
 import { createSorter, type Sorter } from "./sort_into.ts";
 import { walkBatches, type WalkEntry, type WalkOptions } from "./walk.ts";
 import { type FolderLabels, LabelCollector } from "./_folder_labels.ts";
@@ -29,6 +30,8 @@ export interface ClassifyOptions extends WalkOptions, Omit<PipelineOptions, "ski
   link?: boolean;
   /** Record each image's true class from its folder name (`<class>/<image>`). @default false */
   labelsFromFolders?: boolean;
+  /** Classify only this shard of the files found (by a hash of its relative path). @default all */
+  shard?: Shard;
   /** Progress (a bar over the files found) and warnings. @default silentReporter */
   reporter?: Reporter;
 }
@@ -94,7 +97,7 @@ export async function classifyPaths(
   const started = performance.now();
   // One walk gives both the progress bar's total and the work: a tree is listed once, and its
   // entries (paths, about 22 MiB per 100,000) wait here until their batch starts.
-  const walked = await Array.fromAsync(walkBatches(inputs, options));
+  const walked = await Array.fromAsync(shardBatches(walkBatches(inputs, options), options.shard));
   const total = walked.reduce((sum, batch) => sum + batch.length, 0);
   const formatter = rowFormatter(format, session.info.classNames);
   const output = await openOutput(options, validLength);
@@ -201,6 +204,16 @@ function checkOptions(options: ClassifyOptions): void {
     throw new FerryError(
       "usage",
       "Cannot classify: 'link' needs 'sortInto' (--link needs --sort-into)",
+    );
+  }
+  const shard = options.shard;
+  if (
+    shard && !(Number.isInteger(shard.count) && Number.isInteger(shard.index) &&
+      shard.count >= 1 && shard.index >= 0 && shard.index < shard.count)
+  ) {
+    throw new FerryError(
+      "usage",
+      `Cannot classify: 'shard' must be index 0 ≤ i < count, got ${shard.index}/${shard.count}`,
     );
   }
 }

@@ -40,7 +40,9 @@ export {
   type ClassifyModelOptions,
   openClassifyModel,
 } from "./open_model.ts";
-export { readResumeState, type ResumeState } from "./resume.ts";
+export { type MergeOptions, mergeOutputs, type MergeResult } from "./merge.ts";
+export { type OutputRows, readOutputRows, readResumeState, type ResumeState } from "./resume.ts";
+export { parseShard, relativePathOf, type Shard, shardBatches, shardOf } from "./shard.ts";
 export type { ClassifiedRow, LabelScore } from "./row.ts";
 export { createSorter, type Sorter, type SortIntoOptions } from "./sort_into.ts";
 export { WALK_DEFAULTS, walkBatches, type WalkEntry, walkFiles, type WalkOptions } from "./walk.ts";

@@ -13,6 +13,43 @@ export interface ResumeState {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** The complete rows of a ferry output file (csv or jsonl). */
+export interface OutputRows {
+  /** The file's text. */
+  text: string;
+  /** Each row's path, as written, in order (the CSV header is not a row). */
+  paths: string[];
+  /** Where the rows start in `text` (after the CSV header). */
+  start: number;
+  /** Where the complete rows end in `text`; a row cut off by an interruption comes after. */
+  end: number;
+}
+
+/**
+ * Reads the rows of an output file that `classify` wrote, complete rows only; `undefined` when
+ * the file does not exist. Errors say `Cannot <action>: …`.
+ */
+export async function readOutputRows(
+  path: string,
+  format: Exclude<OutputFormat, "table">,
+  action = `read '${path}'`,
+): Promise<OutputRows | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new FerryError("not_found", `Cannot ${action}: ${(error as Error).message}`);
+  }
+  const text = decoder.decode(bytes);
+  if (format === "jsonl") return { text, start: 0, ...jsonlPaths(text, action) };
+  const { paths, ends } = csvFirstFields(text);
+  if (paths.length > 0 && paths[0] !== "path") {
+    throw new FerryError("usage", `Cannot ${action}: it is not a ferry CSV output`);
+  }
+  return { text, paths: paths.slice(1), start: ends[0] ?? 0, end: ends.at(-1) ?? 0 };
+}
+
 /**
  * Reads an output file written by an earlier run so that a new run can skip the files it
  * already has a row for. A missing or empty file resumes nothing. A row cut off by an
@@ -22,29 +59,18 @@ export async function readResumeState(path: string, format: OutputFormat): Promi
   if (format === "table") {
     throw new FerryError("usage", "Cannot resume a table output: use --format csv or jsonl");
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { done: new Set(), validLength: 0 };
-    throw new FerryError("not_found", `Cannot resume from '${path}': ${(error as Error).message}`);
-  }
-  const text = decoder.decode(bytes);
-  const { paths, end } = format === "csv" ? csvFirstFields(text) : jsonlPaths(text, path);
-  if (format === "csv" && paths.length > 0 && paths[0] !== "path") {
-    throw new FerryError("usage", `Cannot resume from '${path}': it is not a ferry CSV output`);
-  }
-  const rows = format === "csv" ? paths.slice(1) : paths;
+  const rows = await readOutputRows(path, format, `resume from '${path}'`);
+  if (!rows) return { done: new Set(), validLength: 0 };
   return {
-    done: new Set(rows.map((p) => resolve(p))),
-    validLength: encoder.encode(text.slice(0, end)).length,
+    done: new Set(rows.paths.map((p) => resolve(p))),
+    validLength: encoder.encode(rows.text.slice(0, rows.end)).length,
   };
 }
 
-/** First field of each complete CSV record (RFC 4180), and where the last complete one ends. */
-function csvFirstFields(text: string): { paths: string[]; end: number } {
+/** First field of each complete CSV record (RFC 4180), and where each one ends. */
+function csvFirstFields(text: string): { paths: string[]; ends: number[] } {
   const paths: string[] = [];
-  let end = 0;
+  const ends: number[] = [];
   let field = "";
   let column = 0;
   let quoted = false;
@@ -67,15 +93,15 @@ function csvFirstFields(text: string): { paths: string[]; end: number } {
       paths.push(field);
       field = "";
       column = 0;
-      end = i + 1;
+      ends.push(i + 1);
     } else if (column === 0) {
       field += c;
     }
   }
-  return { paths, end };
+  return { paths, ends };
 }
 
-function jsonlPaths(text: string, file: string): { paths: string[]; end: number } {
+function jsonlPaths(text: string, action: string): { paths: string[]; end: number } {
   const paths: string[] = [];
   const end = text.lastIndexOf("\n") + 1;
   for (const line of text.slice(0, end).split("\n")) {
@@ -87,7 +113,7 @@ function jsonlPaths(text: string, file: string): { paths: string[]; end: number 
       path = undefined;
     }
     if (typeof path !== "string") {
-      throw new FerryError("usage", `Cannot resume from '${file}': it is not a ferry JSONL output`);
+      throw new FerryError("usage", `Cannot ${action}: it is not a ferry JSONL output`);
     }
     paths.push(path);
   }

@@ -3,13 +3,14 @@
  *
  * @module
  */
-import type { LogEntry } from "../serve/mod.ts";
+import { type LogEntry, METRICS_HUB_ENV, startMetricsHub } from "../serve/mod.ts";
 
 /**
  * Runs `count` copies of `ferry serve <serveArgs>` as child processes on one port
  * (`--reuse-port`), each with `threads` onnxruntime threads and the first alone on `--grpc-port`;
  * passes SIGTERM/SIGINT on to them, stops the others when one fails, and returns the worst exit
- * code.
+ * code. The workers join a metrics hub, so that `/metrics` on any of them sums all of them (where
+ * no hub can start, say on a read-only /tmp, each answers for itself).
  */
 export async function superviseWorkers(
   serveArgs: string[],
@@ -23,6 +24,7 @@ export async function superviseWorkers(
     else if (!/^--(workers|threads)=/.test(arg)) args.push(arg);
   }
   const script = new URL("./main.ts", import.meta.url).pathname;
+  const hub = await startMetricsHub().catch(() => undefined);
   const children = Array.from({ length: count }, (_, i) =>
     new Deno.Command(Deno.execPath(), {
       args: [
@@ -41,6 +43,7 @@ export async function superviseWorkers(
         ...(i > 0 ? ["--grpc-port", "0"] : []),
       ],
       stdin: "null",
+      env: hub ? { [METRICS_HUB_ENV]: hub.path } : {},
     }).spawn());
   const forward = (signal: Deno.Signal) => () => {
     for (const child of children) {
@@ -62,6 +65,7 @@ export async function superviseWorkers(
     })
   ));
   for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  await hub?.close();
   return Math.max(...statuses.map((s) => s.code));
 }
 

@@ -13,10 +13,12 @@ import {
   openClassifyModel,
   OUTPUT_FORMATS,
   type OutputFormat,
+  parseShard,
   PIPELINE_DEFAULTS,
   WALK_DEFAULTS,
 } from "../classify/mod.ts";
 import { formatConfig } from "../config/mod.ts";
+import { mergeShards } from "./_classify_merge.ts";
 import { evaluatePredictions, formatEvaluation } from "../evaluate/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import { type ModelInfo, type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
@@ -47,6 +49,8 @@ interface ClassifyConfig {
   link: boolean;
   labelsFromFolders: boolean;
   reportNonImages: boolean;
+  shard: string | null;
+  expect: string[];
 }
 
 const DEFAULTS: ClassifyConfig = {
@@ -66,6 +70,8 @@ const DEFAULTS: ClassifyConfig = {
   link: CLASSIFY_DEFAULTS.link,
   labelsFromFolders: CLASSIFY_DEFAULTS.labelsFromFolders,
   reportNonImages: PIPELINE_DEFAULTS.reportNonImages,
+  shard: null,
+  expect: [],
 };
 
 /** Every option's flag and help line; `--help` and parsing read this table. */
@@ -100,15 +106,25 @@ const OPTIONS: OptionTable<ClassifyConfig> = {
   reportNonImages: {
     description: "Write an error row for files that are not images instead of skipping them",
   },
+  shard: {
+    value: "I/N",
+    description: "Classify only shard I of N (from 0), split by a hash of each file's path",
+  },
+  expect: {
+    value: "DIR",
+    description: "With merge: every file under DIR must have exactly one row",
+  },
 };
 
 export const command: Command = {
   name: "classify",
   summary: "Label images in folders with a model",
-  usage: "[options] <folder or file…>",
+  usage: "[options] <folder or file…>   |   merge [--out FILE] [--expect DIR] <shard output…>",
   flags: { ...optionFlags(OPTIONS, DEFAULTS), ...OVERRIDE_FLAGS, config: CONFIG_FLAG },
   examples: [
     "ferry classify photos/ --out labels.csv",
+    "ferry classify /data/images --shard 3/8 --report-non-images --out shard-3.csv",
+    "ferry classify merge shard-*.csv --expect /data/images --out labels.csv",
     "ferry classify photos/ --format jsonl --include '*.jpg' --exclude 'thumbs/**' > labels.jsonl",
     "ferry classify big/ --out labels.csv --resume",
     "ferry classify photos/ --sort-into sorted/ --link",
@@ -123,6 +139,8 @@ async function run(parsed: ParsedFlags): Promise<number> {
   const reporter = terminalReporter();
   const flags = optionValues(OPTIONS, DEFAULTS, values);
   const config = await resolveCommandConfig("classify", DEFAULTS, values, flags);
+  if (positionals[0] === "merge") return await mergeShards(positionals.slice(1), config);
+  const shard = config.shard ? parseShard(config.shard) : undefined;
   if (!config.model) config.model = await defaultModelPath();
   reporter.info(`config: ${formatConfig(config)}`);
 
@@ -164,6 +182,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
       reporter,
       ...(config.out ? { out: config.out } : {}),
       ...(config.sortInto ? { sortInto: config.sortInto } : {}),
+      ...(shard ? { shard } : {}),
     };
     summary = await classifyPaths(session, positionals, options);
   } finally {

@@ -6,6 +6,7 @@
  * @module
  */
 import { exitCodeOf, FerryError } from "../errors.ts";
+import { VERSION } from "../version.ts";
 import { type Command, helpText, parseFlags } from "./_command.ts";
 
 /** Commands by name, imported lazily. */
@@ -30,6 +31,7 @@ function mainHelp(): string {
     "ferry — train an image classifier with TensorFlow.js, ferry it to ONNX, and serve it",
     "",
     "Usage: ferry <command> [options]   (ferry <command> --help for a command's options)",
+    "       ferry --version",
     "",
     "Commands:",
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
@@ -42,6 +44,10 @@ export async function main(args: string[]): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(mainHelp());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    console.log(`ferry ${VERSION}`);
+    return 0;
   }
   const entry = COMMANDS[name];
   if (!entry) {

@@ -21,10 +21,12 @@ import {
   type AppOptions,
   checkAppOptions,
   createApp,
+  joinMetricsHub,
   LIMIT_DEFAULTS,
   MODEL_CONTROL_MODES,
   type ModelControlMode,
   REPOSITORY_DEFAULTS,
+  METRICS_HUB_ENV,
   SERVER_DEFAULTS,
   startGrpcServer,
   startServer,
@@ -271,9 +273,15 @@ async function serveUntilStopped(
       reporter,
       name,
     });
+  // A worker of `--workers N` answers /metrics for all of them through its supervisor's hub.
+  const hubPath = Deno.env.get(METRICS_HUB_ENV);
+  const hub = hubPath
+    ? await joinMetricsHub(hubPath, () => service.state.metrics.snapshot()).catch(() => undefined)
+    : undefined;
   const service = createApp({
     ...appOptions(config, token),
     models: sessions,
+    ...(hub ? { scrape: hub.scrape } : {}),
     ...(config.modelRepository
       ? {
         repository: {
@@ -317,6 +325,7 @@ async function serveUntilStopped(
   const signal = await Promise.race([stopped, server.finished.then(() => "closed")]);
   reporter.info(`${signal}: finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
   const [graceful, grpcGraceful] = await Promise.all([server.shutdown(), grpcServer?.shutdown()]);
+  await hub?.leave();
   log?.flush();
   decodePool?.close();
   await Promise.all(sessions.map((s) => s.release()));

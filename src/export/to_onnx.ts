@@ -7,6 +7,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { FerryError } from "../errors.ts";
+import { VERSION } from "../version.ts";
 import { FERRY_INPUT_SPEC } from "../image/mod.ts";
 import {
   encodeOnnxModel,
@@ -34,7 +35,7 @@ export interface ToOnnxOptions {
    * ferry's input format (NHWC, RGB, pixels / 255), output kind from the graph's last node.
    */
   metadata?: Partial<FerryMetadata>;
-  /** `producer_version` written into the file. @default "dev" */
+  /** `producer_version` written into the file. @default ferry's version (deno.json) */
   producerVersion?: string;
 }
 
@@ -120,7 +121,7 @@ export function toOnnx(model: tf.LayersModel, options: ToOnnxOptions = {}): Onnx
     irVersion: IR_VERSION,
     opsetImport: [{ domain: "", version: OPSET_VERSION }],
     producerName: "ferry",
-    producerVersion: options.producerVersion ?? "dev",
+    producerVersion: options.producerVersion ?? VERSION,
     docString: `Exported by ferry from the TensorFlow.js model '${model.name}'.`,
     graph: {
       name: model.name,

@@ -119,11 +119,10 @@ export function createApp(options: AppOptions): ServeApp {
       "content-security-policy": "default-src 'none'; connect-src 'self'; img-src blob:; " +
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'",
     }));
-  app.get(
-    "/metrics",
-    (c) =>
-      c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
-  );
+  app.get("/metrics", async (c) =>
+    c.text(await (options.scrape?.() ?? metrics.render()), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    }));
   app.get("/openapi.json", (c) => c.json(openApiDocument(state)));
   app.route("/v1", v1Routes(state));
   app.route("/v2", v2Routes(state));

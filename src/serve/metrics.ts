@@ -1,89 +1,18 @@
 /**
- * A small Prometheus registry: counters and histograms with labels, written in the text
- * exposition format (version 0.0.4). Enough for ferry's own metrics, with no dependency.
+ * ferry's service metrics, and their state as plain data: a server with several worker processes
+ * sums the workers' snapshots into one scrape (see `metrics_hub.ts`).
  *
  * @module
  */
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  type HistogramSeries,
+  type MetricsSnapshot,
+} from "./_prometheus.ts";
 
-type Labels = Record<string, string>;
-
-function labelText(labels: Labels): string {
-  const parts = Object.entries(labels).map(([k, v]) =>
-    `${k}="${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n")}"`
-  );
-  return parts.length ? `{${parts.join(",")}}` : "";
-}
-
-/** A monotonically increasing count per label set. */
-export class Counter {
-  #values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
-
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
-    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
-  }
-
-  /** Current value for a label set (0 when never incremented). */
-  get(labels: Labels = {}): number {
-    return this.#values.get(labelText(labels)) ?? 0;
-  }
-
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [key, value] of this.#values) lines.push(`${this.name}${key} ${value}`);
-    return lines.join("\n");
-  }
-}
-
-interface Series {
-  labels: Labels;
-  buckets: number[];
-  sum: number;
-  count: number;
-}
-
-/** Observations counted into cumulative buckets per label set. */
-export class Histogram {
-  #series = new Map<string, Series>();
-  constructor(readonly name: string, readonly help: string, readonly bounds: readonly number[]) {}
-
-  observe(value: number, labels: Labels = {}): void {
-    const key = labelText(labels);
-    let series = this.#series.get(key);
-    if (!series) {
-      series = { labels, buckets: new Array(this.bounds.length).fill(0), sum: 0, count: 0 };
-      this.#series.set(key, series);
-    }
-    // Buckets are stored non-cumulative and summed when rendered; observing stays O(buckets) worst case.
-    const i = this.bounds.findIndex((b) => value <= b);
-    if (i >= 0) series.buckets[i]!++;
-    series.sum += value;
-    series.count++;
-  }
-
-  /** Number of observations for a label set. */
-  count(labels: Labels = {}): number {
-    return this.#series.get(labelText(labels))?.count ?? 0;
-  }
-
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const series of this.#series.values()) {
-      let cumulative = 0;
-      this.bounds.forEach((bound, i) => {
-        cumulative += series.buckets[i]!;
-        const labels = labelText({ ...series.labels, le: String(bound) });
-        lines.push(`${this.name}_bucket${labels} ${cumulative}`);
-      });
-      const base = series.labels;
-      lines.push(`${this.name}_bucket${labelText({ ...base, le: "+Inf" })} ${series.count}`);
-      lines.push(`${this.name}_sum${labelText(base)} ${series.sum}`);
-      lines.push(`${this.name}_count${labelText(base)} ${series.count}`);
-    }
-    return lines.join("\n");
-  }
-}
+export { Counter, Gauge, Histogram, type MetricsSnapshot };
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -103,6 +32,11 @@ export class ServeMetrics {
     "Time an image waited in the batch queue",
     SECONDS,
   );
+  readonly inference = new Histogram(
+    "ferry_inference_duration_seconds",
+    "Time of one onnxruntime run (a batch)",
+    SECONDS,
+  );
   readonly batchSize = new Histogram(
     "ferry_inference_batch_size",
     "Images per onnxruntime run",
@@ -110,16 +44,105 @@ export class ServeMetrics {
   );
   readonly imagesDecoded = new Counter("ferry_images_decoded_total", "Images decoded");
   readonly errors = new Counter("ferry_errors_total", "Errors answered, by kind");
+  readonly queueDepth = new Gauge(
+    "ferry_queue_depth",
+    "Images waiting for inference now, by model (summed over processes)",
+  );
+  readonly modelReady = new Gauge(
+    "ferry_model_ready",
+    "1 when the model is loaded and warmed up in every process, else 0",
+    "min",
+  );
+  readonly residentMemory = new Gauge(
+    "ferry_process_resident_memory_bytes",
+    "Resident memory of the server's processes (summed)",
+  );
+  readonly processes = new Gauge("ferry_processes", "Server processes answering for this port");
 
-  /** The whole registry in Prometheus text format. */
-  render(): string {
+  #collectors: (() => void)[] = [];
+
+  /** Runs `collect` before each snapshot, to set gauges that are read rather than counted. */
+  onCollect(collect: () => void): void {
+    this.#collectors.push(collect);
+  }
+
+  /** This process's values now. */
+  snapshot(): MetricsSnapshot {
+    for (const collect of this.#collectors) collect();
+    this.residentMemory.set(Deno.memoryUsage().rss);
+    this.processes.set(1);
+    const out: MetricsSnapshot = { counters: {}, gauges: {}, histograms: {} };
+    for (const metric of this.#all()) {
+      if (metric instanceof Counter) out.counters[metric.name] = metric.snapshot();
+      else if (metric instanceof Gauge) out.gauges[metric.name] = metric.snapshot();
+      else out.histograms[metric.name] = metric.snapshot();
+    }
+    return out;
+  }
+
+  /**
+   * Several processes' snapshots as one: counters and histograms added, gauges added or (where
+   * the gauge says `min`) the lowest kept.
+   */
+  merge(snapshots: MetricsSnapshot[]): MetricsSnapshot {
+    const out: MetricsSnapshot = { counters: {}, gauges: {}, histograms: {} };
+    for (const metric of this.#all()) {
+      const name = metric.name;
+      if (metric instanceof Histogram) {
+        const merged: Record<string, HistogramSeries> = {};
+        for (const s of snapshots) {
+          for (const [key, series] of Object.entries(s.histograms[name] ?? {})) {
+            const into = merged[key] ??= {
+              labels: series.labels,
+              buckets: series.buckets.map(() => 0),
+              sum: 0,
+              count: 0,
+            };
+            series.buckets.forEach((n, i) => into.buckets[i] = (into.buckets[i] ?? 0) + n);
+            into.sum += series.sum;
+            into.count += series.count;
+          }
+        }
+        out.histograms[name] = merged;
+        continue;
+      }
+      const kind = metric instanceof Counter ? "counters" : "gauges";
+      const min = metric instanceof Gauge && metric.across === "min";
+      const merged: Record<string, number> = {};
+      for (const s of snapshots) {
+        for (const [key, value] of Object.entries(s[kind][name] ?? {})) {
+          merged[key] = key in merged
+            ? (min ? Math.min(merged[key]!, value) : merged[key]! + value)
+            : value;
+        }
+      }
+      out[kind][name] = merged;
+    }
+    return out;
+  }
+
+  /** A snapshot (this process's own by default) in Prometheus text format. */
+  render(snapshot: MetricsSnapshot = this.snapshot()): string {
+    return this.#all().map((metric) => {
+      if (metric instanceof Histogram) return metric.render(snapshot.histograms[metric.name] ?? {});
+      const kind = metric instanceof Counter ? "counters" : "gauges";
+      return metric.render(snapshot[kind][metric.name] ?? {});
+    }).join("\n") + "\n";
+  }
+
+  #all(): (Counter | Gauge | Histogram)[] {
     return [
       this.requests,
       this.latency,
       this.queueWait,
+      this.inference,
       this.batchSize,
       this.imagesDecoded,
       this.errors,
-    ].map((m) => m.render()).join("\n") + "\n";
+      this.queueDepth,
+      this.modelReady,
+      this.residentMemory,
+      this.processes,
+    ];
   }
 }

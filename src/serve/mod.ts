@@ -7,7 +7,20 @@
  */
 export { createApp, type ServeApp } from "./app.ts";
 export type { ServeState } from "./_state.ts";
-export { type Counter, type Histogram, ServeMetrics } from "./metrics.ts";
+export {
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type MetricsSnapshot,
+  ServeMetrics,
+} from "./metrics.ts";
+export {
+  type HubMember,
+  joinMetricsHub,
+  METRICS_HUB_ENV,
+  type MetricsHub,
+  startMetricsHub,
+} from "./metrics_hub.ts";
 export {
   APP_DEFAULTS,
   type AppOptions,

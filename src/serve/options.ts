@@ -66,6 +66,12 @@ export interface AppOptions {
   /** Colour transparent pixels are flattened onto. @default white */
   background?: { r: number; g: number; b: number };
   /**
+   * Answers `/metrics` instead of this process's own registry: a worker process returns the sum
+   * over all the server's processes this way (see `joinMetricsHub`).
+   * @default this process's metrics
+   */
+  scrape?: () => Promise<string>;
+  /**
    * Decode images on these worker threads (the caller owns and closes the pool).
    * @default none: decode on the event loop's thread
    */

@@ -78,6 +78,15 @@ export class ModelRegistry {
 
   constructor(readonly options: RegistryOptions) {
     this.#defaultName = options.defaultName;
+    options.metrics.onCollect(() => {
+      for (const name of this.names()) {
+        const versions = this.list().filter((m) => m.name === name);
+        const queued = versions.reduce((sum, m) => sum + m.batcher.queued, 0);
+        const ready = !this.#shuttingDown && versions.some((m) => m.ready);
+        options.metrics.queueDepth.set(queued, { model: name });
+        options.metrics.modelReady.set(ready ? 1 : 0, { model: name });
+      }
+    });
   }
 
   /** The model a request that names none gets: the one asked for, else the first added. */
@@ -268,6 +277,7 @@ export class ModelRegistry {
     batcher.onBatch = (event) => {
       stats.batch(event);
       metrics.batchSize.observe(event.size, { model: name });
+      metrics.inference.observe(event.runMs / 1000, { model: name });
       for (const wait of event.waits) metrics.queueWait.observe(wait / 1000, { model: name });
     };
     return {

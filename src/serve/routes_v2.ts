@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { FerryError } from "../errors.ts";
+import { VERSION } from "../version.ts";
 import type { ServeEnv, ServeState } from "./_state.ts";
 import { readBody } from "./_body.ts";
 import { modelConfig, modelSummary } from "./_describe.ts";
@@ -10,7 +11,7 @@ import { inferAnswer, readOutputRequests } from "./_infer_outputs.ts";
 import { EXTENSIONS } from "./_infer_parameters.ts";
 
 /** The server's name, version and protocol extensions as `GET /v2` reports them. */
-export const SERVER_METADATA = { name: "ferry", version: "0.1.0", extensions: EXTENSIONS };
+export const SERVER_METADATA = { name: "ferry", version: VERSION, extensions: EXTENSIONS };
 
 /**
  * `/v2`: the Open Inference Protocol (KServe / Triton) over REST: health, server and model

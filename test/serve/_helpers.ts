@@ -10,6 +10,12 @@ import { openClassifier } from "../../src/runtime/mod.ts";
 import type { ClassifierSession } from "../../src/runtime/mod.ts";
 import { writeTinyModel } from "../_fixtures/tiny_model.ts";
 
+/** A series' value in Prometheus text (`name{labels} value`), or undefined. */
+export function valueOf(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 /** Opens the tiny red/green/blue classifier from a fresh temporary folder. */
 export async function openTinyModel(
   options: { fileName?: string } = {},
