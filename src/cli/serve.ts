@@ -12,7 +12,7 @@ import { terminalReporter } from "../progress/mod.ts";
 import {
   type ClassifierSession,
   findModels,
-  openClassifierInWorker,
+  openSplitClassifier,
   type Provider,
   SESSION_DEFAULTS,
 } from "../runtime/mod.ts";
@@ -209,8 +209,9 @@ async function serveUntilStopped(
   const overrides = await modelOverridesFlags(values);
   const sessions: ClassifierSession[] = [];
   for (const path of paths) {
-    // On a thread of its own: onnxruntime-node runs on the calling thread, which would stall HTTP.
-    const session = await openClassifierInWorker(path, {
+    // Batches on a thread of their own: onnxruntime-node runs on the calling thread, which would
+    // stall HTTP; lone images of a fast model on this one, which saves the hop.
+    const session = await openSplitClassifier(path, {
       providers: config.providers,
       threads: config.threads,
       overrides,
