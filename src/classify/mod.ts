@@ -39,6 +39,7 @@ export {
   type ClassifyModel,
   type ClassifyModelOptions,
   openClassifyModel,
+  workersFor,
 } from "./open_model.ts";
 export { readResumeState, type ResumeState } from "./resume.ts";
 export type { ClassifiedRow, LabelScore } from "./row.ts";
