@@ -21,12 +21,12 @@ export const SPLIT_DEFAULTS = { maxLocalRunMs: 2 } as const;
  * A model opened twice: runs of one image on the calling thread, larger batches on a worker
  * thread ({@linkcode openClassifierInWorker}). The hop to a worker and back costs more server
  * CPU than the model itself for a 32×32 image (on 2 AVX-512 cores: 485 µs per request run on
- * the event loop's thread against 910 through the worker, docs/benchmarks.md), and a lone image
+ * the event loop's thread against 910 through the worker, measured with `hey`), and a lone image
  * is what a server sees below full load; under load the batches that gather while the worker
  * runs keep the event loop free for HTTP and decoding. A model whose single-image run takes
  * longer than `maxLocalRunMs` would stall the event loop (health checks included), so it keeps
- * only its worker copy. Both copies give the same answers (same file, provider and threads); the
- * second says nothing of providers that the first has reported.
+ * only its worker copy, and so does a model on a GPU, whose memory a second copy would double. Both
+ * copies give the same answers (same file, CPU provider and threads).
  *
  * @example
  * ```ts
@@ -40,17 +40,24 @@ export async function openSplitClassifier(
   path: string,
   options: SplitClassifierOptions = {},
 ): Promise<ClassifierSession> {
-  const { maxLocalRunMs = SPLIT_DEFAULTS.maxLocalRunMs, script: _, ...sessionOptions } = options;
+  const { maxLocalRunMs = SPLIT_DEFAULTS.maxLocalRunMs, ...workerOptions } = options;
+  const { script: _, ...sessionOptions } = workerOptions;
   if (!(maxLocalRunMs >= 0)) {
     throw new FerryError(
       "usage",
       `Cannot open model '${path}': 'maxLocalRunMs' must be 0 or more, got ${maxLocalRunMs}`,
     );
   }
-  const worker = await openClassifierInWorker(path, options);
+  const worker = await openClassifierInWorker(path, workerOptions);
+  // A second copy on a GPU would hold the model's device memory twice.
+  if (worker.info.provider !== "cpu") return worker;
   let local: ClassifierSession | undefined;
   try {
-    local = await openClassifier(path, { ...sessionOptions, reporter: silentReporter });
+    local = await openClassifier(path, {
+      ...sessionOptions,
+      providers: ["cpu"],
+      reporter: silentReporter,
+    });
     if (await oneImageMs(local) > maxLocalRunMs) {
       await local.release();
       local = undefined;
