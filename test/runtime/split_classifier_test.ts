@@ -13,12 +13,15 @@ async function openCounting(path: string, maxLocalRunMs?: number) {
       ...(maxLocalRunMs === undefined ? {} : { maxLocalRunMs }),
     });
     const worker = started[0]!;
-    const post = worker.postMessage.bind(worker);
+    const post = worker.postMessage.bind(worker) as (
+      message: unknown,
+      transfer: Transferable[],
+    ) => void;
     const counter = { posted: 0 };
-    worker.postMessage = (...args: Parameters<Worker["postMessage"]>) => {
+    worker.postMessage = ((message: unknown, transfer: Transferable[] = []) => {
       counter.posted++;
-      post(...args);
-    };
+      post(message, transfer);
+    }) as Worker["postMessage"];
     return { model, counter };
   } finally {
     restore();
