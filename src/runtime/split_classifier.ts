@@ -20,8 +20,8 @@ export const SPLIT_DEFAULTS = { maxLocalRunMs: 2 } as const;
 /**
  * A model opened twice: runs of one image on the calling thread, larger batches on a worker
  * thread ({@linkcode openClassifierInWorker}). The hop to a worker and back costs more server
- * CPU than the model itself for a 32×32 image (on 2 AVX-512 cores: 485 µs per request run on
- * the event loop's thread against 910 through the worker, measured with `hey`), and a lone image
+ * CPU than the model itself for a 32×32 image (2 AVX-512 cores, `hey` at concurrency 1: 655–705
+ * µs per request against 770–1,135 when every image went through the worker), and a lone image
  * is what a server sees below full load; under load the batches that gather while the worker
  * runs keep the event loop free for HTTP and decoding. A model whose single-image run takes
  * longer than `maxLocalRunMs` would stall the event loop (health checks included), so it keeps
