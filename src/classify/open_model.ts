@@ -73,5 +73,7 @@ export async function openClassifyModel(
  * since a batch goes to one worker.
  */
 export function workersFor(files: number, batchSize: number, workers: number): number {
+  // A batch size that classifyPaths will refuse leaves the count as asked, so that its error shows.
+  if (!Number.isInteger(batchSize) || batchSize < 1) return workers;
   return files <= batchSize ? 0 : Math.min(workers, Math.ceil(files / batchSize));
 }

@@ -111,6 +111,8 @@ describe("classifyPaths()", () => {
       3,
     ]);
     expect(workersFor(65, 64, 1)).toBe(1);
+    // A batch size that classifyPaths refuses changes nothing here: its own error is the one shown.
+    expect([workersFor(10, 0, 2), workersFor(10, 2.5, 2)]).toEqual([2, 2]);
   });
 
   test("gives the same rows, in walk order, when copies of the model run batches at once", async () => {
