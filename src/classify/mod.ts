@@ -39,6 +39,7 @@ export {
   type ClassifyModel,
   type ClassifyModelOptions,
   openClassifyModel,
+  workersFor,
 } from "./open_model.ts";
 export { type MergeOptions, mergeOutputs, type MergeResult } from "./merge.ts";
 export { type OutputRows, readOutputRows, readResumeState, type ResumeState } from "./resume.ts";

@@ -1,5 +1,6 @@
 import {
   type ClassifierSession,
+  openClassifier,
   type OpenClassifierOptions,
   openClassifierWorkers,
 } from "../runtime/mod.ts";
@@ -9,7 +10,8 @@ import type { FileBatch, FileBatchOptions, FileJob } from "./file_batch.ts";
 export interface ClassifyModelOptions extends OpenClassifierOptions {
   /**
    * Worker threads, each with its own copy of the model, that read, decode and classify whole
-   * batches of files. @default navigator.hardwareConcurrency
+   * batches of files; 0 opens the model on the calling thread, which then reads and decodes
+   * too ({@linkcode workersFor} says when that is faster). @default navigator.hardwareConcurrency
    */
   workers?: number;
 }
@@ -52,6 +54,7 @@ export async function openClassifyModel(
   options: ClassifyModelOptions = {},
 ): Promise<ClassifyModel> {
   const { workers, ...rest } = { ...CLASSIFY_MODEL_DEFAULTS, ...options };
+  if (workers === 0) return await openClassifier(path, rest);
   const script = new URL("./_file_worker.ts", import.meta.url);
   const model = await openClassifierWorkers(path, workers, { ...rest, script });
   return {
@@ -61,4 +64,16 @@ export async function openClassifyModel(
     classifyFiles: (jobs, options = {}) => model.call("files", { jobs, options }),
     release: () => model.release(),
   };
+}
+
+/**
+ * The workers worth starting for `files` files in batches of `batchSize`, at most `workers`:
+ * none for a single batch, whose run is mostly start-up (each worker thread loads onnxruntime,
+ * the decoders and the model again: about 0.4 s of CPU), and never more than there are batches,
+ * since a batch goes to one worker.
+ */
+export function workersFor(files: number, batchSize: number, workers: number): number {
+  // A batch size that classifyPaths will refuse leaves the count as asked, so that its error shows.
+  if (!Number.isInteger(batchSize) || batchSize < 1) return workers;
+  return files <= batchSize ? 0 : Math.min(workers, Math.ceil(files / batchSize));
 }

@@ -16,10 +16,12 @@ import {
   parseShard,
   PIPELINE_DEFAULTS,
   WALK_DEFAULTS,
+  walkBatches,
+  type WalkOptions,
+  workersFor,
 } from "../classify/mod.ts";
 import { formatConfig } from "../config/mod.ts";
 import { mergeShards } from "./_classify_merge.ts";
-import { evaluatePredictions, formatEvaluation } from "../evaluate/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import { type ModelInfo, type Provider, SESSION_DEFAULTS } from "../runtime/mod.ts";
 import { type Command, CONFIG_FLAG, type ParsedFlags, resolveCommandConfig } from "./_command.ts";
@@ -144,10 +146,13 @@ async function run(parsed: ParsedFlags): Promise<number> {
   if (!config.model) config.model = await defaultModelPath();
   reporter.info(`config: ${formatConfig(config)}`);
 
+  const files = await countFiles(positionals, config, config.batchSize * config.workers);
   const session = await openClassifyModel(config.model, {
     providers: config.providers,
     threads: config.threads,
-    workers: config.workers,
+    workers: files === undefined
+      ? config.workers
+      : workersFor(files, config.batchSize, config.workers),
     overrides: await modelOverridesFlags(values),
     reporter,
   });
@@ -190,7 +195,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
     await session.release();
   }
   if (summary.folderLabels) {
-    const text = folderReport(summary, session.info, positionals);
+    const text = await folderReport(summary, session.info, positionals);
     // Rows own stdout unless they went to a file.
     if (config.out) console.log(text);
     else reporter.info(text);
@@ -199,12 +204,40 @@ async function run(parsed: ParsedFlags): Promise<number> {
   return summary.failed > 0 && summary.succeeded === 0 ? 4 : 0;
 }
 
-function folderReport(summary: ClassifySummary, info: ModelInfo, inputs: string[]): string {
+/**
+ * The files under `inputs`, counted up to `limit` (the walk stops there), to size the workers;
+ * undefined when the walk fails, which `classifyPaths` then reports.
+ */
+async function countFiles(
+  inputs: string[],
+  options: WalkOptions,
+  limit: number,
+): Promise<number | undefined> {
+  let count = 0;
+  try {
+    for await (const batch of walkBatches(inputs, options)) {
+      count += batch.length;
+      if (count > limit) break;
+    }
+  } catch {
+    return undefined;
+  }
+  return count;
+}
+
+async function folderReport(
+  summary: ClassifySummary,
+  info: ModelInfo,
+  inputs: string[],
+): Promise<string> {
   const labels = summary.folderLabels!;
   const skipped = labels.unlabelled
     ? `\n(${labels.unlabelled} images in folders that name no class were left out)`
     : "";
   if (labels.yTrue.length === 0) return `No image is in a folder named after a class.${skipped}`;
+  // Loaded only here: evaluate/ brings plot/ and data/ (sharp among them), which cost a run
+  // without --labels-from-folders about 0.3 s of CPU at start-up.
+  const { evaluatePredictions, formatEvaluation } = await import("../evaluate/mod.ts");
   const evaluation = evaluatePredictions(labels.probabilities, labels.yTrue, info.classNames);
   return formatEvaluation(evaluation, {
     model: { name: info.name, path: info.path, format: "onnx", provider: info.provider },

@@ -12,7 +12,7 @@ import { terminalReporter } from "../progress/mod.ts";
 import {
   type ClassifierSession,
   findModels,
-  openClassifierInWorker,
+  openSplitClassifier,
   type Provider,
   SESSION_DEFAULTS,
 } from "../runtime/mod.ts";
@@ -23,10 +23,10 @@ import {
   createApp,
   joinMetricsHub,
   LIMIT_DEFAULTS,
+  METRICS_HUB_ENV,
   MODEL_CONTROL_MODES,
   type ModelControlMode,
   REPOSITORY_DEFAULTS,
-  METRICS_HUB_ENV,
   SERVER_DEFAULTS,
   startGrpcServer,
   startServer,
@@ -245,16 +245,20 @@ async function serveUntilStopped(
 ): Promise<number> {
   const reporter = terminalReporter();
   const overrides = await modelOverridesFlags(values);
-  const sessions: ClassifierSession[] = [];
-  for (const path of paths) {
-    // On a thread of its own: onnxruntime-node runs on the calling thread, which would stall HTTP.
-    const session = await openClassifierInWorker(path, {
+  // Batches on a thread of their own: onnxruntime-node runs on the calling thread, which would
+  // stall HTTP; lone images of a fast model on this one, which saves the hop. The repository's
+  // models open the same way.
+  const open = (path: string, name?: string | null) =>
+    openSplitClassifier(path, {
       providers: config.providers,
       threads: config.threads,
       overrides,
       reporter,
-      ...(config.modelName ? { name: config.modelName } : {}),
+      ...(name ? { name } : {}),
     });
+  const sessions: ClassifierSession[] = [];
+  for (const path of paths) {
+    const session = await open(path, config.modelName);
     sessions.push(session);
     reporter.info(
       `model: ${session.info.name} from ${path} (${session.info.classNames.length} classes, ` +
@@ -265,14 +269,6 @@ async function serveUntilStopped(
   const decodePool = config.decodeWorkers > 0
     ? createDecodePool({ workers: config.decodeWorkers })
     : undefined;
-  const open = (path: string, name: string) =>
-    openClassifierInWorker(path, {
-      providers: config.providers,
-      threads: config.threads,
-      overrides,
-      reporter,
-      name,
-    });
   // A worker of `--workers N` answers /metrics for all of them through its supervisor's hub.
   const hubPath = Deno.env.get(METRICS_HUB_ENV);
   const hub = hubPath

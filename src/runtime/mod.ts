@@ -29,5 +29,10 @@ export {
 } from "./worker_classifier.ts";
 export { type ClassifierJob, serveClassifier } from "./classifier_thread.ts";
 export { openClassifierWorkers, poolClassifiers } from "./classifier_pool.ts";
+export {
+  openSplitClassifier,
+  SPLIT_DEFAULTS,
+  type SplitClassifierOptions,
+} from "./split_classifier.ts";
 export { type OnnxModelFile, readOnnxModel, type TensorDescription } from "./model_file.ts";
 export { buildModelInfo } from "./model_info.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import type { Provider } from "./classifier.ts";
@@ -29,9 +29,20 @@ export const SESSION_DEFAULTS: Required<Omit<SessionOptions, "reporter">> = {
 /** Every provider ferry knows, for validating flags. */
 export const PROVIDERS: readonly Provider[] = ["cpu", "cuda"];
 
+let ortModule: Promise<typeof Ort> | undefined;
+
+/**
+ * onnxruntime-node, loaded when a session is first opened rather than at import: its native
+ * library costs a process about 0.3 s of CPU, which a thread that only hands work to model
+ * workers (classify's main thread, the CLI's help) never needs to pay.
+ */
+export function loadOrt(): Promise<typeof Ort> {
+  return ortModule ??= import("onnxruntime-node");
+}
+
 /** An onnxruntime session and the provider it runs on. */
 export interface OrtSession {
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   provider: Provider;
 }
 
@@ -62,6 +73,7 @@ export async function createOrtSession(
   if (!Number.isInteger(threads) || threads < 0) {
     throw new FerryError("usage", `Cannot use threads: expected an integer ≥ 0, got ${threads}`);
   }
+  const ort = await loadOrt();
   const reasons: string[] = [];
   for (const [i, provider] of providers.entries()) {
     try {

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { FerryError } from "../errors.ts";
 import { valuesPerImage } from "../image/mod.ts";
 import type { ClassifierSession, ModelInfo, ModelOverrides } from "./classifier.ts";
 import { readOnnxModel } from "./model_file.ts";
 import { modelNameOf } from "./model_paths.ts";
 import { buildModelInfo } from "./model_info.ts";
-import { createOrtSession, type SessionOptions } from "./providers.ts";
+import { createOrtSession, loadOrt, type SessionOptions } from "./providers.ts";
 import { softmaxRows } from "./top_k.ts";
 
 /** Options of {@linkcode openClassifier}. */
@@ -44,17 +44,19 @@ export async function openClassifier(
   buildModelInfo(file, { name, path, provider: "cpu" }, options.overrides);
   const { session, provider } = await createOrtSession(file.bytes, path, options);
   const info = buildModelInfo(file, { name, path, provider }, options.overrides);
-  return new OnnxClassifier(session, info);
+  return new OnnxClassifier(session, info, (await loadOrt()).Tensor);
 }
 
 class OnnxClassifier implements ClassifierSession {
-  readonly #session: ort.InferenceSession;
+  readonly #session: Ort.InferenceSession;
+  readonly #Tensor: typeof Ort.Tensor;
   readonly info: ModelInfo;
   readonly #perImage: number;
   readonly #dims: (count: number) => number[];
 
-  constructor(session: ort.InferenceSession, info: ModelInfo) {
+  constructor(session: Ort.InferenceSession, info: ModelInfo, tensor: typeof Ort.Tensor) {
     this.#session = session;
+    this.#Tensor = tensor;
     this.info = info;
     const { width: w, height: h, layout } = info.inputSpec;
     this.#perImage = valuesPerImage(info.inputSpec);
@@ -84,8 +86,8 @@ class OnnxClassifier implements ClassifierSession {
     }
     for (let start = 0; start < count; start += step) {
       const slice = input.subarray(start * this.#perImage, (start + step) * this.#perImage);
-      const feeds = { [this.info.inputName]: new ort.Tensor("float32", slice, this.#dims(step)) };
-      let result: ort.InferenceSession.OnnxValueMapType;
+      const feeds = { [this.info.inputName]: new this.#Tensor("float32", slice, this.#dims(step)) };
+      let result: Ort.InferenceSession.OnnxValueMapType;
       try {
         result = await this.#session.run(feeds, [this.info.outputName]);
       } catch (error) {

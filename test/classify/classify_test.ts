@@ -6,6 +6,7 @@ import {
   classifyPaths,
   openClassifyModel,
   type OutputFormat,
+  workersFor,
 } from "../../src/classify/mod.ts";
 import { type ClassifierSession, openClassifier } from "../../src/runtime/mod.ts";
 import { writeTinyModel } from "../_fixtures/tiny_model.ts";
@@ -87,6 +88,31 @@ describe("classifyPaths()", () => {
     } finally {
       await workers.release();
     }
+  });
+
+  test("gives the same rows with workers: 0, the model and the decoding on the calling thread", async () => {
+    const here = await run();
+    const local = await openClassifyModel(join(dir, "tiny.onnx"), { workers: 0 });
+    try {
+      expect(local.classifyFiles).toBeUndefined();
+      const out = join(await Deno.makeTempDir({ dir }), "out.jsonl");
+      await classifyPaths(local, [images], { format: "jsonl", out });
+      expect(await readJsonl(out)).toEqual(here.rows);
+    } finally {
+      await local.release();
+    }
+  });
+
+  test("workersFor() starts no worker for one batch, and at most one per batch", () => {
+    expect([workersFor(0, 64, 2), workersFor(10, 64, 2), workersFor(64, 64, 2)]).toEqual([0, 0, 0]);
+    expect([workersFor(65, 64, 2), workersFor(129, 64, 2), workersFor(129, 64, 8)]).toEqual([
+      2,
+      2,
+      3,
+    ]);
+    expect(workersFor(65, 64, 1)).toBe(1);
+    // A batch size that classifyPaths refuses changes nothing here: its own error is the one shown.
+    expect([workersFor(10, 0, 2), workersFor(10, 2.5, 2)]).toEqual([2, 2]);
   });
 
   test("gives the same rows, in walk order, when copies of the model run batches at once", async () => {
