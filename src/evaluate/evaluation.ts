@@ -3,6 +3,8 @@ import { FerryError } from "../errors.ts";
 import { normalizeInto, valuesPerImage } from "../image/mod.ts";
 import {
   argmaxRows,
+  type Calibration,
+  calibration,
   categoricalCrossEntropy,
   classificationReport,
   type ClassificationReportDict,
@@ -31,6 +33,8 @@ export interface Evaluation {
   confusionMatrix: number[][];
   classNames: string[];
   mostConfused: ConfusedPair[];
+  /** Expected calibration error (15 bins) and the reliability diagram's bins. */
+  calibration: Calibration;
   /** The report as scikit-learn prints it, with {@linkcode EvaluationOptions.digits} digits. */
   reportText: string;
   /** scikit-learn's warnings about ill-defined scores (a class never predicted). */
@@ -90,6 +94,7 @@ export function evaluatePredictions(
     confusionMatrix: matrix,
     classNames,
     mostConfused: mostConfusedPairs(matrix, classNames, { limit: o.mostConfused }),
+    calibration: calibration(probabilities, labels, k),
     reportText: formatClassificationReport(report, o.digits),
     warnings: report.warnings,
   };

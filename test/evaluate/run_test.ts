@@ -69,6 +69,31 @@ describe("runEvaluation()", () => {
     expect([png.format, png.width, png.height]).toEqual(["png", Number(width), Number(height)]);
   });
 
+  test("reports the expected calibration error and draws the reliability diagram", async () => {
+    const out = join(dir, "eval-calibration");
+    const { evaluation, files } = await runEvaluation({
+      model: modelPath,
+      data,
+      out,
+      cache: false,
+    });
+    const { ece, bins } = evaluation.calibration;
+    expect(bins).toHaveLength(15);
+    expect(bins.reduce((n, b) => n + b.count, 0)).toBe(8);
+    // ECE is the count-weighted mean gap between each bin's accuracy and confidence.
+    const gap = bins.reduce((sum, b) => sum + b.count * Math.abs(b.accuracy - b.confidence), 0);
+    expect(ece).toBeCloseTo(gap / 8, 12);
+    expect(ece).toBeGreaterThan(0);
+    const svg = await Deno.readTextFile(files!.reliability.svg);
+    expect(svg).toContain(`expected calibration error ${(100 * ece).toFixed(2)}% (15 bins)`);
+    expect(svg.match(/class="accuracy"/g)?.length).toBe(bins.filter((b) => b.count > 0).length);
+    expect((await sharp(files!.reliability.png).metadata()).format).toBe("png");
+    const markdown = await Deno.readTextFile(files!.markdown);
+    expect(markdown).toContain(`Expected calibration error (15 bins): ${ece.toFixed(4)}`);
+    expect(markdown).toContain("![Reliability diagram](reliability.png)");
+    expect(JSON.parse(await Deno.readTextFile(files!.json)).calibration.ece).toBe(ece);
+  });
+
   test("states that the report matches the one a training run recorded for the same data", async () => {
     const first = await runEvaluation({ model: modelPath, data, cache: false });
     const { evaluation } = first;
@@ -173,6 +198,8 @@ describe("ferry evaluate", () => {
       "config.json",
       "confusion.png",
       "confusion.svg",
+      "reliability.png",
+      "reliability.svg",
       "report.json",
       "report.md",
     ]);
