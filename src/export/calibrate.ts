@@ -149,3 +149,10 @@ async function validationImages(
     labels: Uint8Array.from(part.labels, (label) => map[label]!),
   };
 }
+
+/** The fitted temperature and its effect as one line, as the CLI prints it. */
+export function calibrationLine(c: CalibrationRecord): string {
+  return `temperature ${c.temperature.toFixed(3)} fitted on ${c.images} images (${c.source}): ` +
+    `ECE ${(100 * c.ece_before).toFixed(2)}% → ${(100 * c.ece_after).toFixed(2)}%, ` +
+    `NLL ${c.nll_before.toFixed(4)} → ${c.nll_after.toFixed(4)}`;
+}

@@ -48,6 +48,7 @@ export const EXPORTABLE_LAYER_CLASSES: readonly string[] = Object.keys(LAYER_MAP
 export { TTA_MODES, ttaMean, type TtaMode, ttaMode, ttaViewCount, withTta } from "./tta.ts";
 export {
   calibrateModel,
+  calibrationLine,
   runValidationSplit,
   type ValidationSplit,
   withTemperature,

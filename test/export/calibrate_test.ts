@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { main } from "../../src/cli/main.ts";
 import { exportModel, parityImages, predictOnnx, withTemperature } from "../../src/export/mod.ts";
 import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
 import { applyTemperature } from "../../src/metrics/mod.ts";
@@ -66,6 +67,28 @@ describe("exportModel() with calibrate", () => {
     const expected = applyTemperature(p, 2, record.temperature, "probabilities");
     const actual = await predictOnnx(await Deno.readFile(result.out), images);
     for (let i = 0; i < actual.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 6);
+  });
+
+  test("`ferry export --tta flip --calibrate` writes a model that records both", async () => {
+    const out = join(root, "cli.onnx");
+    const code = await main([
+      "export",
+      runDir,
+      "--data",
+      data,
+      "--parity-images",
+      "16",
+      "--tta",
+      "flip",
+      "--calibrate",
+      "--out",
+      out,
+    ]);
+    expect(code).toBe(0);
+    const stored = decodeMetadata((await readOnnxModel(out)).metadata);
+    expect(stored.tta).toBe("flip");
+    expect(stored.calibration?.images).toBe(8);
+    expect(stored.parity?.top1_mismatches).toBe(0);
   });
 
   test("without a data folder it is refused with a usage error", async () => {
