@@ -33,6 +33,8 @@ export interface Evaluation {
   confusionMatrix: number[][];
   classNames: string[];
   mostConfused: ConfusedPair[];
+  /** Per most confused pair (same order): the first few images of it, as dataset indices. */
+  confusedExamples: number[][];
   /** Expected calibration error (15 bins) and the reliability diagram's bins. */
   calibration: Calibration;
   /** The report as scikit-learn prints it, with {@linkcode EvaluationOptions.digits} digits. */
@@ -86,6 +88,7 @@ export function evaluatePredictions(
     zeroDivision: o.zeroDivision,
   });
   const matrix = confusionMatrix(labels, predictions, k);
+  const mostConfused = mostConfusedPairs(matrix, classNames, { limit: o.mostConfused });
   return {
     images: labels.length,
     loss: categoricalCrossEntropy(probabilities, labels, k),
@@ -93,11 +96,30 @@ export function evaluatePredictions(
     report: classificationReportDict(report),
     confusionMatrix: matrix,
     classNames,
-    mostConfused: mostConfusedPairs(matrix, classNames, { limit: o.mostConfused }),
+    mostConfused,
+    confusedExamples: mostConfused.map((pair) =>
+      examplesOf(labels, predictions, pair.trueIndex, pair.predictedIndex)
+    ),
     calibration: calibration(probabilities, labels, k),
     reportText: formatClassificationReport(report, o.digits),
     warnings: report.warnings,
   };
+}
+
+/** Images shown per confused pair: enough to see a pattern, few enough to inline in a card. */
+const EXAMPLES_PER_PAIR = 6;
+
+function examplesOf(
+  labels: ArrayLike<number>,
+  predictions: Int32Array,
+  trueIndex: number,
+  predictedIndex: number,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < labels.length && out.length < EXAMPLES_PER_PAIR; i++) {
+    if (labels[i] === trueIndex && predictions[i] === predictedIndex) out.push(i);
+  }
+  return out;
 }
 
 /** Options of {@linkcode evaluateClassifier}. */

@@ -69,6 +69,28 @@ describe("runEvaluation()", () => {
     expect([png.format, png.width, png.height]).toEqual(["png", Number(width), Number(height)]);
   });
 
+  test("writes a model card whose confused pairs show the images the model confused", async () => {
+    const out = join(dir, "eval-card");
+    const { evaluation, card } = await runEvaluation({ model: modelPath, data, out, cache: false });
+    // One red image looks green, one blue image looks red (see _folder.ts).
+    expect(evaluation.mostConfused.map((p) => `${p.trueClass}→${p.predictedClass}`)).toEqual([
+      "red→green",
+      "blue→red",
+    ]);
+    const { dataset } = await loadImageFolder(data, { width: 4, height: 4, cache: false });
+    for (const [i, indices] of evaluation.confusedExamples.entries()) {
+      const pair = evaluation.mostConfused[i]!;
+      expect(indices).toHaveLength(1);
+      expect(dataset.classNames[dataset.labels[indices[0]!]!]).toBe(pair.trueClass);
+    }
+    const html = await Deno.readTextFile(card!.html);
+    expect(html.match(/<img class="thumb" src="data:image\/png;base64,/g)).toHaveLength(2);
+    expect(html).toContain('alt="red taken for green"');
+    expect(html).toContain("Model card: tiny");
+    const markdown = await Deno.readTextFile(card!.markdown);
+    expect(markdown).toContain("| red | green | 1 | 33.3% |");
+  });
+
   test("reports the expected calibration error and draws the reliability diagram", async () => {
     const out = join(dir, "eval-calibration");
     const { evaluation, files } = await runEvaluation({
@@ -195,6 +217,8 @@ describe("ferry evaluate", () => {
     expect(text).toContain("  red → green       1  (33.3% of red)");
     const written = (await Array.fromAsync(Deno.readDir(out))).map((e) => e.name).sort();
     expect(written).toEqual([
+      "card.html",
+      "card.md",
       "config.json",
       "confusion.png",
       "confusion.svg",
