@@ -4,20 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClassifierSession } from "../../src/runtime/mod.ts";
 import { createApp, type RunningServer, startServer } from "../../src/serve/mod.ts";
 import { BLUE, openTinyModel, RED, solidImage } from "../serve/_helpers.ts";
+import { chromiumPath } from "./_chromium.ts";
 
 let session: ClassifierSession;
 let server: RunningServer;
 let browser: Browser;
 let base: string;
-
-async function chromiumPath(): Promise<string> {
-  const out = await new Deno.Command("sh", { args: ["-c", "command -v chromium"] }).output();
-  const path = new TextDecoder().decode(out.stdout).trim();
-  if (!out.success || !path) {
-    throw new Error("Cannot find Debian's chromium on PATH: apt-get install -y chromium");
-  }
-  return path;
-}
 
 beforeAll(async () => {
   session = await openTinyModel();
