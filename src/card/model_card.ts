@@ -5,7 +5,12 @@
  *
  * @module
  */
-import type { ClassificationReportDict, ConfusedPair, ScoresDict } from "../metrics/mod.ts";
+import type {
+  ClassificationReportDict,
+  ConfusedPair,
+  ScoresDict,
+  SplitMetrics,
+} from "../metrics/mod.ts";
 import type { ReliabilityBin, TrainingHistory } from "../plot/mod.ts";
 
 /** One model's card. */
@@ -25,14 +30,9 @@ export interface ModelCard {
 }
 
 /** The evaluation part of a card (the shape of evaluate's `Evaluation` and training's metrics). */
-export interface CardEvaluation {
+export interface CardEvaluation extends SplitMetrics {
   /** What was evaluated, e.g. "image folder train, validation split (fraction 0.1, seed 42)". */
   data: string;
-  images: number;
-  loss: number;
-  accuracy: number;
-  report: ClassificationReportDict;
-  confusionMatrix: number[][];
   classNames: string[];
   mostConfused: ConfusedPair[];
   /** Expected calibration error and the reliability bins, when the probabilities were kept. */

@@ -7,30 +7,19 @@ import {
   calibration,
   categoricalCrossEntropy,
   classificationReport,
-  type ClassificationReportDict,
   classificationReportDict,
   type ConfusedPair,
   confusionMatrix,
   formatClassificationReport,
   mostConfusedPairs,
+  type SplitMetrics,
   type ZeroDivision,
 } from "../metrics/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import type { ClassifierSession } from "../runtime/mod.ts";
 
-/**
- * A model's numbers on one labelled dataset. The first five fields have the shape training's
- * `metrics.json` gives each split, so a recorded run and an evaluation compare field by field.
- */
-export interface Evaluation {
-  images: number;
-  /** Mean categorical cross-entropy, Keras' way (probabilities clipped to [1e-7, 1 − 1e-7]). */
-  loss: number;
-  accuracy: number;
-  /** scikit-learn's `classification_report(..., output_dict=True)`. */
-  report: ClassificationReportDict;
-  /** Rows = true class, columns = predicted class, in `classNames` order. */
-  confusionMatrix: number[][];
+/** A model's numbers on one labelled dataset: training's split metrics and more. */
+export interface Evaluation extends SplitMetrics {
   classNames: string[];
   mostConfused: ConfusedPair[];
   /** Per most confused pair (same order): the first few images of it, as dataset indices. */

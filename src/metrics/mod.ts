@@ -49,3 +49,4 @@ export {
   fitTemperature,
   LOG_FLOOR,
 } from "./calibration.ts";
+export type { SplitMetrics } from "./split_metrics.ts";

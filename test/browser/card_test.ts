@@ -1,19 +1,16 @@
 import { dirname, join } from "node:path";
 import sharp from "sharp";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CARD_SECTIONS } from "../../src/card/mod.ts";
 import { runEvaluation } from "../../src/evaluate/mod.ts";
 import { openClassifier } from "../../src/runtime/mod.ts";
-import type { ClassifierSession } from "../../src/runtime/mod.ts";
-import { createApp, type RunningServer, startServer } from "../../src/serve/mod.ts";
 import { writeTinyModel } from "../_fixtures/tiny_model.ts";
 import { writeColorFolder } from "../evaluate/_folder.ts";
-import { chromiumPath } from "./_chromium.ts";
+import { type BrowserRig, serveToChromium } from "./_chromium.ts";
 
 let dir: string;
-let session: ClassifierSession;
-let server: RunningServer;
+let rig: BrowserRig;
 let browser: Browser;
 let base: string;
 
@@ -27,20 +24,11 @@ beforeAll(async () => {
     card: dirname(model),
     cache: false,
   });
-  session = await openClassifier(model, { threads: 1 });
-  const service = createApp({ models: [session] });
-  await service.warmUp();
-  server = startServer(service, { port: 0 });
-  base = `http://127.0.0.1:${server.addr.port}/`;
-  browser = await chromium.launch({
-    executablePath: await chromiumPath(),
-    args: Deno.uid() === 0 ? ["--no-sandbox"] : [],
-  });
+  rig = await serveToChromium(await openClassifier(model, { threads: 1 }));
+  ({ browser, base } = rig);
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.shutdown();
-  await session?.release();
+  await rig?.close();
   await Deno.remove(dir, { recursive: true });
 });
 
