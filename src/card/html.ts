@@ -117,7 +117,9 @@ function sections(card: ModelCard): Record<typeof CARD_SECTIONS[number][0], stri
  *
  * @example
  * ```ts
- * await Deno.writeTextFile("card.html", modelCardHtml({ title: "cifar10", evaluation }));
+ * import { modelCardHtml } from "./mod.ts";
+ *
+ * await Deno.writeTextFile("card.html", modelCardHtml({ title: "cifar10", recipe: { epochs: 30 } }));
  * ```
  */
 export function modelCardHtml(card: ModelCard): string {

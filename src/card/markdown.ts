@@ -103,7 +103,9 @@ function sections(card: ModelCard): Record<typeof CARD_SECTIONS[number][0], stri
  *
  * @example
  * ```ts
- * await Deno.writeTextFile("card.md", modelCardMarkdown({ title: "cifar10", evaluation }));
+ * import { modelCardMarkdown } from "./mod.ts";
+ *
+ * await Deno.writeTextFile("card.md", modelCardMarkdown({ title: "cifar10", recipe: { epochs: 30 } }));
  * ```
  */
 export function modelCardMarkdown(card: ModelCard): string {

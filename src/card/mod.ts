@@ -6,6 +6,8 @@
  *
  * @example
  * ```ts
+ * import { readRunCard, writeCard } from "./mod.ts";
+ *
  * const card = await readRunCard("models/cifar10-notebook");
  * await writeCard("models/cifar10-notebook", card);
  * ```

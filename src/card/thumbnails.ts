@@ -7,7 +7,10 @@ import sharp from "sharp";
  *
  * @example
  * ```ts
- * const uris = await thumbnails(dataset.images, 32, 32, [4, 17]);
+ * import { thumbnails } from "./mod.ts";
+ *
+ * const images = new Uint8Array(2 * 32 * 32 * 3); // two black 32×32 RGB images
+ * const uris = await thumbnails(images, 32, 32, [1]); // ["data:image/png;base64,…"]
  * ```
  */
 export async function thumbnails(

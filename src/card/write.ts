@@ -23,6 +23,8 @@ export interface CardFiles {
  *
  * @example
  * ```ts
+ * import { readRunCard, writeCard } from "./mod.ts";
+ *
  * await writeCard("models/cifar10-notebook", await readRunCard("models/cifar10-notebook"));
  * ```
  */

@@ -40,6 +40,10 @@ export interface ValidationSplit {
  *
  * @example
  * ```ts
+ * import type { OnnxModel } from "../onnx/mod.ts";
+ * import { withTemperature } from "./mod.ts";
+ *
+ * declare const onnx: OnnxModel; // ends in a softmax
  * const calibrated = withTemperature(onnx, 1.7, "probabilities");
  * ```
  */

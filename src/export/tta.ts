@@ -55,6 +55,10 @@ export function ttaViewCount(mode: TtaMode): number {
  *
  * @example
  * ```ts
+ * import type * as tf from "@tensorflow/tfjs";
+ * import { toOnnx, withTta } from "./mod.ts";
+ *
+ * declare const model: tf.LayersModel; // NHWC images in, class scores out
  * const averaged = withTta(toOnnx(model).model, "flip");
  * ```
  */

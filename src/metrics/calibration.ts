@@ -41,7 +41,10 @@ export interface Calibration {
  *
  * @example
  * ```ts
- * const { ece, bins } = calibration(probabilities, labels, 10);
+ * import { calibration } from "./mod.ts";
+ *
+ * // Two images at 90% confidence, one of them right: a 40-point gap.
+ * const { ece, bins } = calibration([0.9, 0.1, 0.9, 0.1], [0, 1], 2); // ece ≈ 0.4, 15 bins
  * ```
  */
 export function calibration(
@@ -81,7 +84,9 @@ export function calibration(
  *
  * @example
  * ```ts
- * const softer = applyTemperature(probabilities, 10, 1.6, "probabilities");
+ * import { applyTemperature } from "./mod.ts";
+ *
+ * applyTemperature([0.9, 0.1], 2, 2, "probabilities"); // [0.75, 0.25]: softer
  * ```
  */
 export function applyTemperature(
@@ -112,7 +117,11 @@ export function applyTemperature(
  *
  * @example
  * ```ts
- * const t = fitTemperature(validationProbabilities, validationLabels, 10, "probabilities");
+ * import { fitTemperature } from "./mod.ts";
+ *
+ * declare const probabilities: Float32Array; // images × 10, the validation split's
+ * declare const labels: Uint8Array; // their true classes
+ * const t = fitTemperature(probabilities, labels, 10, "probabilities");
  * ```
  */
 export function fitTemperature(

@@ -24,7 +24,10 @@ export interface ReliabilityDiagramOptions {
  *
  * @example
  * ```ts
- * const { bins, ece } = calibration(probabilities, labels, 10);
+ * import { calibration } from "../metrics/mod.ts";
+ * import { reliabilityDiagramSvg } from "./mod.ts";
+ *
+ * const { bins, ece } = calibration([0.9, 0.1, 0.6, 0.4], [0, 1], 2);
  * const svg = reliabilityDiagramSvg(bins, ece);
  * ```
  */

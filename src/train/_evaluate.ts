@@ -19,7 +19,6 @@ import { type EpochLog, historyColumns } from "./history.ts";
 
 export type { SplitMetrics };
 
-
 function evaluateSplit(
   model: tf.LayersModel,
   config: TrainConfig,
