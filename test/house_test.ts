@@ -3,7 +3,7 @@ import { importCircles, srcImports } from "./_fixtures/module_graph.ts";
 
 /** A file's room: its folder, where a private sub-folder (`export/_layers/`) belongs to its parent. */
 const roomOf = (file: string) =>
-  file.split("/").slice(0, -1).filter((part, i, parts) =>
+  file.split("/").slice(0, -1).filter((_part, i, parts) =>
     !parts.slice(0, i + 1).some((p) => p.startsWith("_"))
   ).join("/");
 
