@@ -35,6 +35,8 @@ interface EvaluateConfig {
   batchSize: number;
   mostConfused: number;
   out: string | null;
+  /** Folder for the model card (card.html, card.md); --out when not given. */
+  card: string | null;
   recorded: string | null;
   cache: boolean;
   /** "validation": only the part of the folder that `ferry train` held out for validation. */
@@ -53,6 +55,7 @@ const DEFAULTS: EvaluateConfig = {
   batchSize: EVALUATION_DEFAULTS.batchSize,
   mostConfused: EVALUATION_DEFAULTS.mostConfused,
   out: null,
+  card: null,
   recorded: null,
   cache: true,
   split: "all",
@@ -79,7 +82,12 @@ const OPTIONS: OptionTable<EvaluateConfig> = {
   out: {
     short: "o",
     value: "DIR",
-    description: "Write report.json, report.md, confusion.svg and confusion.png here",
+    description:
+      "Write report.json, report.md, the confusion and reliability plots and the model card here",
+  },
+  card: {
+    value: "DIR",
+    description: "Write the model card (card.html, card.md) here (default: --out)",
   },
   recorded: {
     value: "FILE",
@@ -115,6 +123,8 @@ export const command: Command = {
     "ferry evaluate --data ../shared/datasets/cifar10/train --split validation --digits 4",
     "ferry evaluate --model models/cifar10/model.onnx --data cifar10 --digits 4 --out eval/",
     "ferry evaluate --model models/run1/model.json --data photos/",
+    "ferry evaluate --model models/cifar10-notebook/model.onnx --data ../shared/datasets/cifar10/train \\",
+    "    --split validation --card models/cifar10-notebook",
     "ferry evaluate --model resnet.onnx --data photos/ --labels @classes.txt --input-size 224 \\",
     "    --layout nchw --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --model-output logits",
   ],
@@ -133,7 +143,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
     await Deno.mkdir(config.out, { recursive: true });
     await Deno.writeTextFile(join(config.out, "config.json"), formatConfig(config) + "\n");
   }
-  const { evaluation, context, files } = await runEvaluation({
+  const { evaluation, context, files, card } = await runEvaluation({
     model: config.model,
     data: config.data,
     providers: config.providers,
@@ -145,11 +155,18 @@ async function run(parsed: ParsedFlags): Promise<number> {
     cache: config.cache,
     reporter,
     ...(config.out ? { out: config.out } : {}),
+    ...(config.card ? { card: config.card } : {}),
     ...(config.recorded ? { recorded: config.recorded } : {}),
     ...(config.split === "validation" ? { validationSplit: await validationSplitOf(config) } : {}),
   });
   console.log(formatEvaluation(evaluation, context));
-  if (files) reporter.info(`wrote ${Object.values(files).join(", ")}`);
+  const written = [
+    ...(files
+      ? Object.values(files).flatMap((f) => typeof f === "string" ? [f] : Object.values(f))
+      : []),
+    ...(card ? [card.html, card.markdown] : []),
+  ];
+  if (written.length > 0) reporter.info(`wrote ${written.join(", ")}`);
   return 0;
 }
 

@@ -7,11 +7,14 @@
 import { formatConfig } from "../config/mod.ts";
 import { FerryError } from "../errors.ts";
 import {
+  calibrationLine,
   exportModel,
   PARITY_IMAGE_DEFAULTS,
   parityLine,
   quantizationLine,
   QUANTIZE_DEFAULTS,
+  TTA_MODES,
+  type TtaMode,
 } from "../export/mod.ts";
 import { terminalReporter } from "../progress/mod.ts";
 import { type Command, CONFIG_FLAG, resolveCommandConfig } from "./_command.ts";
@@ -26,6 +29,10 @@ interface ExportConfig {
   labels: string[];
   quantize: "" | "int8";
   calibrationImages: number;
+  /** Test-time augmentation baked into the graph; "" for none. */
+  tta: "" | TtaMode;
+  /** Fit a softmax temperature on the run's validation split of --data and bake it in. */
+  calibrate: boolean;
 }
 
 const DEFAULTS: ExportConfig = {
@@ -37,6 +44,8 @@ const DEFAULTS: ExportConfig = {
   labels: [],
   quantize: "",
   calibrationImages: QUANTIZE_DEFAULTS.calibrationImages,
+  tta: "",
+  calibrate: false,
 };
 
 /** Every option's flag and help line; `--help` and parsing read this table. */
@@ -59,6 +68,14 @@ const OPTIONS: OptionTable<ExportConfig> = {
     choices: ["", "int8"],
   },
   calibrationImages: { value: "N", description: "Images the int8 copy is calibrated on" },
+  tta: {
+    value: TTA_MODES.join("|"),
+    description: "Average the model over mirrored (and shifted) copies of each image, in the graph",
+    choices: ["", ...TTA_MODES],
+  },
+  calibrate: {
+    description: "Fit a softmax temperature on the run's validation split of --data and bake it in",
+  },
 };
 
 export const command: Command = {
@@ -71,6 +88,7 @@ export const command: Command = {
     "ferry export models/cifar10-notebook --data ../shared/datasets/cifar10/train",
     "ferry export models/cifar10-notebook --data ../shared/datasets/cifar10/train --quantize int8",
     "ferry export models/cifar10-notebook/model.json --format tfjs --out web/model",
+    "ferry export models/cifar10-notebook --data ../shared/datasets/cifar10/train --tta flip --calibrate",
   ],
   async run({ values, positionals }) {
     if (positionals.length !== 1) {
@@ -92,6 +110,8 @@ export const command: Command = {
       ...(config.labels.length > 0 ? { metadata: { classNames: config.labels } } : {}),
       ...(config.quantize ? { quantize: config.quantize } : {}),
       calibrationImages: config.calibrationImages,
+      ...(config.tta ? { tta: config.tta } : {}),
+      ...(config.calibrate ? { calibrate: true } : {}),
       reporter,
     });
     // The resolved config and the parity figures, saved beside the output.
@@ -112,6 +132,8 @@ export const command: Command = {
       console.log(`Wrote ${result.quantized.out} (int8, ${result.quantized.bytes} bytes)`);
       console.log(quantizationLine(result.quantized.record));
     }
+    const calibration = result.metadata.calibration;
+    if (calibration) console.log(calibrationLine(calibration));
     console.log(`Classes: ${result.metadata.classNames.join(", ")}`);
     return 0;
   },

@@ -3,34 +3,29 @@ import { FerryError } from "../errors.ts";
 import { normalizeInto, valuesPerImage } from "../image/mod.ts";
 import {
   argmaxRows,
+  type Calibration,
+  calibration,
   categoricalCrossEntropy,
   classificationReport,
-  type ClassificationReportDict,
   classificationReportDict,
   type ConfusedPair,
   confusionMatrix,
   formatClassificationReport,
   mostConfusedPairs,
+  type SplitMetrics,
   type ZeroDivision,
 } from "../metrics/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import type { ClassifierSession } from "../runtime/mod.ts";
 
-/**
- * A model's numbers on one labelled dataset. The first five fields have the shape training's
- * `metrics.json` gives each split, so a recorded run and an evaluation compare field by field.
- */
-export interface Evaluation {
-  images: number;
-  /** Mean categorical cross-entropy, Keras' way (probabilities clipped to [1e-7, 1 − 1e-7]). */
-  loss: number;
-  accuracy: number;
-  /** scikit-learn's `classification_report(..., output_dict=True)`. */
-  report: ClassificationReportDict;
-  /** Rows = true class, columns = predicted class, in `classNames` order. */
-  confusionMatrix: number[][];
+/** A model's numbers on one labelled dataset: training's split metrics and more. */
+export interface Evaluation extends SplitMetrics {
   classNames: string[];
   mostConfused: ConfusedPair[];
+  /** Per most confused pair (same order): the first few images of it, as dataset indices. */
+  confusedExamples: number[][];
+  /** Expected calibration error (15 bins) and the reliability diagram's bins. */
+  calibration: Calibration;
   /** The report as scikit-learn prints it, with {@linkcode EvaluationOptions.digits} digits. */
   reportText: string;
   /** scikit-learn's warnings about ill-defined scores (a class never predicted). */
@@ -82,6 +77,7 @@ export function evaluatePredictions(
     zeroDivision: o.zeroDivision,
   });
   const matrix = confusionMatrix(labels, predictions, k);
+  const mostConfused = mostConfusedPairs(matrix, classNames, { limit: o.mostConfused });
   return {
     images: labels.length,
     loss: categoricalCrossEntropy(probabilities, labels, k),
@@ -89,10 +85,30 @@ export function evaluatePredictions(
     report: classificationReportDict(report),
     confusionMatrix: matrix,
     classNames,
-    mostConfused: mostConfusedPairs(matrix, classNames, { limit: o.mostConfused }),
+    mostConfused,
+    confusedExamples: mostConfused.map((pair) =>
+      examplesOf(labels, predictions, pair.trueIndex, pair.predictedIndex)
+    ),
+    calibration: calibration(probabilities, labels, k),
     reportText: formatClassificationReport(report, o.digits),
     warnings: report.warnings,
   };
+}
+
+/** Images shown per confused pair: enough to see a pattern, few enough to inline in a card. */
+const EXAMPLES_PER_PAIR = 6;
+
+function examplesOf(
+  labels: ArrayLike<number>,
+  predictions: Int32Array,
+  trueIndex: number,
+  predictedIndex: number,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < labels.length && out.length < EXAMPLES_PER_PAIR; i++) {
+    if (labels[i] === trueIndex && predictions[i] === predictedIndex) out.push(i);
+  }
+  return out;
 }
 
 /** Options of {@linkcode evaluateClassifier}. */

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { FerryError } from "../errors.ts";
 import { formatConfusionMatrix } from "../metrics/mod.ts";
-import { confusionMatrixSvg, writePlot } from "../plot/mod.ts";
+import { confusionMatrixSvg, reliabilityDiagramSvg, writePlot } from "../plot/mod.ts";
 import { type Comparison, formatComparison } from "./compare.ts";
 import type { Evaluation } from "./evaluation.ts";
 
@@ -21,6 +21,8 @@ export interface EvaluationFiles {
   markdown: string;
   svg: string;
   png: string;
+  /** The reliability diagram. */
+  reliability: { svg: string; png: string };
 }
 
 /**
@@ -36,6 +38,7 @@ export function formatEvaluation(evaluation: Evaluation, context?: EvaluationCon
   const lines = [
     `images: ${evaluation.images}  loss: ${evaluation.loss.toFixed(4)}  ` +
     `accuracy: ${evaluation.accuracy.toFixed(4)}`,
+    eceLine(evaluation),
     "",
     evaluation.reportText,
     "Confusion matrix (rows: true class, columns: predicted class)",
@@ -48,6 +51,11 @@ export function formatEvaluation(evaluation: Evaluation, context?: EvaluationCon
   const verdict = comparisonText(context);
   if (verdict) lines.push(verdict);
   return lines.join("\n");
+}
+
+function eceLine(evaluation: Evaluation): string {
+  const { ece, bins } = evaluation.calibration;
+  return `expected calibration error (${bins.length} bins): ${ece.toFixed(4)}`;
 }
 
 function confusedLines(evaluation: Evaluation): string[] {
@@ -95,6 +103,7 @@ export function evaluationMarkdown(evaluation: Evaluation, context: EvaluationCo
     `${evaluation.images} images`,
     `- Loss: ${evaluation.loss.toFixed(4)}`,
     `- Accuracy: ${evaluation.accuracy.toFixed(4)}`,
+    `- ${eceLine(evaluation).replace(/^e/, "E")}`,
     "",
     "## Classification report",
     "",
@@ -121,14 +130,22 @@ export function evaluationMarkdown(evaluation: Evaluation, context: EvaluationCo
       "",
     );
   }
+  out.push(
+    "## Calibration",
+    "",
+    "Bars: accuracy of the images in each confidence bin; the diagonal is a perfectly calibrated model.",
+    "",
+    "![Reliability diagram](reliability.png)",
+    "",
+  );
   const verdict = comparisonText(context);
   if (verdict) out.push("## Comparison with the training run", "", verdict, "");
   return out.join("\n");
 }
 
 /**
- * Writes `report.json`, `report.md`, `confusion.svg` and `confusion.png` into `dir` (created if
- * needed) and returns their paths.
+ * Writes `report.json`, `report.md`, `confusion.svg`/`.png` and `reliability.svg`/`.png` into
+ * `dir` (created if needed) and returns their paths.
  *
  * @example
  * ```ts
@@ -160,5 +177,11 @@ export async function writeEvaluation(
       title: `Confusion matrix: ${context.model.name} on ${context.data.name}`,
     }),
   );
-  return { json, markdown, ...plot };
+  const reliability = await writePlot(
+    join(dir, "reliability"),
+    reliabilityDiagramSvg(evaluation.calibration.bins, evaluation.calibration.ece, {
+      title: `Reliability: ${context.model.name} on ${context.data.name}`,
+    }),
+  );
+  return { json, markdown, ...plot, reliability };
 }

@@ -1,4 +1,5 @@
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
+import { type CardFiles, readRunCard, thumbnails, writeCard } from "../card/mod.ts";
 import {
   type ImageDataset,
   loadCifar10,
@@ -45,6 +46,11 @@ export interface RunEvaluationOptions extends EvaluateClassifierOptions {
   overrides?: ModelOverrides;
   /** Folder for report.json, report.md, confusion.svg and confusion.png; none written if absent. */
   out?: string;
+  /**
+   * Folder for the model card (`card.html`, `card.md`); none written if neither it nor `out` is
+   * given. @default out
+   */
+  card?: string;
   /** A `metrics.json` or `report.json` to compare with. @default looked up beside the model */
   recorded?: string;
   /** Keep decoded image folders in ferry's cache. @default true */
@@ -64,6 +70,8 @@ export interface EvaluationResult {
   context: EvaluationContext;
   /** Written files, when `out` was given. */
   files?: EvaluationFiles;
+  /** The model card, when `card` or `out` was given. */
+  card?: CardFiles;
 }
 
 /**
@@ -98,10 +106,43 @@ export async function runEvaluation(options: RunEvaluationOptions): Promise<Eval
       ...await compare(evaluation, options, model),
     };
     const files = options.out ? await writeEvaluation(options.out, evaluation, context) : undefined;
-    return { evaluation, context, ...(files ? { files } : {}) };
+    const cardDir = options.card ?? options.out;
+    const card = cardDir
+      ? await writeCard(cardDir, await evaluationCard(options, evaluation, context, data.dataset))
+      : undefined;
+    return { evaluation, context, ...(files ? { files } : {}), ...(card ? { card } : {}) };
   } finally {
     await model.release();
   }
+}
+
+/** The card of an evaluated model: its run folder's record, this evaluation and its examples. */
+async function evaluationCard(
+  options: RunEvaluationOptions,
+  evaluation: Evaluation,
+  context: EvaluationContext,
+  dataset: ImageDataset,
+) {
+  const onnx = context.model.format === "onnx" ? options.model : "";
+  const folder = context.model.format === "onnx" || options.model.endsWith(".json")
+    ? dirname(options.model)
+    : options.model;
+  const card = await readRunCard(folder, onnx);
+  const { width, height } = dataset;
+  return {
+    ...card,
+    title: context.model.name,
+    modelPath: options.model,
+    evaluation: {
+      ...evaluation,
+      data: context.data.name,
+      examples: await Promise.all(
+        evaluation.confusedExamples.map((indices) =>
+          thumbnails(dataset.images, width, height, indices)
+        ),
+      ),
+    },
+  };
 }
 
 async function openModel(

@@ -28,9 +28,11 @@ import {
   predictTfjs,
 } from "./parity.ts";
 import { PARITY_IMAGE_DEFAULTS, type ParityImages, parityImages } from "./parity_images.ts";
+import { calibrateModel, runValidationSplit, type ValidationSplit } from "./calibrate.ts";
 import { quantizeInt8 } from "./quantize.ts";
 import { readRunInfo } from "./run_info.ts";
 import { toOnnx } from "./to_onnx.ts";
+import { type TtaMode, ttaMode, withTta } from "./tta.ts";
 
 /** Options of {@linkcode exportModel}. */
 export interface ExportOptions {
@@ -51,6 +53,15 @@ export interface ExportOptions {
   quantize?: "int8";
   /** Images the int8 copy's activation ranges are measured on. @default 512 */
   calibrationImages?: number;
+  /** Test-time augmentation baked into the graph (see {@linkcode withTta}). @default none */
+  tta?: TtaMode;
+  /**
+   * Fit a softmax temperature on the validation split of `data` (the run's held-out images) and
+   * bake it into the graph. Needs `data`. @default false
+   */
+  calibrate?: boolean;
+  /** The validation split `calibrate` uses. @default the run's config.json (valSplit, seed) */
+  validationSplit?: ValidationSplit;
   /** Metadata that overrides what the run folder says (e.g. class names). @default {} */
   metadata?: Partial<FerryMetadata>;
   /** Receives progress and the parity figures. @default silentReporter */
@@ -122,6 +133,16 @@ export async function exportModel(
     throw new FerryError("usage", `Cannot export: parity images must be ≥ 1, got ${count}`);
   }
   const reporter = options.reporter ?? silentReporter;
+  if (options.tta !== undefined) ttaMode(options.tta);
+  if ((options.tta !== undefined || options.calibrate) && format !== "onnx") {
+    throw new FerryError("usage", "Cannot bake TTA or a temperature into a tfjs export: use onnx");
+  }
+  if (options.calibrate && options.data === undefined) {
+    throw new FerryError(
+      "usage",
+      "Cannot calibrate without a data folder: the temperature is fitted on its validation split",
+    );
+  }
   if (options.quantize !== undefined) {
     if (options.quantize !== "int8" || format !== "onnx") {
       throw new FerryError(
@@ -171,8 +192,18 @@ export async function exportModel(
       const result = await exportTfjs(model, out, metadata, images);
       return result;
     }
-    const unchecked = toOnnx(model, { metadata });
-    const parity = await checkParity(model, unchecked.bytes, images);
+    const unchecked = await bake(toOnnx(model, { metadata }), dir, options, reporter);
+    const parity = await checkParity(model, encodeOnnxModel(unchecked.model), images, {
+      ...(options.tta ? { tta: options.tta } : {}),
+      ...(unchecked.metadata.calibration
+        ? {
+          temperature: {
+            t: unchecked.metadata.calibration.temperature,
+            output: unchecked.metadata.output,
+          },
+        }
+        : {}),
+    });
     assertParity(parity);
     const checked: FerryMetadata = {
       ...unchecked.metadata,
@@ -206,6 +237,28 @@ export async function exportModel(
   } finally {
     model.dispose();
   }
+}
+
+/** The exported graph with the TTA and the temperature `options` ask for, and their records. */
+async function bake(
+  exported: { model: OnnxModel; metadata: FerryMetadata },
+  dir: string,
+  options: ExportOptions,
+  reporter: Reporter,
+): Promise<{ model: OnnxModel; metadata: FerryMetadata }> {
+  let { model, metadata } = exported;
+  if (options.tta) {
+    model = withTta(model, options.tta);
+    metadata = { ...metadata, tta: options.tta };
+  }
+  if (options.calibrate) {
+    const split = await runValidationSplit(dir, options.validationSplit);
+    reporter.info(`Fitting the softmax temperature on the validation split of ${options.data}`);
+    const fitted = await calibrateModel(model, metadata, options.data!, split);
+    model = fitted.model;
+    metadata = { ...metadata, calibration: fitted.record };
+  }
+  return { model, metadata };
 }
 
 /** The int8 copy of `float`, checked against it on the parity images, with its record. */

@@ -45,3 +45,11 @@ export { SUPPORTED_ACTIVATIONS } from "./_layers/activation.ts";
 import { LAYER_MAPPERS } from "./_layers/registry.ts";
 /** tfjs layer class names the exporter maps. */
 export const EXPORTABLE_LAYER_CLASSES: readonly string[] = Object.keys(LAYER_MAPPERS);
+export { TTA_MODES, ttaMean, type TtaMode, ttaMode, ttaViewCount, withTta } from "./tta.ts";
+export {
+  calibrateModel,
+  calibrationLine,
+  runValidationSplit,
+  type ValidationSplit,
+  withTemperature,
+} from "./calibrate.ts";

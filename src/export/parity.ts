@@ -6,9 +6,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { FerryError } from "../errors.ts";
+import { applyTemperature } from "../metrics/mod.ts";
+import type { FerryMetadata } from "../onnx/mod.ts";
 import { createOrtSession, type SessionOptions } from "../runtime/mod.ts";
 import * as ort from "onnxruntime-node";
 import type { ParityImages } from "./parity_images.ts";
+import { ttaMean, type TtaMode } from "./tta.ts";
 
 /** Largest absolute difference in an output value that an export accepts. */
 export const PARITY_TOLERANCE = 1e-5;
@@ -34,6 +37,10 @@ export interface ParityOptions extends Pick<SessionOptions, "threads"> {
   tolerance?: number;
   /** Images per run of each model. @default PARITY_BATCH_SIZE */
   batchSize?: number;
+  /** The TTA the ONNX graph bakes in: tfjs's side is its weighted mean over the same views. */
+  tta?: TtaMode;
+  /** The temperature the ONNX graph bakes in, applied to tfjs's side (after any TTA). */
+  temperature?: { t: number; output: FerryMetadata["output"] };
 }
 
 /**
@@ -50,8 +57,21 @@ export async function checkParity(
   const tolerance = options.tolerance ?? PARITY_TOLERANCE;
   const batchSize = options.batchSize ?? PARITY_BATCH_SIZE;
   // tfjs first: a throw there leaves no onnxruntime session behind.
-  const expected = predictTfjs(model, images.x, images.count, batchSize);
-  const actual = await predictOnnx(bytes, images, { ...options, batchSize });
+  const run = (x: Float32Array, n: number) => predictTfjs(model, x, n, batchSize);
+  let expected = options.tta
+    ? ttaMean(run, images.x, images.count, images.shape, options.tta)
+    : run(images.x, images.count);
+  if (options.temperature) {
+    const { t, output } = options.temperature;
+    // Logits stay logits (divided); probabilities go through the softmax again, as in the graph.
+    expected = output === "logits"
+      ? expected.map((v) => v / t)
+      : applyTemperature(expected, expected.length / images.count, t, output);
+  }
+  const actual = await predictOnnx(bytes, images, {
+    batchSize,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
   if (actual.length !== expected.length) {
     throw new FerryError(
       "model",

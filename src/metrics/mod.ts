@@ -40,3 +40,13 @@ export {
 } from "./confusion_matrix.ts";
 export { type ConfusedPair, type MostConfusedOptions, mostConfusedPairs } from "./most_confused.ts";
 export { accuracy, argmaxRows, categoricalCrossEntropy, KERAS_EPSILON } from "./scores.ts";
+export {
+  applyTemperature,
+  type Calibration,
+  calibration,
+  CALIBRATION_BINS,
+  type CalibrationBin,
+  fitTemperature,
+  LOG_FLOOR,
+} from "./calibration.ts";
+export type { SplitMetrics } from "./split_metrics.ts";

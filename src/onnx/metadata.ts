@@ -37,6 +37,10 @@ export const METADATA_KEYS = {
   parity: "ferry.parity",
   /** JSON {@linkcode QuantizationRecord}, on an int8 copy. */
   quantization: "ferry.quantization",
+  /** Test-time augmentation the graph averages over, e.g. "flip"; absent when none. */
+  tta: "ferry.tta",
+  /** JSON {@linkcode CalibrationRecord}: the temperature baked into the graph and its effect. */
+  calibration: "ferry.calibration",
 } as const;
 
 /** The current {@linkcode METADATA_KEYS.formatVersion}. */
@@ -53,6 +57,20 @@ export interface FerryMetadata {
   testMetrics?: Record<string, number>;
   parity?: ParityRecord;
   quantization?: QuantizationRecord;
+  tta?: string;
+  calibration?: CalibrationRecord;
+}
+
+/** The softmax temperature an export fitted and baked in, and the calibration it measured. */
+export interface CalibrationRecord {
+  temperature: number;
+  /** Expected calibration error (15 bins) before and after, on the images it was fitted on. */
+  ece_before: number;
+  ece_after: number;
+  nll_before: number;
+  nll_after: number;
+  images: number;
+  source: string;
 }
 
 /** How an int8 copy was made and how closely it follows its float model, as stored in it. */
@@ -96,6 +114,8 @@ export function encodeMetadata(meta: FerryMetadata): { key: string; value: strin
     [METADATA_KEYS.testMetrics, json(meta.testMetrics)],
     [METADATA_KEYS.parity, json(meta.parity)],
     [METADATA_KEYS.quantization, json(meta.quantization)],
+    [METADATA_KEYS.tta, meta.tta],
+    [METADATA_KEYS.calibration, json(meta.calibration)],
   ];
   return entries.filter((e): e is [string, string] => e[1] !== undefined)
     .map(([key, value]) => ({ key, value }));
@@ -151,6 +171,9 @@ export function decodeMetadata(props: Record<string, string>): Partial<FerryMeta
   if (parity !== undefined) out.parity = parity as ParityRecord;
   const quantization = parse(props, K.quantization);
   if (quantization !== undefined) out.quantization = quantization as QuantizationRecord;
+  if (props[K.tta] !== undefined) out.tta = props[K.tta];
+  const calibration = parse(props, K.calibration);
+  if (calibration !== undefined) out.calibration = calibration as CalibrationRecord;
   return out;
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 export {
+  type CalibrationRecord,
   decodeMetadata,
   encodeMetadata,
   type FerryMetadata,

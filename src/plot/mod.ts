@@ -1,7 +1,7 @@
 /**
  * Plots without dependencies: SVG written as text, PNG rendered from the SVG by sharp. Training
  * curves (the notebook's accuracy and loss panels), any overlay of per-epoch lines (experiments),
- * and the confusion-matrix heatmap.
+ * the confusion-matrix heatmap and the reliability diagram.
  *
  * @example
  * ```ts
@@ -16,5 +16,10 @@
  */
 export { type ConfusionHeatmapOptions, confusionMatrixSvg } from "./confusion_heatmap.ts";
 export { type LineChartOptions, lineChartSvg, type Panel, type Series } from "./line_chart.ts";
+export {
+  type ReliabilityBin,
+  type ReliabilityDiagramOptions,
+  reliabilityDiagramSvg,
+} from "./reliability_diagram.ts";
 export { svgToPng, type SvgToPngOptions, writePlot } from "./png.ts";
 export { trainingCurvesSvg, type TrainingHistory } from "./training_curves.ts";

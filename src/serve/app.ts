@@ -15,6 +15,7 @@ import {
   type ServeLimits,
 } from "./options.ts";
 import { openApiDocument } from "./openapi.ts";
+import { cardRoutes } from "./cards.ts";
 import { PAGE_HTML } from "./page.ts";
 import { v1Routes } from "./routes_v1.ts";
 import { v2Routes } from "./routes_v2.ts";
@@ -126,6 +127,7 @@ export function createApp(options: AppOptions): ServeApp {
   app.get("/openapi.json", (c) => c.json(openApiDocument(state)));
   app.route("/v1", v1Routes(state));
   app.route("/v2", v2Routes(state));
+  app.route("/models", cardRoutes(state));
 
   app.notFound((c) => c.json({ error: `Cannot find ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => errorResponse(error, c.get("requestId"), metrics, log));

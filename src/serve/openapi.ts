@@ -149,6 +149,16 @@ export function openApiDocument(state: ServeState): Record<string, unknown> {
         ...post("Unload a model once its requests are done (explicit mode)", 400, 401, 404),
         parameters: [{ ...modelParam, schema: { type: "string" } }],
       },
+      "/models/{name}/card": {
+        get: {
+          summary: "The model's card (card.html beside its file)",
+          responses: {
+            "200": { description: "Self-contained HTML", content: { "text/html": {} } },
+            ...errors(401, 404),
+          },
+        },
+        parameters: [modelParam],
+      },
       "/metrics": {
         get: {
           summary: "Prometheus metrics",

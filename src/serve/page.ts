@@ -20,6 +20,9 @@ h1 { font-size: 1.4rem; }
 .bar .fill { background: #3367d6; height: 100%; border-radius: 3px; }
 .bar .pct { width: 4rem; text-align: right; font-variant-numeric: tabular-nums; }
 .error { color: #b00020; }
+#cards:empty { display: none; }
+#cards { margin: .5rem 0 1rem; color: #555; }
+#cards a { margin-left: .5rem; }
 `;
 
 const SCRIPT = `
@@ -40,6 +43,23 @@ drop.addEventListener("drop", (e) => {
   classify([...e.dataTransfer.files]);
 });
 input.addEventListener("change", () => { classify([...input.files]); input.value = ""; });
+
+// A link to each served model's card, for the models that have one.
+async function listCards() {
+  const headers = tokenInput.value ? { authorization: "Bearer " + tokenInput.value } : {};
+  const response = await fetch("v1/models", { headers });
+  if (!response.ok) return;
+  const cards = document.getElementById("cards");
+  for (const model of (await response.json()).models) {
+    const href = "models/" + encodeURIComponent(model.name) + "/card";
+    if (!(await fetch(href, { method: "HEAD", headers })).ok) continue;
+    if (!cards.firstChild) cards.append("Model cards:");
+    const link = el("a", "card", model.name);
+    link.href = href;
+    cards.append(link);
+  }
+}
+listCards();
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -95,6 +115,7 @@ export const PAGE_HTML = `<!doctype html>
 </head>
 <body>
 <h1>ferry: classify images</h1>
+<nav id="cards"></nav>
 <div id="drop" role="button" tabindex="0">Drop images here, or click to pick them</div>
 <input id="file" type="file" accept="image/*" multiple hidden>
 <div id="token-row"><label>Bearer token <input id="token" type="password"></label></div>

@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { createBatches, type ImageDataset } from "../data/mod.ts";
 import {
   classificationReport,
-  type ClassificationReportDict,
   classificationReportDict,
   confusionMatrix,
   formatClassificationReport,
+  type SplitMetrics,
 } from "../metrics/mod.ts";
 import { writeFileAtomic } from "../files/mod.ts";
 import { confusionMatrixSvg, trainingCurvesSvg, writePlot } from "../plot/mod.ts";
@@ -17,14 +17,7 @@ import { RUN_FILES, writeJson } from "./_outputs.ts";
 import type { TrainConfig } from "./config.ts";
 import { type EpochLog, historyColumns } from "./history.ts";
 
-/** A split's final numbers, as `metrics.json` holds them. */
-export interface SplitMetrics {
-  images: number;
-  loss: number;
-  accuracy: number;
-  report: ClassificationReportDict;
-  confusionMatrix: number[][];
-}
+export type { SplitMetrics };
 
 function evaluateSplit(
   model: tf.LayersModel,

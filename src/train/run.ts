@@ -8,6 +8,7 @@ import {
   stratifiedSplit,
 } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
+import { readRunCard, writeCard } from "../card/mod.ts";
 import { exists, writeFileAtomic } from "../files/mod.ts";
 import { inputSpecOf } from "./_spec.ts";
 import {
@@ -177,6 +178,7 @@ export async function trainRun(
       },
     });
     const metrics = await evaluateRun(model, runDir, resolved, data, result.history, reporter);
+    await writeCard(runDir, await readRunCard(runDir));
     return {
       runDir,
       config: resolved,

@@ -1,41 +1,18 @@
 import { Buffer } from "node:buffer";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ClassifierSession } from "../../src/runtime/mod.ts";
-import { createApp, type RunningServer, startServer } from "../../src/serve/mod.ts";
 import { BLUE, openTinyModel, RED, solidImage } from "../serve/_helpers.ts";
+import { type BrowserRig, serveToChromium } from "./_chromium.ts";
 
-let session: ClassifierSession;
-let server: RunningServer;
+let rig: BrowserRig;
 let browser: Browser;
 let base: string;
 
-async function chromiumPath(): Promise<string> {
-  const out = await new Deno.Command("sh", { args: ["-c", "command -v chromium"] }).output();
-  const path = new TextDecoder().decode(out.stdout).trim();
-  if (!out.success || !path) {
-    throw new Error("Cannot find Debian's chromium on PATH: apt-get install -y chromium");
-  }
-  return path;
-}
-
 beforeAll(async () => {
-  session = await openTinyModel();
-  const service = createApp({ models: [session] });
-  await service.warmUp();
-  server = startServer(service, { port: 0 });
-  base = `http://127.0.0.1:${server.addr.port}/`;
-  browser = await chromium.launch({
-    executablePath: await chromiumPath(),
-    // Chromium's sandbox cannot start as root (CI containers).
-    args: Deno.uid() === 0 ? ["--no-sandbox"] : [],
-  });
+  rig = await serveToChromium(await openTinyModel());
+  ({ browser, base } = rig);
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.shutdown();
-  await session?.release();
-});
+afterAll(() => rig?.close());
 
 describe("the web page in headless Chromium", () => {
   it("uploads images and shows each predicted label with top-3 bars, loading nothing else", async () => {

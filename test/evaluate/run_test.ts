@@ -69,6 +69,53 @@ describe("runEvaluation()", () => {
     expect([png.format, png.width, png.height]).toEqual(["png", Number(width), Number(height)]);
   });
 
+  test("writes a model card whose confused pairs show the images the model confused", async () => {
+    const out = join(dir, "eval-card");
+    const { evaluation, card } = await runEvaluation({ model: modelPath, data, out, cache: false });
+    // One red image looks green, one blue image looks red (see _folder.ts).
+    expect(evaluation.mostConfused.map((p) => `${p.trueClass}→${p.predictedClass}`)).toEqual([
+      "red→green",
+      "blue→red",
+    ]);
+    const { dataset } = await loadImageFolder(data, { width: 4, height: 4, cache: false });
+    for (const [i, indices] of evaluation.confusedExamples.entries()) {
+      const pair = evaluation.mostConfused[i]!;
+      expect(indices).toHaveLength(1);
+      expect(dataset.classNames[dataset.labels[indices[0]!]!]).toBe(pair.trueClass);
+    }
+    const html = await Deno.readTextFile(card!.html);
+    expect(html.match(/<img class="thumb" src="data:image\/png;base64,/g)).toHaveLength(2);
+    expect(html).toContain('alt="red taken for green"');
+    expect(html).toContain("Model card: tiny");
+    const markdown = await Deno.readTextFile(card!.markdown);
+    expect(markdown).toContain("| red | green | 1 | 33.3% |");
+  });
+
+  test("reports the expected calibration error and draws the reliability diagram", async () => {
+    const out = join(dir, "eval-calibration");
+    const { evaluation, files } = await runEvaluation({
+      model: modelPath,
+      data,
+      out,
+      cache: false,
+    });
+    const { ece, bins } = evaluation.calibration;
+    expect(bins).toHaveLength(15);
+    expect(bins.reduce((n, b) => n + b.count, 0)).toBe(8);
+    // ECE is the count-weighted mean gap between each bin's accuracy and confidence.
+    const gap = bins.reduce((sum, b) => sum + b.count * Math.abs(b.accuracy - b.confidence), 0);
+    expect(ece).toBeCloseTo(gap / 8, 12);
+    expect(ece).toBeGreaterThan(0);
+    const svg = await Deno.readTextFile(files!.reliability.svg);
+    expect(svg).toContain(`expected calibration error ${(100 * ece).toFixed(2)}% (15 bins)`);
+    expect(svg.match(/class="accuracy"/g)?.length).toBe(bins.filter((b) => b.count > 0).length);
+    expect((await sharp(files!.reliability.png).metadata()).format).toBe("png");
+    const markdown = await Deno.readTextFile(files!.markdown);
+    expect(markdown).toContain(`Expected calibration error (15 bins): ${ece.toFixed(4)}`);
+    expect(markdown).toContain("![Reliability diagram](reliability.png)");
+    expect(JSON.parse(await Deno.readTextFile(files!.json)).calibration.ece).toBe(ece);
+  });
+
   test("states that the report matches the one a training run recorded for the same data", async () => {
     const first = await runEvaluation({ model: modelPath, data, cache: false });
     const { evaluation } = first;
@@ -170,9 +217,13 @@ describe("ferry evaluate", () => {
     expect(text).toContain("  red → green       1  (33.3% of red)");
     const written = (await Array.fromAsync(Deno.readDir(out))).map((e) => e.name).sort();
     expect(written).toEqual([
+      "card.html",
+      "card.md",
       "config.json",
       "confusion.png",
       "confusion.svg",
+      "reliability.png",
+      "reliability.svg",
       "report.json",
       "report.md",
     ]);

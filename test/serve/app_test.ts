@@ -313,6 +313,7 @@ describe("createApp() in process", () => {
         "/v2/models/stats",
         "/v2/repository/index",
         "/v2/repository/models/{name}/load",
+        "/models/{name}/card",
         "/metrics",
         "/openapi.json",
       ]

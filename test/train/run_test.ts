@@ -67,6 +67,13 @@ describe("trainRun()", () => {
     expect(metrics.test.images).toBe(6);
     expect(metrics.test.confusionMatrix.flat().reduce((a: number, b: number) => a + b)).toBe(6);
     expect(await Deno.readTextFile(join(dir, RUN_FILES.report))).toMatch(/^Test \(6 images\)$/m);
+    // The run's model card: its recipe, curves and validation report.
+    const card = await Deno.readTextFile(join(dir, "card.md"));
+    expect(card).toContain("# Model card: outputs");
+    expect(card).toContain("| architecture | tiny_test_cnn |");
+    expect(card).toMatch(/^\| 2 \| 0\.\d{4} \| 0\.\d{4} \|/m);
+    expect(card).toContain(`accuracy **${(100 * result.validation.accuracy).toFixed(2)}%**`);
+    expect(await Deno.readTextFile(join(dir, "card.html"))).toContain('<section id="curves">');
     const model = await loadModel(dir);
     expect(model.outputs[0]!.shape).toEqual([null, 3]);
     model.dispose();
