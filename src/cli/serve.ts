@@ -59,6 +59,7 @@ interface ServeConfig {
   reusePort: boolean;
   shutdownTimeoutMs: number;
   accessLog: boolean;
+  standby: boolean;
 }
 
 const DEFAULTS: Omit<ServeConfig, "models"> = {
@@ -87,6 +88,7 @@ const DEFAULTS: Omit<ServeConfig, "models"> = {
   reusePort: SERVER_DEFAULTS.reusePort,
   shutdownTimeoutMs: SERVER_DEFAULTS.shutdownTimeoutMs,
   accessLog: true,
+  standby: false,
 };
 
 const num = (description: string, value: string, shown: number) => ({
@@ -171,6 +173,12 @@ export const command: Command = {
       type: "boolean",
       description: "A JSON line per request on stdout (--no-access-log to stop)",
       default: DEFAULTS.accessLog,
+    },
+    standby: {
+      type: "boolean",
+      description:
+        "Load and warm up, then listen only once a line arrives on stdin (--workers' spare)",
+      default: DEFAULTS.standby,
     },
     config: CONFIG_FLAG,
   },
@@ -259,6 +267,15 @@ async function serveUntilStopped(
     ...(log ? { log: log.write } : {}),
     ...(decodePool ? { decodePool } : {}),
   });
+  // A spare warms up first, so that the supervisor can swap it in for a dead worker at once.
+  if (config.standby) {
+    await service.warmUp();
+    if (!await Promise.race([lineOnStdin(), stopped.then(() => false)])) {
+      decodePool?.close();
+      await Promise.all(sessions.map((s) => s.release()));
+      return 0;
+    }
+  }
   const server = startServer(service, {
     hostname: config.host,
     port: config.port,
@@ -276,6 +293,14 @@ async function serveUntilStopped(
   await Promise.all(sessions.map((s) => s.release()));
   reporter.info(graceful ? "stopped" : "stopped: some requests were cut off at the timeout");
   return graceful ? 0 : 1;
+}
+
+/** Resolves `true` once a line arrives on stdin, `false` when stdin closes first. */
+async function lineOnStdin(): Promise<boolean> {
+  for await (const chunk of Deno.stdin.readable) {
+    if (chunk.includes(10)) return true;
+  }
+  return false;
 }
 
 /**
@@ -342,6 +367,7 @@ async function flagsToConfig(
     reusePort: booleanFlag(values, "reuse-port"),
     shutdownTimeoutMs: numberFlag(values, "shutdown-timeout-ms"),
     accessLog: booleanFlag(values, "access-log"),
+    standby: booleanFlag(values, "standby"),
   } as Partial<ServeConfig>;
 }
 
