@@ -182,9 +182,8 @@ function workerArgs(serveArgs: string[], threads: number): string[] {
     else if (!/^--(workers|threads)=/.test(arg)) args.push(arg);
   }
   const script = new URL("./main.ts", import.meta.url).pathname;
-  // SO_REUSEPORT in Deno.serve is still behind --unstable-net (Deno 2.9).
   const flags = ["--workers", "1", "--threads", String(threads), "--reuse-port"];
-  return ["run", "-A", "--unstable-net", script, ...args, ...flags];
+  return ["run", "-A", script, ...args, ...flags];
 }
 
 const howItEnded = (status: Deno.CommandStatus) =>

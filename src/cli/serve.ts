@@ -58,6 +58,10 @@ interface ServeConfig {
   decodeWorkers: number;
   reusePort: boolean;
   shutdownTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
   accessLog: boolean;
   standby: boolean;
 }
@@ -87,6 +91,10 @@ const DEFAULTS: Omit<ServeConfig, "models"> = {
   decodeWorkers: 0,
   reusePort: SERVER_DEFAULTS.reusePort,
   shutdownTimeoutMs: SERVER_DEFAULTS.shutdownTimeoutMs,
+  headersTimeoutMs: SERVER_DEFAULTS.headersTimeoutMs,
+  requestTimeoutMs: SERVER_DEFAULTS.requestTimeoutMs,
+  keepAliveTimeoutMs: SERVER_DEFAULTS.keepAliveTimeoutMs,
+  maxConnections: SERVER_DEFAULTS.maxConnections,
   accessLog: true,
   standby: false,
 };
@@ -168,6 +176,26 @@ export const command: Command = {
       "Longest wait for in-flight requests on SIGTERM/SIGINT",
       "MS",
       DEFAULTS.shutdownTimeoutMs,
+    ),
+    "headers-timeout-ms": num(
+      "Longest a client may take to send its headers (408)",
+      "MS",
+      DEFAULTS.headersTimeoutMs,
+    ),
+    "request-timeout-ms": num(
+      "Longest a client may take to send a whole request (408)",
+      "MS",
+      DEFAULTS.requestTimeoutMs,
+    ),
+    "keep-alive-timeout-ms": num(
+      "How long an idle keep-alive connection stays open",
+      "MS",
+      DEFAULTS.keepAliveTimeoutMs,
+    ),
+    "max-connections": num(
+      "Most open connections per process (at most a quarter of the open-file limit)",
+      "N",
+      DEFAULTS.maxConnections,
     ),
     "access-log": {
       type: "boolean",
@@ -276,11 +304,16 @@ async function serveUntilStopped(
       return 0;
     }
   }
-  const server = startServer(service, {
+  const server = await startServer(service, {
     hostname: config.host,
     port: config.port,
     reusePort: config.reusePort,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    maxConnections: config.maxConnections,
+    say: reporter.info,
   });
   await service.warmUp();
   reporter.info(`listening on http://${server.addr.hostname}:${server.addr.port} (ready)`);
@@ -366,6 +399,10 @@ async function flagsToConfig(
     decodeWorkers: numberFlag(values, "decode-workers"),
     reusePort: booleanFlag(values, "reuse-port"),
     shutdownTimeoutMs: numberFlag(values, "shutdown-timeout-ms"),
+    headersTimeoutMs: numberFlag(values, "headers-timeout-ms"),
+    requestTimeoutMs: numberFlag(values, "request-timeout-ms"),
+    keepAliveTimeoutMs: numberFlag(values, "keep-alive-timeout-ms"),
+    maxConnections: numberFlag(values, "max-connections"),
     accessLog: booleanFlag(values, "access-log"),
     standby: booleanFlag(values, "standby"),
   } as Partial<ServeConfig>;
@@ -381,6 +418,10 @@ function validate(config: ServeConfig): void {
     ["max-pixels", config.maxPixels],
     ["top-k", config.topK],
     ["shutdown-timeout-ms", config.shutdownTimeoutMs],
+    ["headers-timeout-ms", config.headersTimeoutMs],
+    ["request-timeout-ms", config.requestTimeoutMs],
+    ["keep-alive-timeout-ms", config.keepAliveTimeoutMs],
+    ["max-connections", config.maxConnections],
   ] as const;
   for (const [flag, value] of positive) {
     if (!Number.isInteger(value) || value < 1) {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   session = await openTinyModel();
   const service = createApp({ models: [session] });
   await service.warmUp();
-  server = startServer(service, { port: 0 });
+  server = await startServer(service, { port: 0 });
   base = `http://127.0.0.1:${server.addr.port}/`;
   browser = await chromium.launch({
     executablePath: await chromiumPath(),

@@ -30,10 +30,23 @@ export async function tinyModel(): Promise<string> {
 /** A random high port, for `--workers`, which needs a known one. */
 export const randomPort = () => 20_000 + Math.floor(Math.random() * 30_000);
 
-/** Starts `ferry <args>` and resolves once `processes` servers say they listen. */
-export async function startServe(args: string[], processes = 1): Promise<Served> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "src/cli/main.ts", "serve", ...args, "--no-access-log"],
+/** Options of {@linkcode startServe}. */
+export interface StartOptions {
+  /** Servers that must say they listen before it resolves. @default 1 */
+  processes?: number;
+  /** Run under this open-file limit (soft and hard, as `ulimit -n` sets them). */
+  openFiles?: number;
+}
+
+/** Starts `ferry serve <args>` and resolves once its servers say they listen. */
+export async function startServe(args: string[], options: StartOptions = {}): Promise<Served> {
+  const processes = options.processes ?? 1;
+  const ferry = [Deno.execPath(), "run", "-A", "src/cli/main.ts", "serve", ...args];
+  const argv = options.openFiles === undefined
+    ? ferry
+    : ["bash", "-c", `ulimit -n ${options.openFiles} && exec "$@"`, "ulimit", ...ferry];
+  const child = new Deno.Command(argv[0]!, {
+    args: [...argv.slice(1), "--no-access-log"],
     stdout: "null",
     stderr: "piped",
   }).spawn();

@@ -20,7 +20,9 @@ afterEach(async () => {
 describe("ferry serve --workers under worker deaths", () => {
   it("keeps answering when one of two workers is killed with SIGKILL, and has two again within 2 s", async () => {
     const model = await tinyModel();
-    served = await startServe([model, "--port", String(randomPort()), "--workers", "2"], 2);
+    served = await startServe([model, "--port", String(randomPort()), "--workers", "2"], {
+      processes: 2,
+    });
     const { base, port } = served;
     const image = await solidImage(RED);
     const [victim] = await served.firstWorkerPids();
@@ -81,7 +83,9 @@ describe("ferry serve --workers under worker deaths", () => {
 
   it("stops with exit code 70 and says so when workers die five times within a minute", async () => {
     const model = await tinyModel();
-    served = await startServe([model, "--port", String(randomPort()), "--workers", "2"], 2);
+    served = await startServe([model, "--port", String(randomPort()), "--workers", "2"], {
+      processes: 2,
+    });
     for (let death = 1; death <= 5; death++) {
       let pids = await served.workerPids();
       while (pids.length === 0) pids = await served.workerPids();
