@@ -51,6 +51,8 @@ interface ServeConfig {
   maxBodyBytes: number;
   maxFiles: number;
   maxPixels: number;
+  maxRequestPixels: number;
+  maxBytesInFlight: number;
   allowSvg: boolean;
   cors: string[];
   topK: number;
@@ -82,6 +84,8 @@ const DEFAULTS: Omit<ServeConfig, "models"> = {
   maxBodyBytes: LIMIT_DEFAULTS.maxBodyBytes,
   maxFiles: LIMIT_DEFAULTS.maxFiles,
   maxPixels: LIMIT_DEFAULTS.maxPixels,
+  maxRequestPixels: LIMIT_DEFAULTS.maxRequestPixels,
+  maxBytesInFlight: LIMIT_DEFAULTS.maxBytesInFlight,
   allowSvg: LIMIT_DEFAULTS.allowVector,
   cors: [],
   topK: APP_DEFAULTS.topK,
@@ -151,6 +155,16 @@ export const command: Command = {
     "max-body-bytes": num("Largest request body (413)", "BYTES", DEFAULTS.maxBodyBytes),
     "max-files": num("Most images per request (413)", "N", DEFAULTS.maxFiles),
     "max-pixels": num("Most pixels per source image (422)", "N", DEFAULTS.maxPixels),
+    "max-request-pixels": num(
+      "Most pixels one request's images may declare in all (413)",
+      "N",
+      DEFAULTS.maxRequestPixels,
+    ),
+    "max-bytes-in-flight": num(
+      "Most request bytes held at once per process (503 + Retry-After)",
+      "BYTES",
+      DEFAULTS.maxBytesInFlight,
+    ),
     "allow-svg": {
       type: "boolean",
       description: "Accept SVG (renders untrusted XML)",
@@ -290,6 +304,8 @@ async function serveUntilStopped(
       maxBodyBytes: config.maxBodyBytes,
       maxFiles: config.maxFiles,
       maxPixels: config.maxPixels,
+      maxRequestPixels: config.maxRequestPixels,
+      maxBytesInFlight: config.maxBytesInFlight,
       allowVector: config.allowSvg,
     },
     ...(log ? { log: log.write } : {}),
@@ -392,6 +408,8 @@ async function flagsToConfig(
     maxBodyBytes: numberFlag(values, "max-body-bytes"),
     maxFiles: numberFlag(values, "max-files"),
     maxPixels: numberFlag(values, "max-pixels"),
+    maxRequestPixels: numberFlag(values, "max-request-pixels"),
+    maxBytesInFlight: numberFlag(values, "max-bytes-in-flight"),
     allowSvg: booleanFlag(values, "allow-svg"),
     cors: listFlag(values, "cors"),
     topK: numberFlag(values, "top-k"),
@@ -416,6 +434,8 @@ function validate(config: ServeConfig): void {
     ["max-body-bytes", config.maxBodyBytes],
     ["max-files", config.maxFiles],
     ["max-pixels", config.maxPixels],
+    ["max-request-pixels", config.maxRequestPixels],
+    ["max-bytes-in-flight", config.maxBytesInFlight],
     ["top-k", config.topK],
     ["shutdown-timeout-ms", config.shutdownTimeoutMs],
     ["headers-timeout-ms", config.headersTimeoutMs],

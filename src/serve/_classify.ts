@@ -1,5 +1,6 @@
 import { FerryError } from "../errors.ts";
 import {
+  declaredPixels,
   type DecodePool,
   normalizeInto,
   preprocess,
@@ -43,6 +44,7 @@ export async function classifyImages(
   const info = model.session.info;
   const deadline = performance.now() + limits.deadlineMs;
   const started = performance.now();
+  checkRequestPixels(images, limits.maxRequestPixels);
   const options = {
     maxPixels: limits.maxPixels,
     allowVector: limits.allowVector,
@@ -63,6 +65,18 @@ export async function classifyImages(
     predictionOf(probabilities, info.classNames, context.topK)
   );
   return { predictions, decodeMs: decoded - started, inferenceMs: inferred - decoded };
+}
+
+/** Refuses a request whose images declare more pixels in all than the budget, before decoding. */
+function checkRequestPixels(images: Uint8Array[], maxRequestPixels: number): void {
+  const pixels = images.reduce((sum, bytes) => sum + (declaredPixels(bytes) ?? 0), 0);
+  if (pixels > maxRequestPixels) {
+    throw new FerryError(
+      "too_large",
+      `Cannot decode ${images.length} images of ${pixels} pixels in all: ` +
+        `the limit per request is ${maxRequestPixels}`,
+    );
+  }
 }
 
 /** One image's model input: {@linkcode preprocess}, or its two halves with the decode on a pool. */

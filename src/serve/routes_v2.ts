@@ -3,6 +3,7 @@ import { FerryError } from "../errors.ts";
 import { valuesPerImage } from "../image/mod.ts";
 import type { ServeEnv, ServeState } from "./app.ts";
 import { readBody } from "./_body.ts";
+import { parseJsonObject, tensorData } from "./_tensor_json.ts";
 import { inputShape, modelSummary } from "./_describe.ts";
 import type { ServedModel } from "./_models.ts";
 
@@ -28,7 +29,7 @@ export function v2Routes(state: ServeState): Hono<ServeEnv> {
   });
   routes.post("/models/:name/infer", async (c) => {
     const model = models.get(c.req.param("name"));
-    const body = parseJson(await readBody(c.req.raw, state.limits.maxBodyBytes));
+    const body = parseJsonObject(await readBody(c.req.raw, state.limits.maxBodyBytes));
     const { inputs, count } = readInputTensor(body, model, state.limits.maxFiles);
     const requested = body.outputs;
     const outputName = model.session.info.outputName;
@@ -56,19 +57,6 @@ export function v2Routes(state: ServeState): Hono<ServeEnv> {
   });
 
   return routes;
-}
-
-function parseJson(bytes: Uint8Array): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new FerryError("usage", `Cannot parse the request as JSON: ${(error as Error).message}`);
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new FerryError("usage", "Cannot infer: the request must be a JSON object with 'inputs'");
-  }
-  return body as Record<string, unknown>;
 }
 
 /** Checks the one FP32 input tensor against the model and splits it into per-image rows. */
@@ -109,17 +97,8 @@ function readInputTensor(
       `Cannot infer ${count} images in one request: the limit is ${maxImages}`,
     );
   }
-  const data = Array.isArray(tensor.data) ? tensor.data.flat(Infinity) : undefined;
   const perImage = valuesPerImage(info.inputSpec);
-  if (!data || data.length !== count * perImage || data.some((v) => typeof v !== "number")) {
-    throw new FerryError(
-      "usage",
-      `Cannot infer: 'data' must hold ${count * perImage} numbers for shape ${
-        JSON.stringify(shape)
-      }`,
-    );
-  }
-  const flat = Float32Array.from(data as number[]);
+  const flat = tensorData(tensor.data, shape as number[]);
   const inputs = Array.from(
     { length: count },
     (_, i) => flat.slice(i * perImage, (i + 1) * perImage),
