@@ -17,7 +17,8 @@ export type ErrorKind =
   | "dataset" // a dataset that cannot be used as given (empty class, no images, bad archive)
   | "model" // a model file that is corrupt or cannot be run, an unsupported layer
   | "download" // a transfer that failed or did not verify
-  | "training"; // training that cannot go on (NaN loss)
+  | "training" // training that cannot go on (NaN loss)
+  | "locked"; // a file that another run holds (two runs on one --out)
 
 interface KindInfo {
   exitCode: number;
@@ -36,6 +37,7 @@ const KINDS: Record<ErrorKind, KindInfo> = {
   model: { exitCode: 8, httpStatus: 500 },
   download: { exitCode: 9, httpStatus: 502 },
   training: { exitCode: 10, httpStatus: 500 },
+  locked: { exitCode: 11, httpStatus: 409 },
 };
 
 /** Options of {@linkcode FerryError}. */

@@ -87,13 +87,19 @@ export async function classifyPaths(
   if (resume && options.out === undefined) {
     throw new FerryError("usage", "Cannot resume: --resume needs an output file (--out)");
   }
-  const { done, validLength } = resume && options.out
-    ? await readResumeState(options.out, format)
-    : { done: new Set<string>(), validLength: 0 };
+  // Locked first, so that a second run on the same file stops before it reads or changes it.
+  const output = await openOutput(options);
   const started = performance.now();
-  const total = await countFiles(inputs, options);
+  let done = new Set<string>(), validLength = 0, total: number;
+  try {
+    if (resume && options.out) ({ done, validLength } = await readResumeState(options.out, format));
+    total = await countFiles(inputs, options);
+    await output.begin(validLength);
+  } catch (error) {
+    await output.close();
+    throw error;
+  }
   const formatter = rowFormatter(format, session.info.classNames);
-  const output = await openOutput(options, validLength);
   const summary: ClassifySummary = {
     succeeded: 0,
     failed: 0,
