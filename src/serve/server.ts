@@ -72,6 +72,8 @@ export async function startServer(
   const maxConnections = Math.min(settings.maxConnections, files ? files.soft >> 2 : Infinity);
   let stopping: Promise<boolean> | undefined;
   const listener = getRequestListener(service.fetch);
+  // Responses not yet sent: a drain tells their keep-alive clients that the connection ends.
+  const unsent = new Set<ServerResponse>();
   const server = createServer({
     headersTimeout: settings.headersTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
@@ -79,8 +81,11 @@ export async function startServer(
     // How often the timeouts above are checked (Node's default, 30 s, would let them overrun).
     connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs / 4),
   }, (request: IncomingMessage, response: ServerResponse) => {
-    // During a drain, keep-alive clients learn that this connection ends with the response.
     if (stopping) response.shouldKeepAlive = false;
+    else {
+      unsent.add(response);
+      response.once("finish", () => unsent.delete(response));
+    }
     listener(request, response);
   });
   server.maxConnections = maxConnections;
@@ -106,6 +111,7 @@ export async function startServer(
       const timeout = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), settings.shutdownTimeoutMs);
       });
+      for (const response of unsent) if (!response.headersSent) response.shouldKeepAlive = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Requests in flight hold their images in the batch queues, so the queues drain with them.

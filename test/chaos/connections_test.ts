@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { RED, solidImage } from "../serve/_helpers.ts";
 import { rawStatus, report, type Served, startServe, tinyModel } from "./_ferry.ts";
 
 let served: Served | undefined;
@@ -115,5 +116,27 @@ describe("ferry serve under connection floods", () => {
     );
     expect(idle.answer).toMatch(/^HTTP\/1\.1 200/);
     expect(idle.closedAfterMs).toBeLessThan(3_000);
+  });
+
+  it("answers a request in flight at SIGTERM with Connection: close, then exits 0", async () => {
+    served = await startServe([await tinyModel(), "--port", "0"]);
+    const image = await solidImage(RED);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: served.port });
+    const head = "POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n" +
+      `Content-Length: ${image.length}\r\n\r\n`;
+    await conn.write(new TextEncoder().encode(head));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    served.child.kill("SIGTERM");
+    await served.waitFor(/SIGTERM: finishing requests in flight/);
+    await conn.write(image);
+    let answer = "";
+    const buffer = new Uint8Array(4096);
+    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+      answer += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    conn.close();
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect((await served.child.status).code).toBe(0);
   });
 });
