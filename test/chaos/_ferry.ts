@@ -53,20 +53,25 @@ export async function startServe(args: string[], options: StartOptions = {}): Pr
   let said = "";
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   const waiters = new Set<() => void>();
+  let ended = false;
   (async () => {
     for (let r = await reader.read(); !r.done; r = await reader.read()) {
       said += r.value;
       for (const wake of waiters) wake();
     }
+    ended = true;
+    for (const wake of waiters) wake();
   })();
   const waitFor = (pattern: RegExp, times = 1, timeoutMs = 20_000) =>
     new Promise<void>((resolve, reject) => {
       const global = new RegExp(pattern.source, "g");
       const check = () => {
-        if ((said.match(global)?.length ?? 0) < times) return false;
+        const found = (said.match(global)?.length ?? 0) >= times;
+        if (!found && !ended) return false;
         waiters.delete(check);
         clearTimeout(timer);
-        resolve();
+        if (found) resolve();
+        else reject(new Error(`exited before ${times}× ${pattern}; stderr:\n${said}`));
         return true;
       };
       const timer = setTimeout(() => {
@@ -80,7 +85,8 @@ export async function startServe(args: string[], options: StartOptions = {}): Pr
   const workerPids = async () => {
     const pids: number[] = [];
     for await (const task of Deno.readDir(`/proc/${child.pid}/task`)) {
-      const text = await Deno.readTextFile(`/proc/${child.pid}/task/${task.name}/children`);
+      const text = await Deno.readTextFile(`/proc/${child.pid}/task/${task.name}/children`)
+        .catch(() => ""); // A thread that ended meanwhile.
       pids.push(...text.split(" ").filter(Boolean).map(Number));
     }
     return pids;
