@@ -44,7 +44,7 @@ export async function classifyImages(
   const info = model.session.info;
   const deadline = performance.now() + limits.deadlineMs;
   const started = performance.now();
-  checkRequestPixels(images, limits.maxRequestPixels);
+  checkRequestPixels(images, limits);
   const options = {
     maxPixels: limits.maxPixels,
     allowVector: limits.allowVector,
@@ -67,14 +67,19 @@ export async function classifyImages(
   return { predictions, decodeMs: decoded - started, inferenceMs: inferred - decoded };
 }
 
-/** Refuses a request whose images declare more pixels in all than the budget, before decoding. */
-function checkRequestPixels(images: Uint8Array[], maxRequestPixels: number): void {
-  const pixels = images.reduce((sum, bytes) => sum + (declaredPixels(bytes) ?? 0), 0);
-  if (pixels > maxRequestPixels) {
+/**
+ * Refuses a request whose images declare more pixels in all than the budget, before decoding.
+ * An image over `maxPixels` on its own is left to the decoder, whose answer (422) names it.
+ */
+function checkRequestPixels(images: Uint8Array[], limits: ServeLimits): void {
+  const each = images.map((bytes) => declaredPixels(bytes) ?? 0);
+  if (each.some((pixels) => pixels > limits.maxPixels)) return;
+  const pixels = each.reduce((a, b) => a + b, 0);
+  if (pixels > limits.maxRequestPixels) {
     throw new FerryError(
       "too_large",
       `Cannot decode ${images.length} images of ${pixels} pixels in all: ` +
-        `the limit per request is ${maxRequestPixels}`,
+        `the limit per request is ${limits.maxRequestPixels}`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { imageForm, pngDeclaring, RED, solidImage } from "../serve/_helpers.ts";
-import { rawExchange, report, rssMiB, type Served, startServe, tinyModel } from "./_ferry.ts";
+import { report, rssMiB, type Served, startServe, tinyModel } from "./_ferry.ts";
 
 let served: Served;
 beforeAll(async () => {
@@ -40,6 +40,20 @@ async function longestLiveWhile(during: Promise<unknown>): Promise<number> {
   return longest;
 }
 
+/** Posts a v2 body while probing `/v2/health/live`, and reports both. */
+async function inferProbingLive(name: string, body: string) {
+  const answer = post("/v2/models/tiny/infer", body, "application/json");
+  const longest = await longestLiveWhile(answer);
+  const res = await answer;
+  report(name, {
+    bytes: body.length,
+    status: res.status,
+    ms: Math.round(res.ms),
+    longestLiveMs: Math.round(longest),
+  });
+  return { res, longest };
+}
+
 describe("ferry serve against hostile bodies", () => {
   it("answers v2 data nested 100,000 deep (200 KB) with 400 within 100 ms, and stays up", async () => {
     await post("/v2/models/tiny/infer", v2Body("[[0]]"), "application/json"); // connection warm
@@ -66,15 +80,7 @@ describe("ferry serve against hostile bodies", () => {
   it("answers a 16 MB body nested 8 million deep with 400 and keeps /v2/health/live answering", async () => {
     const depth = 8_000_000;
     const body = v2Body("[".repeat(depth) + "]".repeat(depth));
-    const refused = post("/v2/models/tiny/infer", body, "application/json");
-    const longest = await longestLiveWhile(refused);
-    const res = await refused;
-    report("16mb-nested-json", {
-      bytes: body.length,
-      status: res.status,
-      ms: Math.round(res.ms),
-      longestLiveMs: Math.round(longest),
-    });
+    const { res, longest } = await inferProbingLive("16mb-nested-json", body);
     expect(res.status).toBe(400);
     // The goal is 100 ms (parsing off the event loop); scanning and reading 16 MB on it stays
     // under a second here, where the old parse stalled health checks for 3 s.
@@ -85,15 +91,7 @@ describe("ferry serve against hostile bodies", () => {
     // Numbers written out to 76 digits: 16 MB for a valid 64-image tensor.
     const values = Array.from({ length: 64 * VALUES }, (_, i) => ((i % 97) / 97).toFixed(76));
     const body = v2Body(`[${values.join(",")}]`).replace("[1,32,32,3]", "[64,32,32,3]");
-    const inference = post("/v2/models/tiny/infer", body, "application/json");
-    const longest = await longestLiveWhile(inference);
-    const res = await inference;
-    report("16mb-flat-json", {
-      bytes: body.length,
-      status: res.status,
-      ms: Math.round(res.ms),
-      longestLiveMs: Math.round(longest),
-    });
+    const { res } = await inferProbingLive("16mb-flat-json", body);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text).outputs[0].shape).toEqual([64, 3]);
   });
