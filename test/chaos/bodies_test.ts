@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { imageForm, pngDeclaring, RED, solidImage } from "../serve/_helpers.ts";
+import { bmpFile, imageForm, pngDeclaring, RED, solidImage } from "../serve/_helpers.ts";
 import { report, rssMiB, type Served, startServe, tinyModel } from "./_ferry.ts";
 
 let served: Served;
@@ -101,17 +101,7 @@ describe("ferry serve against hostile bodies", () => {
     await wrong.arrayBuffer();
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("POST");
-    const header = new Uint8Array(54 + 4 * 4 * 3);
-    const view = new DataView(header.buffer);
-    header.set([0x42, 0x4d]);
-    view.setUint32(2, header.length, true);
-    view.setUint32(10, 54, true);
-    view.setUint32(14, 40, true);
-    view.setInt32(18, 4, true);
-    view.setInt32(22, 4, true);
-    view.setUint16(26, 1, true);
-    view.setUint16(28, 24, true);
-    const bmp = await post("/v1/classify", header, "image/bmp");
+    const bmp = await post("/v1/classify", bmpFile(4), "image/bmp");
     expect(bmp.status).toBe(415);
   });
 

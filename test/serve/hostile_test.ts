@@ -1,30 +1,17 @@
-import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ClassifierSession } from "../../src/runtime/mod.ts";
-import { type AppOptions, createApp } from "../../src/serve/mod.ts";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/serve/mod.ts";
 import {
+  bmpFile,
   imageForm,
-  openTinyModel,
   pngDeclaring,
   RED,
   slowSession,
   solidImage,
+  tinyServiceFixture,
 } from "./_helpers.ts";
 
-let session: ClassifierSession;
-
-beforeAll(async () => {
-  session = await openTinyModel();
-});
-afterAll(async () => {
-  await session.release();
-});
-
-async function ready(options: Partial<AppOptions> = {}) {
-  const service = createApp({ models: [session], ...options });
-  await service.warmUp();
-  return service;
-}
+const tiny = tinyServiceFixture();
+const ready = tiny.ready;
 
 const SIDE = 32 * 32 * 3;
 const infer = (data: unknown, shape: unknown = [1, 32, 32, 3]) => ({
@@ -49,21 +36,7 @@ describe("createApp() against hostile requests", () => {
 
   it("answers a valid BMP with 415, not 422", async () => {
     const service = await ready();
-    const bmp = await sharp({
-      create: { width: 8, height: 8, channels: 3, background: { r: 9, g: 9, b: 9 } },
-    }).raw().toBuffer();
-    // A 24-bit BMP by hand: sharp writes no BMP.
-    const header = new Uint8Array(54);
-    const view = new DataView(header.buffer);
-    header.set([0x42, 0x4d]);
-    view.setUint32(2, 54 + bmp.length, true);
-    view.setUint32(10, 54, true);
-    view.setUint32(14, 40, true);
-    view.setInt32(18, 8, true);
-    view.setInt32(22, 8, true);
-    view.setUint16(26, 1, true);
-    view.setUint16(28, 24, true);
-    const file = new Uint8Array([...header, ...bmp]);
+    const file = bmpFile(8);
     const res = await service.app.request("/v1/classify", {
       method: "POST",
       body: file,
@@ -131,7 +104,7 @@ describe("createApp() against hostile requests", () => {
 
   it("answers 503 with Retry-After while other requests hold the bytes-in-flight budget", async () => {
     const service = createApp({
-      models: [slowSession(session, 300)],
+      models: [slowSession(tiny.session(), 300)],
       limits: { maxBytesInFlight: 1_000 },
     });
     await service.warmUp();
