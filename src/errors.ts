@@ -19,7 +19,8 @@ export type ErrorKind =
   | "dataset" // a dataset that cannot be used as given (empty class, no images, bad archive)
   | "model" // a model file that is corrupt or cannot be run, an unsupported layer
   | "download" // a transfer that failed or did not verify
-  | "training"; // training that cannot go on (NaN loss)
+  | "training" // training that cannot go on (NaN loss)
+  | "locked"; // a file that another run holds (two runs on one --out)
 
 interface KindInfo {
   exitCode: number;
@@ -45,6 +46,7 @@ const KINDS: Record<ErrorKind, KindInfo> = {
   model: { exitCode: 8, httpStatus: 500, grpcStatus: INTERNAL },
   download: { exitCode: 9, httpStatus: 502, grpcStatus: UNAVAILABLE },
   training: { exitCode: 10, httpStatus: 500, grpcStatus: INTERNAL },
+  locked: { exitCode: 11, httpStatus: 409, grpcStatus: FAILED_PRECONDITION },
 };
 
 /** The one error class callers catch; `kind` says what happened. */

@@ -91,16 +91,22 @@ export async function classifyPaths(
   if (resume && options.out === undefined) {
     throw new FerryError("usage", "Cannot resume: --resume needs an output file (--out)");
   }
-  const { done, validLength } = resume && options.out
-    ? await readResumeState(options.out, format)
-    : { done: new Set<string>(), validLength: 0 };
+  // Locked first, so that a second run on the same file stops before it reads or changes it.
+  const output = await openOutput(options);
   const started = performance.now();
-  // One walk gives both the progress bar's total and the work: a tree is listed once, and its
-  // entries (paths, about 22 MiB per 100,000) wait here until their batch starts.
-  const walked = await Array.fromAsync(shardBatches(walkBatches(inputs, options), options.shard));
+  let done = new Set<string>(), validLength = 0, walked: WalkEntry[][];
+  try {
+    if (resume && options.out) ({ done, validLength } = await readResumeState(options.out, format));
+    // One walk gives both the progress bar's total and the work: a tree is listed once, and its
+    // entries (paths, about 22 MiB per 100,000) wait here until their batch starts.
+    walked = await Array.fromAsync(shardBatches(walkBatches(inputs, options), options.shard));
+    await output.begin(validLength);
+  } catch (error) {
+    await output.close();
+    throw error;
+  }
   const total = walked.reduce((sum, batch) => sum + batch.length, 0);
   const formatter = rowFormatter(format, session.info.classNames);
-  const output = await openOutput(options, validLength);
   const summary: ClassifySummary = {
     succeeded: 0,
     failed: 0,

@@ -20,7 +20,9 @@ import {
   APP_DEFAULTS,
   type AppOptions,
   checkAppOptions,
+  checkServerOptions,
   createApp,
+  type HubMember,
   joinMetricsHub,
   LIMIT_DEFAULTS,
   METRICS_HUB_ENV,
@@ -28,6 +30,7 @@ import {
   type ModelControlMode,
   REPOSITORY_DEFAULTS,
   SERVER_DEFAULTS,
+  type ServerOptions,
   startGrpcServer,
   startServer,
 } from "../serve/mod.ts";
@@ -67,6 +70,8 @@ interface ServeConfig {
   maxBodyBytes: number;
   maxFiles: number;
   maxPixels: number;
+  maxRequestPixels: number;
+  maxBytesInFlight: number;
   allowSvg: boolean;
   cors: string[];
   topK: number;
@@ -74,7 +79,12 @@ interface ServeConfig {
   decodeWorkers: number;
   reusePort: boolean;
   shutdownTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
   accessLog: boolean;
+  standby: boolean;
 }
 
 const DEFAULTS: ServeConfig = {
@@ -99,6 +109,8 @@ const DEFAULTS: ServeConfig = {
   maxBodyBytes: LIMIT_DEFAULTS.maxBodyBytes,
   maxFiles: LIMIT_DEFAULTS.maxFiles,
   maxPixels: LIMIT_DEFAULTS.maxPixels,
+  maxRequestPixels: LIMIT_DEFAULTS.maxRequestPixels,
+  maxBytesInFlight: LIMIT_DEFAULTS.maxBytesInFlight,
   allowSvg: LIMIT_DEFAULTS.allowVector,
   cors: [],
   topK: APP_DEFAULTS.topK,
@@ -108,7 +120,12 @@ const DEFAULTS: ServeConfig = {
   decodeWorkers: 0,
   reusePort: SERVER_DEFAULTS.reusePort,
   shutdownTimeoutMs: SERVER_DEFAULTS.shutdownTimeoutMs,
+  headersTimeoutMs: SERVER_DEFAULTS.headersTimeoutMs,
+  requestTimeoutMs: SERVER_DEFAULTS.requestTimeoutMs,
+  keepAliveTimeoutMs: SERVER_DEFAULTS.keepAliveTimeoutMs,
+  maxConnections: SERVER_DEFAULTS.maxConnections,
   accessLog: true,
+  standby: false,
 };
 
 /** Every option's flag and help line; `--help`, parsing and the environment read this table. */
@@ -153,6 +170,14 @@ const OPTIONS: OptionTable<ServeConfig> = {
   maxBodyBytes: { value: "BYTES", description: "Largest request body (413)" },
   maxFiles: { value: "N", description: "Most images per request (413)" },
   maxPixels: { value: "N", description: "Most pixels per source image (422)" },
+  maxRequestPixels: {
+    value: "N",
+    description: "Most pixels one request's images may declare in all (413)",
+  },
+  maxBytesInFlight: {
+    value: "BYTES",
+    description: "Most request bytes held at once per process (503 + Retry-After)",
+  },
   allowSvg: { description: "Accept SVG (renders untrusted XML)" },
   topK: { value: "K", description: "Classes listed per image when the client does not say" },
   workers: {
@@ -169,7 +194,27 @@ const OPTIONS: OptionTable<ServeConfig> = {
     value: "MS",
     description: "Longest wait for in-flight requests on SIGTERM/SIGINT",
   },
+  headersTimeoutMs: {
+    value: "MS",
+    description: "Longest a client may take to send its headers (408)",
+  },
+  requestTimeoutMs: {
+    value: "MS",
+    description: "Longest a client may take to send a whole request (408)",
+  },
+  keepAliveTimeoutMs: {
+    value: "MS",
+    description: "How long an idle keep-alive connection stays open",
+  },
+  maxConnections: {
+    value: "N",
+    description: "Most open connections per process (at most a quarter of the open-file limit)",
+  },
   accessLog: { description: "A JSON line per request on stdout (--no-access-log to stop)" },
+  standby: {
+    description:
+      "Load and warm up, then listen only once a line arrives on stdin (--workers' spare)",
+  },
 };
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -212,6 +257,7 @@ async function run(parsed: ParsedFlags): Promise<number> {
   }
   const token = stringFlag(values, "token");
   checkServeConfig(config);
+  checkServerOptions(serverOptions(config));
   checkAppOptions(appOptions(config, token));
   if (config.modelRepository) await checkRepository(config.modelRepository);
   const paths = await modelPaths(config);
@@ -269,15 +315,16 @@ async function serveUntilStopped(
   const decodePool = config.decodeWorkers > 0
     ? createDecodePool({ workers: config.decodeWorkers })
     : undefined;
-  // A worker of `--workers N` answers /metrics for all of them through its supervisor's hub.
+  // A worker of `--workers N` answers /metrics for all of them through its supervisor's hub,
+  // which it joins once it serves (a spare joins when promoted).
   const hubPath = Deno.env.get(METRICS_HUB_ENV);
-  const hub = hubPath
-    ? await joinMetricsHub(hubPath, () => service.state.metrics.snapshot()).catch(() => undefined)
-    : undefined;
+  let hub: HubMember | undefined;
   const service = createApp({
     ...appOptions(config, token),
     models: sessions,
-    ...(hub ? { scrape: hub.scrape } : {}),
+    ...(hubPath
+      ? { scrape: async () => hub ? await hub.scrape() : service.state.metrics.render() }
+      : {}),
     ...(config.modelRepository
       ? {
         repository: {
@@ -292,16 +339,28 @@ async function serveUntilStopped(
     ...(log ? { log: log.write } : {}),
     ...(decodePool ? { decodePool } : {}),
   });
-  const server = startServer(service, {
-    hostname: config.host,
-    port: config.port,
-    reusePort: config.reusePort,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-  });
-  const grpcServer = config.grpcPort > 0
+  // A spare warms up first, so that the supervisor can swap it in for a dead worker at once;
+  // the line that promotes it says whether it takes the gRPC port too.
+  let grpcPort = config.grpcPort;
+  if (config.standby) {
+    await service.warmUp();
+    const line = await Promise.race([lineOnStdin(), stopped.then(() => undefined)]);
+    if (line === undefined) {
+      decodePool?.close();
+      await Promise.all(sessions.map((s) => s.release()));
+      return 0;
+    }
+    if (!line.includes("grpc")) grpcPort = 0;
+  }
+  if (hubPath) {
+    hub = await joinMetricsHub(hubPath, () => service.state.metrics.snapshot())
+      .catch(() => undefined);
+  }
+  const server = await startServer(service, { ...serverOptions(config), say: reporter.info });
+  const grpcServer = grpcPort > 0
     ? await startGrpcServer(service, {
       hostname: config.host,
-      port: config.grpcPort,
+      port: grpcPort,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       ...(token ? { token } : {}),
       ...(log ? { log: log.write } : {}),
@@ -330,6 +389,31 @@ async function serveUntilStopped(
   return allGraceful ? 0 : 1;
 }
 
+/** The first line that arrives on stdin; undefined when stdin closes first. */
+async function lineOnStdin(): Promise<string | undefined> {
+  let text = "";
+  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    const end = text.indexOf("\n");
+    if (end >= 0) return text.slice(0, end);
+  }
+  return undefined;
+}
+
+/** The server's options from the configuration; `startServer` checks them. */
+function serverOptions(config: ServeConfig): ServerOptions {
+  return {
+    hostname: config.host,
+    port: config.port,
+    reusePort: config.reusePort,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    maxConnections: config.maxConnections,
+  };
+}
+
 /** The service's options from the configuration; `createApp` checks them. */
 function appOptions(config: ServeConfig, token: string | undefined): Omit<AppOptions, "models"> {
   return {
@@ -344,6 +428,8 @@ function appOptions(config: ServeConfig, token: string | undefined): Omit<AppOpt
       maxBodyBytes: config.maxBodyBytes,
       maxFiles: config.maxFiles,
       maxPixels: config.maxPixels,
+      maxRequestPixels: config.maxRequestPixels,
+      maxBytesInFlight: config.maxBytesInFlight,
       allowVector: config.allowSvg,
     },
   };
@@ -379,10 +465,11 @@ async function checkRepository(dir: string): Promise<void> {
 
 /** What only the command knows of: processes, threads, the port they share. */
 function checkServeConfig(config: ServeConfig): void {
-  for (const [flag, value] of [["port", config.port], ["grpc-port", config.grpcPort]] as const) {
-    if (!Number.isInteger(value) || value < 0 || value > 65535) {
-      throw new FerryError("usage", `Cannot use --${flag}: expected 0 to 65535, got ${value}`);
-    }
+  if (!Number.isInteger(config.grpcPort) || config.grpcPort < 0 || config.grpcPort > 65535) {
+    throw new FerryError(
+      "usage",
+      `Cannot use --grpc-port: expected 0 to 65535, got ${config.grpcPort}`,
+    );
   }
   if (config.grpcPort !== 0 && config.grpcPort === config.port) {
     throw new FerryError(
@@ -395,12 +482,6 @@ function checkServeConfig(config: ServeConfig): void {
     if (!Number.isInteger(value) || value < 0) {
       throw new FerryError("usage", `Cannot use --${flag}: must be 0 or more, got ${value}`);
     }
-  }
-  if (!Number.isInteger(config.shutdownTimeoutMs) || config.shutdownTimeoutMs < 1) {
-    throw new FerryError(
-      "usage",
-      `Cannot use --shutdown-timeout-ms: must be a positive integer, got ${config.shutdownTimeoutMs}`,
-    );
   }
   if (!(config.repositoryPollSecs > 0)) {
     throw new FerryError(

@@ -125,10 +125,28 @@ function checkFormat(bytes: Uint8Array, options: DecodeOptions): ImageFormat {
       "Cannot decode: the bytes are not a known image format",
     );
   }
+  // Recognised, but sharp's build has no reader for it: unsupported, not damaged.
+  if (format === "bmp") {
+    throw new FerryError(
+      "unsupported_media",
+      "Cannot decode BMP: send JPEG, PNG, WebP, GIF, TIFF or AVIF",
+    );
+  }
   if (format === "svg" && !(options.allowVector ?? DECODE_DEFAULTS.allowVector)) {
     throw new FerryError("unsupported_media", "Cannot decode SVG: vector input is disabled");
   }
   return format;
+}
+
+/**
+ * Pixels the image's header declares, read without decoding; undefined for bytes that are no
+ * image or a format whose header is not read here (TIFF, AVIF, HEIF, SVG).
+ */
+export function declaredPixels(bytes: Uint8Array): number | undefined {
+  const format = sniffFormat(bytes);
+  if (format === undefined) return undefined;
+  const size = format === "jpeg" ? readJpegHeader(bytes) : declaredDimensions(bytes, format);
+  return size && size.width * size.height;
 }
 
 /** Refuses a decompression bomb from its header, before any decoder allocates for it. */

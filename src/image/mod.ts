@@ -5,6 +5,7 @@
  * @module
  */
 export {
+  declaredPixels,
   DECODE_DEFAULTS,
   type DecodedImage,
   decodeImage,

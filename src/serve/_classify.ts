@@ -1,5 +1,6 @@
 import { FerryError } from "../errors.ts";
 import {
+  declaredPixels,
   type DecodePool,
   preprocessInto,
   type PreprocessOptions,
@@ -53,6 +54,23 @@ export async function classifyImages(
 }
 
 /**
+ * Refuses a request whose images declare more pixels in all than the budget, before decoding.
+ * An image over `maxPixels` on its own is left to the decoder, whose answer (422) names it.
+ */
+function checkRequestPixels(images: Uint8Array[], limits: ServeLimits): void {
+  const each = images.map((bytes) => declaredPixels(bytes) ?? 0);
+  if (each.some((pixels) => pixels > limits.maxPixels)) return;
+  const pixels = each.reduce((a, b) => a + b, 0);
+  if (pixels > limits.maxRequestPixels) {
+    throw new FerryError(
+      "too_large",
+      `Cannot decode ${images.length} images of ${pixels} pixels in all: ` +
+        `the limit per request is ${limits.maxRequestPixels}`,
+    );
+  }
+}
+
+/**
  * Encoded images as model inputs through the image room's one path, on the decode pool when
  * there is one; an error names the image when there are several.
  */
@@ -62,6 +80,7 @@ export async function imagesToTensors(
   context: Pick<ClassifyContext, "limits" | "metrics" | "background" | "decodePool">,
 ): Promise<Float32Array[]> {
   const { limits } = context;
+  checkRequestPixels(images, limits);
   const options = {
     maxPixels: limits.maxPixels,
     allowVector: limits.allowVector,

@@ -11,6 +11,7 @@ import { inputShape } from "./_describe.ts";
 import { BinaryReader, readByteElements } from "./_binary_body.ts";
 import { type ClassifyContext, imagesToTensors } from "./_classify.ts";
 import { checkParameters } from "./_infer_parameters.ts";
+import { tensorData } from "./_tensor_json.ts";
 import type { ServedModel } from "./registry.ts";
 
 /** The input datatypes ferry takes. */
@@ -62,7 +63,9 @@ export async function readInputs(
     return await imagesToTensors(images, model.session.info.inputSpec, context);
   }
   const perImage = valuesPerImage(model.session.info.inputSpec);
-  const values = bytes ? fromBinary(bytes, datatype) : fromJson(tensor.data, datatype);
+  const values = bytes
+    ? fromBinary(bytes, datatype)
+    : fromJson(tensor.data, tensor.shape as number[], datatype);
   if (!values || values.length !== count * perImage) {
     throw new FerryError(
       "usage",
@@ -118,17 +121,27 @@ function fromBinary(bytes: Uint8Array, datatype: "FP32" | "UINT8"): Float32Array
     );
   }
   // A copy: the part may start at any byte, and a Float32Array must start at a multiple of 4.
-  return new Float32Array(bytes.slice().buffer);
+  const values = new Float32Array(bytes.slice().buffer);
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new FerryError(
+      "usage",
+      `Cannot infer: data[${bad}] is ${values[bad]}, which is not a finite float32`,
+    );
+  }
+  return values;
 }
 
-function fromJson(data: unknown, datatype: "FP32" | "UINT8"): Float32Array | Uint8Array | null {
-  const flat = Array.isArray(data) ? data.flat(Infinity) : undefined;
-  if (!flat) return null;
-  if (datatype === "FP32") {
-    return flat.every((v) => typeof v === "number") ? Float32Array.from(flat as number[]) : null;
-  }
-  const pixel = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255;
-  return flat.every(pixel) ? Uint8Array.from(flat as number[]) : null;
+/** JSON `data`, flat or nested as `shape`, read without recursion ({@linkcode tensorData}). */
+function fromJson(
+  data: unknown,
+  shape: number[],
+  datatype: "FP32" | "UINT8",
+): Float32Array | Uint8Array | null {
+  const values = tensorData(data, shape);
+  if (datatype === "FP32") return values;
+  const pixel = (v: number) => Number.isInteger(v) && v >= 0 && v <= 255;
+  return values.every(pixel) ? Uint8Array.from(values) : null;
 }
 
 function noBytesInJson(name: string): never {

@@ -98,6 +98,26 @@ export function createApp(options: AppOptions): ServeApp {
       ms: Math.round(ms * 100) / 100,
     });
   });
+  // Bodies in flight, held against one budget per process, so that many large requests at once
+  // are turned away instead of growing the heap.
+  let bytesInFlight = 0;
+  app.use(async (c, next) => {
+    if (c.req.method !== "POST") return await next();
+    const declared = Number(c.req.header("content-length") ?? NaN);
+    const size = declared >= 0 ? Math.min(declared, limits.maxBodyBytes) : limits.maxBodyBytes;
+    if (bytesInFlight + size > limits.maxBytesInFlight) {
+      throw new FerryError(
+        "overloaded",
+        `Cannot accept the request now: ${bytesInFlight} bytes of requests are in flight`,
+      );
+    }
+    bytesInFlight += size;
+    try {
+      await next();
+    } finally {
+      bytesInFlight -= size;
+    }
+  });
   if (options.corsOrigins?.length) {
     const origins = options.corsOrigins;
     app.use(
@@ -129,7 +149,15 @@ export function createApp(options: AppOptions): ServeApp {
   app.route("/v2", v2Routes(state));
   app.route("/models", cardRoutes(state));
 
-  app.notFound((c) => c.json({ error: `Cannot find ${c.req.method} ${c.req.path}` }, 404));
+  const allowedMethods = methodsByRoute(app);
+  app.notFound((c) => {
+    const allow = allowedMethods(c.req.path);
+    if (allow.length === 0) {
+      return c.json({ error: `Cannot find ${c.req.method} ${c.req.path}` }, 404);
+    }
+    const error = `Cannot ${c.req.method} ${c.req.path}: it answers ${allow.join(", ")}`;
+    return c.json({ error }, 405, { allow: allow.join(", ") });
+  });
   app.onError((error, c) => errorResponse(error, c.get("requestId"), metrics, log));
 
   return {
@@ -145,6 +173,21 @@ export function createApp(options: AppOptions): ServeApp {
       repository?.stop();
       return models.drain();
     },
+  };
+}
+
+/** The methods that the app's routes answer for a path (HEAD wherever GET), for 405's `Allow`. */
+function methodsByRoute(app: Hono<ServeEnv>): (path: string) => string[] {
+  const routes = app.routes
+    .filter((r) => r.method !== "ALL")
+    .map((r) => ({
+      method: r.method,
+      pattern: new RegExp(`^${r.path.replace(/:[^/]+/g, "[^/]+").replace(/\/$/, "")}/?$`),
+    }));
+  return (path) => {
+    const methods = new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods];
   };
 }
 

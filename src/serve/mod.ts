@@ -29,7 +29,13 @@ export {
   type LogEntry,
   type ServeLimits,
 } from "./options.ts";
-export { type RunningServer, SERVER_DEFAULTS, type ServerOptions, startServer } from "./server.ts";
+export {
+  checkServerOptions,
+  type RunningServer,
+  SERVER_DEFAULTS,
+  type ServerOptions,
+  startServer,
+} from "./server.ts";
 export { type GrpcServerOptions, type RunningGrpcServer, startGrpcServer } from "./grpc.ts";
 export { OIP_GRPC_DEFINITION, OIP_GRPC_ROOT, OIP_GRPC_SERVICE } from "./_grpc_schema.ts";
 export {

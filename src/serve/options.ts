@@ -16,6 +16,16 @@ export interface ServeLimits {
   maxFiles: number;
   /** Largest source image in pixels, against decompression bombs (422). @default 40_000_000 */
   maxPixels: number;
+  /**
+   * Most pixels one request's images may declare in all, against many large images at once
+   * (413): 64 PNGs of 6000×6000 in one request took 650 MB to decode. @default 100_000_000
+   */
+  maxRequestPixels: number;
+  /**
+   * Most request-body bytes the process holds at once (by Content-Length, or `maxBodyBytes` for
+   * a chunked body); past it new requests get 503 with Retry-After. @default 256 MiB
+   */
+  maxBytesInFlight: number;
   /** Most images waiting for inference per model; more get 503. @default 1024 */
   maxQueue: number;
   /** Milliseconds a request may wait for inference before it gets 503. @default 10_000 */
@@ -31,6 +41,8 @@ export const LIMIT_DEFAULTS: Readonly<ServeLimits> = Object.freeze({
   maxBodyBytes: 16 * 1024 * 1024,
   maxFiles: 64,
   maxPixels: DECODE_DEFAULTS.maxPixels,
+  maxRequestPixels: 100_000_000,
+  maxBytesInFlight: 256 * 1024 * 1024,
   maxQueue: BATCHER_DEFAULTS.maxQueue,
   deadlineMs: 10_000,
   allowVector: DECODE_DEFAULTS.allowVector,
@@ -99,6 +111,8 @@ export function checkAppOptions(options: Omit<AppOptions, "models">): void {
     ["maxBodyBytes", limits.maxBodyBytes],
     ["maxFiles", limits.maxFiles],
     ["maxPixels", limits.maxPixels],
+    ["maxRequestPixels", limits.maxRequestPixels],
+    ["maxBytesInFlight", limits.maxBytesInFlight],
     ["maxQueue", limits.maxQueue],
     ["deadlineMs", limits.deadlineMs],
     ["maxTopK", limits.maxTopK],

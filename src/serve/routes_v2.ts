@@ -9,6 +9,7 @@ import { binaryResponse, HEADER_LENGTH, splitBody } from "./_binary_body.ts";
 import { readInputs } from "./_infer_inputs.ts";
 import { inferAnswer, readOutputRequests } from "./_infer_outputs.ts";
 import { EXTENSIONS } from "./_infer_parameters.ts";
+import { parseJsonObject } from "./_tensor_json.ts";
 
 /** The server's name, version and protocol extensions as `GET /v2` reports them. */
 export const SERVER_METADATA = { name: "ferry", version: VERSION, extensions: EXTENSIONS };
@@ -54,7 +55,7 @@ export function v2Routes(state: ServeState): Hono<ServeEnv> {
       models.get(name, version); // an unknown model is refused before its body is read
       const bytes = await readBody(c.req.raw, state.limits.maxBodyBytes);
       const { json, binary } = splitBody(bytes, c.req.header(HEADER_LENGTH));
-      const body = parseJson(json);
+      const body = parseJsonObject(json);
       const answer = await models.use(name, version, async (model) => {
         const outputs = readOutputRequests(body, model, state.limits.maxTopK);
         const inputs = await readInputs(body, binary, model, state);
@@ -70,7 +71,7 @@ export function v2Routes(state: ServeState): Hono<ServeEnv> {
   }
   routes.post("/repository/index", async (c) => {
     const body = await readBody(c.req.raw, state.limits.maxBodyBytes);
-    const ready = body.length > 0 && parseJson(body).ready === true;
+    const ready = body.length > 0 && parseJsonObject(body).ready === true;
     return c.json(await repositoryOf(state).index(ready));
   });
   routes.post("/repository/models/:name/load", async (c) => {
@@ -93,17 +94,4 @@ function repositoryOf(state: ServeState) {
     );
   }
   return state.repository;
-}
-
-function parseJson(bytes: Uint8Array): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new FerryError("usage", `Cannot parse the request as JSON: ${(error as Error).message}`);
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new FerryError("usage", "Cannot infer: the request must be a JSON object with 'inputs'");
-  }
-  return body as Record<string, unknown>;
 }

@@ -1,6 +1,14 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { getRequestListener } from "@hono/node-server";
+import { FerryError } from "../errors.ts";
 import type { ServeApp } from "./app.ts";
+import { raiseOpenFileLimit } from "./_fd_limit.ts";
 
-/** Options of {@linkcode startServer}. */
+/**
+ * Options of {@linkcode startServer}. The connection limits are those that `Deno.serve` lacks
+ * (a client holding a connection open without finishing its headers was never cut off, and a
+ * connection flood ran the process out of file descriptors), so the server is `node:http`.
+ */
 export interface ServerOptions {
   /** Interface to bind; `0.0.0.0` exposes the service. @default "127.0.0.1" */
   hostname?: string;
@@ -10,52 +18,148 @@ export interface ServerOptions {
   reusePort?: boolean;
   /** Longest a graceful shutdown waits for in-flight requests, in milliseconds. @default 10_000 */
   shutdownTimeoutMs?: number;
+  /** Longest a client may take to send its request headers (408). @default 20_000 */
+  headersTimeoutMs?: number;
+  /** Longest a client may take to send a whole request, body included (408). @default 60_000 */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open. @default 5_000 */
+  keepAliveTimeoutMs?: number;
+  /**
+   * Most open connections; a new one past the cap is closed at once. Lowered to a quarter of the
+   * open-file limit where that is smaller, so that a flood never runs the process out of file
+   * descriptors (accepting and closing the excess needs some: at half the limit, 600 held
+   * connections under `ulimit -n 256` stalled the accept loop for good). @default 4096
+   */
+  maxConnections?: number;
+  /** Receives the server's status lines (the connection cap in force). @default none */
+  say?: (line: string) => void;
 }
 
-/** Defaults of {@linkcode ServerOptions}. */
+/** Defaults of {@linkcode ServerOptions}: nginx's and uvicorn's range. */
 export const SERVER_DEFAULTS = {
   hostname: "127.0.0.1",
   port: 8080,
   reusePort: false,
   shutdownTimeoutMs: 10_000,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 4096,
 } as const;
 
 /** A listening service. */
 export interface RunningServer {
   /** The bound address (the real port when 0 was asked). */
   addr: Deno.NetAddr;
+  /** The connection cap in force (after the open-file limit). */
+  maxConnections: number;
   /**
-   * Stops accepting connections, lets in-flight requests finish, drains the batch queues;
-   * resolves `true` when all finished in time, `false` when the timeout cut them off.
+   * Stops accepting connections, lets in-flight requests finish (their responses say
+   * `Connection: close`), drains the batch queues; resolves `true` when all finished in time,
+   * `false` when the timeout cut them off.
    */
   shutdown(): Promise<boolean>;
   /** Resolves once the server has stopped. */
   finished: Promise<void>;
 }
 
-/** Serves `service` with `Deno.serve` and returns once it listens. */
-export function startServer(service: ServeApp, options: ServerOptions = {}): RunningServer {
+/** Throws a `usage` FerryError naming the first option of {@linkcode ServerOptions} out of range. */
+export function checkServerOptions(options: ServerOptions): void {
   const settings = { ...SERVER_DEFAULTS, ...options };
-  const server = Deno.serve({
-    hostname: settings.hostname,
-    port: settings.port,
-    reusePort: settings.reusePort,
-    onListen: () => {},
-  }, service.fetch);
+  if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65535) {
+    throw new FerryError("usage", `Cannot serve: 'port' must be 0 to 65535, got ${settings.port}`);
+  }
+  const positive = [
+    ["shutdownTimeoutMs", settings.shutdownTimeoutMs],
+    ["headersTimeoutMs", settings.headersTimeoutMs],
+    ["requestTimeoutMs", settings.requestTimeoutMs],
+    ["keepAliveTimeoutMs", settings.keepAliveTimeoutMs],
+    ["maxConnections", settings.maxConnections],
+  ] as const;
+  for (const [key, value] of positive) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new FerryError(
+        "usage",
+        `Cannot serve: '${key}' must be a positive integer, got ${value}`,
+      );
+    }
+  }
+}
+
+/** Serves `service` with `node:http` and resolves once it listens. */
+export async function startServer(
+  service: ServeApp,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  checkServerOptions(options);
+  const settings = { ...SERVER_DEFAULTS, ...options };
+  const files = raiseOpenFileLimit();
+  const maxConnections = Math.min(settings.maxConnections, files ? files.soft >> 2 : Infinity);
   let stopping: Promise<boolean> | undefined;
+  const listener = getRequestListener(service.fetch);
+  // Responses not yet sent: a drain tells their keep-alive clients that the connection ends.
+  const unsent = new Set<ServerResponse>();
+  const server = createServer({
+    headersTimeout: settings.headersTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // How often the timeouts above are checked (Node's default, 30 s, would let them overrun).
+    connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs / 4),
+  }, (request: IncomingMessage, response: ServerResponse) => {
+    if (stopping) response.shouldKeepAlive = false;
+    else {
+      unsent.add(response);
+      response.once("finish", () => unsent.delete(response));
+    }
+    listener(request, response);
+  });
+  server.maxConnections = maxConnections;
+  const finished = new Promise<void>((resolve) => server.once("close", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(
+      { host: settings.hostname, port: settings.port, reusePort: settings.reusePort },
+      () => {
+        server.off("error", reject);
+        resolve();
+      },
+    );
+  });
+  const address = server.address() as { address: string; port: number };
+  options.say?.(
+    `connections: at most ${maxConnections}` +
+      (files ? ` (open-file limit ${files.soft} of ${files.hard})` : ""),
+  );
   const shutdown = () => {
     stopping ??= (async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), settings.shutdownTimeoutMs);
       });
+      for (const response of unsent) if (!response.headersSent) response.shouldKeepAlive = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Connections that turn idle later (a response finishing, a client's pooled connection)
+      // must close too; Deno's node:http closes only those idle at the call.
+      server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       // Requests in flight hold their images in the batch queues, so the queues drain with them.
-      const graceful = server.shutdown().then(() => service.drain()).then(() => true as const);
+      const graceful = closed.then(() => service.drain()).then(() => true as const);
       const done = await Promise.race([graceful, timeout]);
       clearTimeout(timer);
+      clearInterval(idle);
+      if (!done) {
+        // Past the timeout: cut the connections, and still release what the queues hold.
+        server.closeAllConnections();
+        await service.drain();
+      }
       return done;
     })();
     return stopping;
   };
-  return { addr: server.addr as Deno.NetAddr, shutdown, finished: server.finished };
+  return {
+    addr: { transport: "tcp", hostname: address.address, port: address.port },
+    maxConnections,
+    shutdown,
+    finished,
+  };
 }

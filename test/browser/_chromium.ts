@@ -29,7 +29,7 @@ export interface BrowserRig {
 export async function serveToChromium(session: ClassifierSession): Promise<BrowserRig> {
   const service = createApp({ models: [session] });
   await service.warmUp();
-  const server = startServer(service, { port: 0 });
+  const server = await startServer(service, { port: 0 });
   const browser = await launchChromium();
   return {
     base: `http://127.0.0.1:${server.addr.port}/`,

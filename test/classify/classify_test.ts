@@ -264,12 +264,17 @@ describe("classifyPaths()", () => {
     }
   });
 
-  test("never overwrites a sorted file: a second file of the same name gets a suffix", async () => {
+  test("never overwrites a sorted file: another file of the same name gets a suffix, the same file is found", async () => {
     const sorted = join(dir, "twice");
+    const other = join(await Deno.makeTempDir({ dir }), "r1.jpg");
+    const first = await Deno.readFile(join(images, "red/r1.jpg"));
+    await Deno.writeFile(other, await solidImage("red", "jpeg", { width: 20, height: 20 }));
     await run({ sortInto: sorted }, [join(images, "red/r1.jpg")]);
+    await run({ sortInto: sorted }, [other]);
     await run({ sortInto: sorted }, [join(images, "red/r1.jpg")]);
     const names = (await Array.fromAsync(Deno.readDir(join(sorted, "red")))).map((e) => e.name);
     expect(names.sort()).toEqual(["r1 (1).jpg", "r1.jpg"]);
+    expect(await Deno.readFile(join(sorted, "red", "r1.jpg"))).toEqual(first);
   });
 
   test("reports a failing model run and leaves no later run's failure unhandled", async () => {

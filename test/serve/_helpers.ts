@@ -6,7 +6,9 @@
  */
 import { crc32 } from "node:zlib";
 import sharp from "sharp";
+import { afterAll, beforeAll } from "vitest";
 import { openClassifier } from "../../src/runtime/mod.ts";
+import { type AppOptions, createApp } from "../../src/serve/mod.ts";
 import type { ClassifierSession } from "../../src/runtime/mod.ts";
 import { writeTinyModel } from "../_fixtures/tiny_model.ts";
 
@@ -111,4 +113,41 @@ export function imageForm(images: Uint8Array[], names?: string[]): FormData {
     form.append("image", new Blob([bytes as Uint8Array<ArrayBuffer>]), names?.[i] ?? `${i}.jpg`)
   );
   return form;
+}
+
+/** A valid 24-bit BMP of `side × side` grey pixels, written by hand: sharp writes no BMP. */
+export function bmpFile(side: number): Uint8Array<ArrayBuffer> {
+  const row = Math.ceil((side * 3) / 4) * 4;
+  const file = new Uint8Array(54 + row * side).fill(0x80);
+  const view = new DataView(file.buffer);
+  file.set([0x42, 0x4d]);
+  view.setUint32(2, file.length, true);
+  view.setUint32(6, 0, true);
+  view.setUint32(10, 54, true);
+  view.setUint32(14, 40, true);
+  view.setInt32(18, side, true);
+  view.setInt32(22, side, true);
+  view.setUint16(26, 1, true);
+  view.setUint16(28, 24, true);
+  file.fill(0, 30, 54);
+  return file;
+}
+
+/** Opens the tiny model for a test file (released after it) and builds warmed-up apps on it. */
+export function tinyServiceFixture() {
+  let session: ClassifierSession;
+  beforeAll(async () => {
+    session = await openTinyModel();
+  });
+  afterAll(async () => {
+    await session.release();
+  });
+  return {
+    session: () => session,
+    ready: async (options: Partial<AppOptions> = {}) => {
+      const service = createApp({ models: [session], ...options });
+      await service.warmUp();
+      return service;
+    },
+  };
 }

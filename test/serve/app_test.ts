@@ -237,7 +237,7 @@ describe("createApp() in process", () => {
     const cases: [unknown, RegExp][] = [
       [{ inputs: [{ ...tensor, datatype: "INT8", data: full }] }, /FP32/],
       [{ inputs: [{ ...tensor, shape: [1, 3, 32, 32], data: full }] }, /shape/],
-      [{ inputs: [{ ...tensor, data: [1, 2] }] }, /3072 FP32 values/],
+      [{ inputs: [{ ...tensor, data: [1, 2] }] }, /'data' must hold 3072 numbers/],
       [{ inputs: [{ ...tensor, data: full }], outputs: [{ name: "logits" }] }, /output 'logits'/],
       [{ nothing: true }, /inputs/],
     ];

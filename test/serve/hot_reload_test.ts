@@ -40,7 +40,7 @@ async function serveRepository(dir: string, mode: ModelControlMode, pollSecs = 6
       },
     },
   });
-  const server = startServer(service, { port: 0 });
+  const server = await startServer(service, { port: 0 });
   await service.warmUp();
   const url = `http://127.0.0.1:${server.addr.port}`;
   const loaded: Record<string, number> = {};

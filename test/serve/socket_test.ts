@@ -24,7 +24,7 @@ beforeAll(async () => {
   session = await openTinyModel();
   const service = createApp({ models: [session], token: TOKEN, limits: { maxFiles: 64 } });
   await service.warmUp();
-  server = startServer(service, { port: 0 });
+  server = await startServer(service, { port: 0 });
   base = `http://127.0.0.1:${server.addr.port}`;
 });
 afterAll(async () => {
@@ -158,7 +158,7 @@ describe("the service on a real socket", () => {
 
   it("refuses a chunked body over the size limit with 413 while streaming it", async () => {
     const small = createApp({ models: [session], limits: { maxBodyBytes: 10_000 } });
-    const limited = startServer(small, { port: 0 });
+    const limited = await startServer(small, { port: 0 });
     try {
       const chunks = Array.from({ length: 40 }, () => new Uint8Array(1000).fill(0xff));
       const stream = new ReadableStream<Uint8Array>({
@@ -199,7 +199,7 @@ describe("the service on a real socket", () => {
     const answers = async (maxBatchSize: number) => {
       const slow = slowSession(session, 5);
       const service = createApp({ models: [slow], batching: { maxBatchSize } });
-      const running = startServer(service, { port: 0 });
+      const running = await startServer(service, { port: 0 });
       try {
         const results = await Promise.all(images.map(async (image) => {
           const res = await fetch(`http://127.0.0.1:${running.addr.port}/v1/classify?top_k=3`, {
@@ -230,7 +230,7 @@ describe("the service on a real socket", () => {
     const slow = await openClassifierInWorker(await writeSlowTinyModel(dir), { threads: 1 });
     const service = createApp({ models: [slow] });
     await service.warmUp();
-    const running = startServer(service, { port: 0 });
+    const running = await startServer(service, { port: 0 });
     const url = `http://127.0.0.1:${running.addr.port}`;
     try {
       const images = await Promise.all(Array.from({ length: 8 }, () => solidImage(GREEN)));
@@ -259,7 +259,7 @@ describe("the service on a real socket", () => {
   it("shutdown() finishes requests in flight, then stops accepting", async () => {
     const service = createApp({ models: [slowSession(session, 300)] });
     await service.warmUp();
-    const running = startServer(service, { port: 0 });
+    const running = await startServer(service, { port: 0 });
     const url = `http://127.0.0.1:${running.addr.port}/v1/classify`;
     const inFlight = fetch(url, raw(await solidImage(BLUE)));
     await new Promise((r) => setTimeout(r, 100));
