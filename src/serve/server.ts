@@ -142,15 +142,18 @@ export async function startServer(
       // must close too; Deno's node:http closes only those idle at the call.
       server.closeIdleConnections();
       const idle = setInterval(() => server.closeIdleConnections(), 50);
-      // Requests in flight hold their images in the batch queues, so the queues drain with them.
-      const graceful = closed.then(() => service.drain()).then(() => true as const);
+      // Requests in flight hold their images in the batch queues, so the queues drain with them;
+      // once, whether the connections closed in time or were cut.
+      let drained: Promise<void> | undefined;
+      const drain = () => drained ??= service.drain();
+      const graceful = closed.then(drain).then(() => true as const);
       const done = await Promise.race([graceful, timeout]);
       clearTimeout(timer);
       clearInterval(idle);
       if (!done) {
         // Past the timeout: cut the connections, and still release what the queues hold.
         server.closeAllConnections();
-        await service.drain();
+        await drain();
       }
       return done;
     })();
