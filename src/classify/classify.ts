@@ -72,6 +72,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import { classifyPaths, openClassifyModel } from "./mod.ts";
  * const model = await openClassifyModel("models/cifar10/model.onnx");
  * const summary = await classifyPaths(model, ["photos/"], { out: "labels.csv" });
  * console.log(`${summary.succeeded} images, ${summary.imagesPerSecond.toFixed(0)}/s`);

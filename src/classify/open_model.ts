@@ -44,6 +44,7 @@ export interface ClassifyModel extends ClassifierSession {
  *
  * @example
  * ```ts
+ * import { classifyPaths, openClassifyModel } from "./mod.ts";
  * const model = await openClassifyModel("models/cifar10/model.onnx");
  * await classifyPaths(model, ["photos/"], { out: "labels.csv" });
  * await model.release();

@@ -42,6 +42,8 @@ export interface CompareOptions {
  *
  * @example
  * ```ts
+ * import { type Evaluation, findSameData, readRecordedSplits } from "./mod.ts";
+ * declare const evaluation: Evaluation;
  * const splits = await readRecordedSplits("models/run1/metrics.json"); // validation, test
  * const same = findSameData(evaluation, splits);
  * ```
@@ -118,6 +120,9 @@ export function findSameData(
  *
  * @example
  * ```ts
+ * import { compareWithRecorded, type Evaluation, formatComparison, type RecordedSplit } from "./mod.ts";
+ * declare const evaluation: Evaluation;
+ * declare const recorded: RecordedSplit;
  * const comparison = compareWithRecorded(evaluation, recorded);
  * console.log(formatComparison(comparison));
  * ```

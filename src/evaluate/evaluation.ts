@@ -56,6 +56,11 @@ export const EVALUATION_DEFAULTS = Object.freeze({
  *
  * @example
  * ```ts
+ * import { evaluatePredictions } from "./mod.ts";
+ * import type { ImageDataset } from "../data/mod.ts";
+ * declare const probabilities: Float32Array; // images × classes, row-major
+ * declare const dataset: ImageDataset;
+ * const classNames = dataset.classNames;
  * const evaluation = evaluatePredictions(probabilities, dataset.labels, classNames, { digits: 4 });
  * console.log(evaluation.reportText);
  * ```
@@ -125,6 +130,10 @@ export interface EvaluateClassifierOptions extends EvaluationOptions {
  *
  * @example
  * ```ts
+ * import { evaluateClassifier } from "./mod.ts";
+ * import type { ImageDataset } from "../data/mod.ts";
+ * import { openClassifier } from "../runtime/mod.ts";
+ * declare const dataset: ImageDataset;
  * const model = await openClassifier("models/cifar10/model.onnx");
  * const evaluation = await evaluateClassifier(model, dataset, { digits: 4 });
  * ```

@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * import { formatEvaluation, runEvaluation } from "./mod.ts";
  * const { evaluation, context } = await runEvaluation({ model: "m.onnx", data: "photos", out: "eval" });
  * console.log(formatEvaluation(evaluation, context));
  * ```

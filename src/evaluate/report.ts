@@ -31,6 +31,9 @@ export interface EvaluationFiles {
  *
  * @example
  * ```ts
+ * import { type Evaluation, type EvaluationContext, formatEvaluation } from "./mod.ts";
+ * declare const evaluation: Evaluation;
+ * declare const context: EvaluationContext;
  * console.log(formatEvaluation(evaluation, context));
  * ```
  */
@@ -78,6 +81,9 @@ function comparisonText(context?: EvaluationContext): string | undefined {
  *
  * @example
  * ```ts
+ * import { type Evaluation, type EvaluationContext, evaluationMarkdown } from "./mod.ts";
+ * declare const evaluation: Evaluation;
+ * declare const context: EvaluationContext;
  * await Deno.writeTextFile("eval/report.md", evaluationMarkdown(evaluation, context));
  * ```
  */
@@ -149,6 +155,9 @@ export function evaluationMarkdown(evaluation: Evaluation, context: EvaluationCo
  *
  * @example
  * ```ts
+ * import { type Evaluation, type EvaluationContext, writeEvaluation } from "./mod.ts";
+ * declare const evaluation: Evaluation;
+ * declare const context: EvaluationContext;
  * const files = await writeEvaluation("eval", evaluation, context);
  * ```
  */

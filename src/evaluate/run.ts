@@ -81,6 +81,7 @@ export interface EvaluationResult {
  *
  * @example
  * ```ts
+ * import { formatEvaluation, runEvaluation } from "./mod.ts";
  * const { evaluation, context } = await runEvaluation({
  *   model: "models/cifar10/model.onnx", data: "cifar10", out: "models/cifar10", digits: 4,
  * });

@@ -59,6 +59,10 @@ interface QuantParams {
  *
  * @example
  * ```ts
+ * import { type ParityImages, quantizeInt8 } from "./mod.ts";
+ * import { decodeOnnxModel, encodeOnnxModel } from "../onnx/mod.ts";
+ * declare const calibration: ParityImages; // real images, never the parity check's
+ * const bytes = await Deno.readFile("model.onnx");
  * const { model } = await quantizeInt8(decodeOnnxModel(bytes), calibration);
  * await Deno.writeFile("model.int8.onnx", encodeOnnxModel(model));
  * ```

@@ -52,7 +52,11 @@ export interface OnnxExport {
  *
  * @example
  * ```ts
- * const { bytes } = toOnnx(model, { metadata: { classNames: CIFAR10_CLASSES, runId: "r1" } });
+ * import type * as tf from "@tensorflow/tfjs";
+ * import { toOnnx } from "./mod.ts";
+ * import { CIFAR10_CLASSES } from "../data/mod.ts";
+ * declare const model: tf.LayersModel;
+ * const { bytes } = toOnnx(model, { metadata: { classNames: [...CIFAR10_CLASSES], runId: "r1" } });
  * await Deno.writeFile("model.onnx", bytes);
  * ```
  */

@@ -79,8 +79,11 @@ export function checkBatcherOptions(options: Partial<BatcherOptions>): void {
  *
  * @example
  * ```ts
+ * import { Batcher, type ClassifierSession } from "./mod.ts";
+ * declare const session: ClassifierSession;
+ * declare const image: Float32Array; // 32 × 32 × 3 floats, as the model takes them
  * const batcher = new Batcher((x, n) => session.run(x, n), { valuesPerItem: 3072, outputsPerItem: 10 });
- * const probabilities = await batcher.submit(tensor);
+ * const probabilities = await batcher.submit(image);
  * ```
  */
 export class Batcher {

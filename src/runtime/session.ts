@@ -28,8 +28,10 @@ export interface OpenClassifierOptions extends SessionOptions {
  *
  * @example
  * ```ts
+ * import { openClassifier, topK } from "./mod.ts";
+ * declare const input: Float32Array; // 32 × 32 × 3 floats, NHWC
  * const model = await openClassifier("models/cifar10/model.onnx", { providers: ["cuda", "cpu"] });
- * const probs = await model.run(input, 1); // input: 32*32*3 floats, NHWC
+ * const probs = await model.run(input, 1);
  * console.log(topK(probs, model.info.classNames, 3));
  * await model.release();
  * ```

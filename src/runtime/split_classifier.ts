@@ -30,6 +30,9 @@ export const SPLIT_DEFAULTS = { maxLocalRunMs: 2 } as const;
  *
  * @example
  * ```ts
+ * import { openSplitClassifier } from "./mod.ts";
+ * declare const image: Float32Array; // one image as the model takes it
+ * declare const batch: Float32Array; // 64 of them
  * const model = await openSplitClassifier("models/cifar10/model.onnx", { threads: 1 });
  * await model.run(image, 1); // on this thread
  * await model.run(batch, 64); // on the worker

@@ -30,6 +30,8 @@ export interface WorkerClassifier extends ClassifierSession {
  *
  * @example
  * ```ts
+ * import { openClassifierInWorker } from "./mod.ts";
+ * declare const input: Float32Array; // one image as the model takes it
  * const model = await openClassifierInWorker("models/cifar10/model.onnx", { threads: 1 });
  * const probs = await model.run(input, 1);
  * await model.release();

@@ -47,9 +47,12 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  *
  * @example
  * ```ts
+ * import { createApp, startServer } from "./mod.ts";
+ * import { openClassifier } from "../runtime/mod.ts";
+ * const session = await openClassifier("models/cifar10/model.onnx");
  * const service = createApp({ models: [session] });
+ * await startServer(service, { hostname: "127.0.0.1", port: 8080 });
  * await service.warmUp();
- * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, service.fetch);
  * ```
  */
 export function createApp(options: AppOptions): ServeApp {

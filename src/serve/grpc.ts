@@ -39,6 +39,9 @@ export interface RunningGrpcServer {
  *
  * @example
  * ```ts
+ * import { createApp, startGrpcServer } from "./mod.ts";
+ * import { openClassifier } from "../runtime/mod.ts";
+ * const service = createApp({ models: [await openClassifier("models/cifar10/model.onnx")] });
  * const grpcServer = await startGrpcServer(service, { port: 8081 });
  * await grpcServer.shutdown();
  * ```

@@ -63,6 +63,10 @@ interface Entry {
  *
  * @example
  * ```ts
+ * import { ModelRegistry, ServeMetrics } from "./mod.ts";
+ * import { openClassifier } from "../runtime/mod.ts";
+ * declare const x: Float32Array; // one image as the model takes it
+ * const session = await openClassifier("models/cifar10/model.onnx");
  * const registry = new ModelRegistry({ batching: {}, metrics: new ServeMetrics() });
  * await registry.load(session, { version: "2", owned: true });
  * const probabilities = await registry.use("cifar10", undefined, (m) => m.batcher.submit(x));

@@ -48,6 +48,10 @@ const key = (name: string, version: string) => `${name}/${version}`;
  *
  * @example
  * ```ts
+ * import { ModelRegistry, ModelRepository, ServeMetrics } from "./mod.ts";
+ * import { openClassifier } from "../runtime/mod.ts";
+ * const registry = new ModelRegistry({ batching: {}, metrics: new ServeMetrics() });
+ * const open = (path: string, name: string) => openClassifier(path, { name });
  * const repository = new ModelRepository(registry, { dir: "models", mode: "poll", open });
  * await repository.start(); // loads every version found, then rescans every 15 s
  * ```

@@ -31,7 +31,9 @@ export interface BackendInfo {
  *
  * @example
  * ```ts
- * const { name } = await initBackend("auto", silentReporter); // "tensorflow" or "cpu"
+ * import { initBackend } from "./mod.ts";
+ * import { silentReporter } from "../../progress/mod.ts";
+ * const { name } = await initBackend("auto", silentReporter); // "tensorflow" or "wasm"
  * ```
  */
 export async function initBackend(
