@@ -68,3 +68,14 @@ describe("the ONNX room's borders", () => {
     expect(outside.filter((i) => !i.typeOnly && i.room !== "protobufjs")).toEqual([]);
   });
 });
+
+describe("runtime/'s files", () => {
+  test("read nothing but models: only the model file reader and findModels touch the disk", () => {
+    const DISK = /\bDeno\.(read\w*|open\w*|stat\w*|lstat\w*)\(|from\s+"node:fs(\/promises)?"/;
+    const dir = join(SRC, "runtime");
+    const touching = readdirSync(dir).filter((name) =>
+      name.endsWith(".ts") && DISK.test(readFileSync(join(dir, name), "utf8"))
+    );
+    expect(touching.sort()).toEqual(["model_file.ts", "model_paths.ts"]);
+  });
+});
