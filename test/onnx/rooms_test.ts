@@ -71,7 +71,9 @@ describe("the ONNX room's borders", () => {
 
 describe("runtime/'s files", () => {
   test("read nothing but models: only the model file reader and findModels touch the disk", () => {
-    const DISK = /\bDeno\.(read\w*|open\w*|stat\w*|lstat\w*)\(|from\s+"node:fs(\/promises)?"/;
+    // Deno's file calls, node:fs, and the image room's file reader.
+    const DISK =
+      /\bDeno\.(read\w*|open\w*|stat\w*|lstat\w*)\(|from\s+"node:fs(\/promises)?"|\breadImageFile\b/;
     const dir = join(SRC, "runtime");
     const touching = readdirSync(dir).filter((name) =>
       name.endsWith(".ts") && DISK.test(readFileSync(join(dir, name), "utf8"))
