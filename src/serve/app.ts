@@ -24,7 +24,7 @@ import type { ServeEnv, ServeState } from "./_state.ts";
 /** A built service: the Hono app and its lifecycle. */
 export interface ServeApp {
   app: Hono<ServeEnv>;
-  /** `app.fetch`, for `Deno.serve`. */
+  /** `app.fetch`: a fetch handler, which `startServer` runs under node:http. */
   fetch: (request: Request) => Response | Promise<Response>;
   state: ServeState;
   /**
