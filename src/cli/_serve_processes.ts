@@ -193,7 +193,8 @@ function workerArgs(serveArgs: string[], threads: number): string[] {
   }
   const script = new URL("./main.ts", import.meta.url).pathname;
   const flags = ["--workers", "1", "--threads", String(threads), "--reuse-port"];
-  return ["run", "-A", script, ...args, ...flags];
+  // SO_REUSEPORT in Deno.serve (`--http-server deno`) is behind this flag (Deno 2.9).
+  return ["run", "-A", "--unstable-net", script, ...args, ...flags];
 }
 
 const howItEnded = (status: Deno.CommandStatus) =>

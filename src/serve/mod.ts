@@ -31,6 +31,8 @@ export {
 } from "./options.ts";
 export {
   checkServerOptions,
+  HTTP_SERVERS,
+  type HttpServer,
   type RunningServer,
   SERVER_DEFAULTS,
   type ServerOptions,

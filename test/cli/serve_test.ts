@@ -89,6 +89,28 @@ describe("ferry serve", () => {
     ]);
   });
 
+  it("--http-server deno runs --workers 2 on Deno.serve, says it has no timeouts, and stops on SIGTERM", async () => {
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const { child, base, stderr } = await startServe(
+      [`${dir}/alpha.onnx`, "--port", port, "--workers", "2", "--http-server", "deno"],
+      {},
+      2,
+    );
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${base}/v1/classify`, {
+        method: "POST",
+        body: await solidImage(RED),
+        headers: { "content-type": "image/jpeg" },
+      });
+      expect((await res.json()).predictions[0].label).toBe("red");
+    }
+    child.kill("SIGTERM");
+    expect((await child.status).code).toBe(0);
+    const said = await stderr;
+    expect(said.match(/Deno\.serve, no timeouts or cap/g)?.length).toBe(2);
+    expect(said.match(/\bstopped\b/g)?.length).toBe(2);
+  });
+
   it("stops with exit code 8 and the reason when only CUDA is asked for and it cannot load", async () => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "src/cli/main.ts", "serve", dir, "--provider", "cuda", "--port", "0"],

@@ -273,3 +273,22 @@ describe("the service on a real socket", () => {
     await expect(fetch(url, raw(await solidImage(BLUE)))).rejects.toThrow();
   });
 });
+
+describe("startServer() on Deno.serve", () => {
+  it("serves the same app, drains on shutdown, and refuses a server it does not know", async () => {
+    const service = createApp({ models: [session], token: TOKEN });
+    await service.warmUp();
+    const deno = await startServer(service, { port: 0, httpServer: "deno" });
+    const res = await fetch(`http://127.0.0.1:${deno.addr.port}/v1/classify`, {
+      ...raw(await solidImage(BLUE)),
+      headers: { ...auth, "content-type": "image/jpeg" },
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).predictions[0].label).toBe("blue");
+    expect(await deno.shutdown()).toBe(true);
+    await deno.finished;
+    await expect(startServer(service, { port: 0, httpServer: "bun" as "deno" })).rejects.toThrow(
+      "'httpServer' must be one of node, deno, got bun",
+    );
+  });
+});
