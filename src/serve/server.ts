@@ -107,7 +107,7 @@ export function checkServerOptions(options: ServerOptions): void {
   }
 }
 
-/** Serves `service` with `node:http` and resolves once it listens. */
+/** Serves `service` with `node:http` (or `Deno.serve`: `httpServer`) and resolves once it listens. */
 export async function startServer(
   service: ServeApp,
   options: ServerOptions = {},
