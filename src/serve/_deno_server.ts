@@ -5,6 +5,7 @@
  * @module
  */
 import type { ServeApp } from "./app.ts";
+import { closeWithin } from "./_drain.ts";
 
 /** What `Deno.serve` takes of the server's options. */
 interface DenoServerSettings {
@@ -26,18 +27,13 @@ export function startDenoServer(service: ServeApp, settings: DenoServerSettings)
   settings.say?.("connections: Deno.serve, no timeouts or cap (give them to the proxy in front)");
   let stopping: Promise<boolean> | undefined;
   const shutdown = () => {
-    stopping ??= (async () => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), settings.shutdownTimeoutMs);
-      });
-      // Deno.serve answers requests in flight with `Connection: close` once shutdown begins.
-      const done = await Promise.race([server.shutdown().then(() => true as const), timeout]);
-      clearTimeout(timer);
-      // Requests in flight hold their images in the batch queues, so the queues drain with them.
-      await service.drain();
-      return done;
-    })();
+    // Deno.serve answers requests in flight with `Connection: close` once shutdown begins; it has
+    // nothing to cut them with past the timeout, so the queues drain then and the rest follows.
+    stopping ??= closeWithin(settings.shutdownTimeoutMs, {
+      closed: server.shutdown(),
+      cut: () => {},
+      drain: () => service.drain(),
+    });
     return stopping;
   };
   return {

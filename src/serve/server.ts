@@ -4,6 +4,7 @@ import { FerryError } from "../errors.ts";
 import type { ServeApp } from "./app.ts";
 import { raiseOpenFileLimit } from "./_fd_limit.ts";
 import { startDenoServer } from "./_deno_server.ts";
+import { closeWithin } from "./_drain.ts";
 
 /** The HTTP servers that can run the app. */
 export const HTTP_SERVERS = ["node", "deno"] as const;
@@ -156,29 +157,18 @@ export async function startServer(
   );
   const shutdown = () => {
     stopping ??= (async () => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), settings.shutdownTimeoutMs);
-      });
       for (const response of unsent) if (!response.headersSent) response.shouldKeepAlive = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Connections that turn idle later (a response finishing, a client's pooled connection)
       // must close too; Deno's node:http closes only those idle at the call.
       server.closeIdleConnections();
       const idle = setInterval(() => server.closeIdleConnections(), 50);
-      // Requests in flight hold their images in the batch queues, so the queues drain with them;
-      // once, whether the connections closed in time or were cut.
-      let drained: Promise<void> | undefined;
-      const drain = () => drained ??= service.drain();
-      const graceful = closed.then(drain).then(() => true as const);
-      const done = await Promise.race([graceful, timeout]);
-      clearTimeout(timer);
+      const done = await closeWithin(settings.shutdownTimeoutMs, {
+        closed,
+        cut: () => server.closeAllConnections(),
+        drain: () => service.drain(),
+      });
       clearInterval(idle);
-      if (!done) {
-        // Past the timeout: cut the connections, and still release what the queues hold.
-        server.closeAllConnections();
-        await drain();
-      }
       return done;
     })();
     return stopping;
