@@ -79,6 +79,24 @@ export function grpcStatusOf(error: unknown): number {
   return error instanceof FerryError ? KINDS[error.kind].grpcStatus : INTERNAL;
 }
 
+/**
+ * Throws a `usage` FerryError, "Cannot ACTION: 'KEY' must be a positive integer, got VALUE", for
+ * the first of `values` that is not one; an undefined value is left to its default.
+ */
+export function checkPositiveIntegers(
+  action: string,
+  values: Record<string, number | undefined>,
+): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new FerryError(
+        "usage",
+        `Cannot ${action}: '${key}' must be a positive integer, got ${value}`,
+      );
+    }
+  }
+}
+
 /** An error as plain data, to cross between threads: a FerryError keeps its kind. */
 export interface ErrorData {
   kind?: ErrorKind;

@@ -1,5 +1,11 @@
 import { expect, test } from "vitest";
-import { FerryError, fromData, grpcStatusOf, toData } from "../src/errors.ts";
+import {
+  checkPositiveIntegers,
+  FerryError,
+  fromData,
+  grpcStatusOf,
+  toData,
+} from "../src/errors.ts";
 
 test("toData() and fromData() carry a FerryError's kind, status and message across", () => {
   const original = new FerryError("too_many_pixels", "Cannot decode png: too many pixels");
@@ -31,4 +37,21 @@ test("grpcStatusOf() gives the client-side kinds client statuses and the unexpec
   expect([status("not_found"), status("too_large"), status("overloaded")]).toEqual([5, 8, 14]);
   expect([status("unauthorized"), status("model")]).toEqual([16, 13]);
   expect(grpcStatusOf(new TypeError("bug"))).toBe(13);
+});
+
+test("checkPositiveIntegers() names the first value that is no positive integer, and skips undefined", () => {
+  expect(() => checkPositiveIntegers("serve", { a: 1, b: undefined, c: 2 })).not.toThrow();
+  for (const bad of [0, -1, 1.5, NaN]) {
+    expect(() => checkPositiveIntegers("serve", { a: 3, b: bad, c: 0 })).toThrow(
+      new FerryError("usage", `Cannot serve: 'b' must be a positive integer, got ${bad}`),
+    );
+  }
+  const error = (() => {
+    try {
+      checkPositiveIntegers("batch", { maxQueue: 0 });
+    } catch (e) {
+      return e;
+    }
+  })();
+  expect(error).toMatchObject({ kind: "usage", exitCode: 2, httpStatus: 400 });
 });

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { FerryError } from "../errors.ts";
+import { checkPositiveIntegers, FerryError } from "../errors.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import { OUTPUT_FORMATS, type OutputFormat, rowFormatter } from "./format.ts";
 import type { ClassifyModel } from "./open_model.ts";
@@ -199,14 +199,7 @@ function checkOptions(options: ClassifyOptions): void {
       `Cannot classify: 'format' must be one of ${OUTPUT_FORMATS.join(", ")}, got '${format}'`,
     );
   }
-  for (const [key, value] of [["topK", topK], ["batchSize", batchSize]] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new FerryError(
-        "usage",
-        `Cannot classify: '${key}' must be a positive integer, got ${value}`,
-      );
-    }
-  }
+  checkPositiveIntegers("classify", { topK, batchSize });
   if (options.link && !options.sortInto) {
     throw new FerryError(
       "usage",

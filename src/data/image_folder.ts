@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { FerryError } from "../errors.ts";
+import { checkPositiveIntegers, FerryError } from "../errors.ts";
 import { createDecodePool, decodeImage, type RgbImage } from "../image/mod.ts";
 import { type Reporter, silentReporter } from "../progress/mod.ts";
 import {
@@ -85,15 +85,8 @@ export async function loadImageFolder(
 ): Promise<LoadedImageFolder> {
   const o = { ...IMAGE_FOLDER_DEFAULTS, ...options };
   const reporter = o.reporter ?? silentReporter;
-  for (const name of ["width", "height", "concurrency", "workers"] as const) {
-    const value = o[name];
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      throw new FerryError(
-        "usage",
-        `Cannot load images: '${name}' must be a positive integer, got ${o[name]}`,
-      );
-    }
-  }
+  const { width, height, concurrency, workers } = o;
+  checkPositiveIntegers("load images", { width, height, concurrency, workers });
   const scan = scanImageFolder(dir, o.width, o.height);
   if (scan.classNames.length > 256) {
     throw new FerryError(

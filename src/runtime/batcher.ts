@@ -1,4 +1,4 @@
-import { FerryError } from "../errors.ts";
+import { checkPositiveIntegers, FerryError } from "../errors.ts";
 
 /** Runs `count` inputs laid out one after another; resolves to `count * outputsPerItem` values. */
 export type BatchRunner = (input: Float32Array, count: number) => Promise<Float32Array>;
@@ -55,15 +55,8 @@ interface Pending {
 /** Throws a `usage` error naming the first option of {@linkcode Batcher} that cannot work. */
 export function checkBatcherOptions(options: Partial<BatcherOptions>): void {
   const settings = { ...BATCHER_DEFAULTS, ...options };
-  for (const key of ["maxBatchSize", "maxQueue", "maxInFlight"] as const) {
-    const value = settings[key];
-    if (!Number.isInteger(value) || value < 1) {
-      throw new FerryError(
-        "usage",
-        `Cannot batch: '${key}' must be a positive integer, got ${value}`,
-      );
-    }
-  }
+  const { maxBatchSize, maxQueue, maxInFlight } = settings;
+  checkPositiveIntegers("batch", { maxBatchSize, maxQueue, maxInFlight });
   if (!(settings.maxWaitMs >= 0)) {
     throw new FerryError(
       "usage",

@@ -1,4 +1,4 @@
-import { FerryError } from "../errors.ts";
+import { checkPositiveIntegers } from "../errors.ts";
 import type { RepositoryOptions } from "./repository.ts";
 import { DECODE_DEFAULTS, type DecodePool } from "../image/mod.ts";
 import {
@@ -107,27 +107,16 @@ export const APP_DEFAULTS = {
  */
 export function checkAppOptions(options: Omit<AppOptions, "models">): void {
   const limits = { ...LIMIT_DEFAULTS, ...options.limits };
-  const counts = [
-    ["maxBodyBytes", limits.maxBodyBytes],
-    ["maxFiles", limits.maxFiles],
-    ["maxPixels", limits.maxPixels],
-    ["maxRequestPixels", limits.maxRequestPixels],
-    ["maxBytesInFlight", limits.maxBytesInFlight],
-    ["maxQueue", limits.maxQueue],
-    ["deadlineMs", limits.deadlineMs],
-    ["maxTopK", limits.maxTopK],
-  ] as const;
-  for (const [key, value] of counts) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new FerryError(
-        "usage",
-        `Cannot serve: 'limits.${key}' must be a positive integer, got ${value}`,
-      );
-    }
-  }
-  const topK = options.topK ?? APP_DEFAULTS.topK;
-  if (!Number.isInteger(topK) || topK < 1) {
-    throw new FerryError("usage", `Cannot serve: 'topK' must be a positive integer, got ${topK}`);
-  }
+  checkPositiveIntegers("serve", {
+    "limits.maxBodyBytes": limits.maxBodyBytes,
+    "limits.maxFiles": limits.maxFiles,
+    "limits.maxPixels": limits.maxPixels,
+    "limits.maxRequestPixels": limits.maxRequestPixels,
+    "limits.maxBytesInFlight": limits.maxBytesInFlight,
+    "limits.maxQueue": limits.maxQueue,
+    "limits.deadlineMs": limits.deadlineMs,
+    "limits.maxTopK": limits.maxTopK,
+    topK: options.topK ?? APP_DEFAULTS.topK,
+  });
   checkBatcherOptions({ ...APP_DEFAULTS.batching, ...options.batching, maxQueue: limits.maxQueue });
 }

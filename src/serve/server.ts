@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { getRequestListener } from "@hono/node-server";
-import { FerryError } from "../errors.ts";
+import { checkPositiveIntegers, FerryError } from "../errors.ts";
 import type { ServeApp } from "./app.ts";
 import { raiseOpenFileLimit } from "./_fd_limit.ts";
 import { startDenoServer } from "./_deno_server.ts";
@@ -83,13 +83,6 @@ export function checkServerOptions(options: ServerOptions): void {
   if (!Number.isInteger(settings.port) || settings.port < 0 || settings.port > 65535) {
     throw new FerryError("usage", `Cannot serve: 'port' must be 0 to 65535, got ${settings.port}`);
   }
-  const positive = [
-    ["shutdownTimeoutMs", settings.shutdownTimeoutMs],
-    ["headersTimeoutMs", settings.headersTimeoutMs],
-    ["requestTimeoutMs", settings.requestTimeoutMs],
-    ["keepAliveTimeoutMs", settings.keepAliveTimeoutMs],
-    ["maxConnections", settings.maxConnections],
-  ] as const;
   if (!HTTP_SERVERS.includes(settings.httpServer)) {
     throw new FerryError(
       "usage",
@@ -98,14 +91,13 @@ export function checkServerOptions(options: ServerOptions): void {
       }, got ${settings.httpServer}`,
     );
   }
-  for (const [key, value] of positive) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new FerryError(
-        "usage",
-        `Cannot serve: '${key}' must be a positive integer, got ${value}`,
-      );
-    }
-  }
+  checkPositiveIntegers("serve", {
+    shutdownTimeoutMs: settings.shutdownTimeoutMs,
+    headersTimeoutMs: settings.headersTimeoutMs,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
+    maxConnections: settings.maxConnections,
+  });
 }
 
 /** Serves `service` with `node:http` (or `Deno.serve`: `httpServer`) and resolves once it listens. */
