@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import sharp from "sharp";
 import { ensurePythonPackages, runPythonJson } from "./_python.ts";
+import { startServe } from "../cli/_serve.ts";
 
 const SHIPPED = new URL("../../models/cifar10-notebook/", import.meta.url).pathname;
 
@@ -49,33 +50,13 @@ async function main(): Promise<number> {
     await Deno.mkdir(join(dir, "images"));
     const images = await writeImages(join(dir, "images"));
 
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../../src/cli/main.ts", import.meta.url).pathname,
-        "serve",
-        "--model-repository",
-        join(dir, "repo"),
-        "--port",
-        "0",
-        "--no-access-log",
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let said = "";
-    let url: string | undefined;
-    while (url === undefined) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`ferry serve exited before listening:\n${said}`);
-      said += value;
-      url = /listening on (http:\/\/[\d.]+:\d+)/.exec(said)?.[1];
-    }
-    const drained = (async () => {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) said += r.value;
-    })();
+    const { child, base: url, stderr } = await startServe([
+      "--model-repository",
+      join(dir, "repo"),
+      "--port",
+      "0",
+      "--no-access-log",
+    ]);
     try {
       const { code, stdout } = await runPythonJson(
         new URL("./_v2_http_client.py", import.meta.url).pathname,
@@ -86,7 +67,7 @@ async function main(): Promise<number> {
     } finally {
       child.kill("SIGTERM");
       await child.status;
-      await drained;
+      await stderr;
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
