@@ -3,6 +3,7 @@ import { FerryError } from "../errors.ts";
 import { buildNotebookCnn } from "./notebook_cnn.ts";
 import { buildVggBn } from "./vgg_bn.ts";
 import { buildResnet9Half } from "./resnet9_half.ts";
+import { buildAirbench } from "./airbench.ts";
 import { type ModelOptions, resolveModelOptions } from "./options.ts";
 
 /** One registered architecture. */
@@ -115,4 +116,10 @@ registerArchitecture({
   name: "resnet9_half",
   description: "ResNet-9 at half width (32–256 filters, two residual pairs, global max pool)",
   build: buildResnet9Half,
+});
+
+registerArchitecture({
+  name: "airbench",
+  description: "airbench94's network (24-filter prep, 64/256/256 conv pairs, global max pool)",
+  build: buildAirbench,
 });
