@@ -1,17 +1,20 @@
 /**
  * The ONNX model the serve and classify benchmarks use: the one named by `--model`, else the
- * shipped one (the first `.onnx` under models/, a run's `model.onnx` before its int8 copy), else,
- * until one is shipped, the notebook's CNN with random weights (speed does not depend on them).
+ * shipped notebook CNN (every figure in docs/benchmarks.md is of it, so they stay comparable when a
+ * heavier model is shipped beside it), else the notebook's CNN with random weights (speed does not
+ * depend on them).
  *
  * @module
  */
 import { findModels } from "../src/runtime/mod.ts";
 import { writeNotebookCnn } from "./_notebook_cnn.ts";
 
+const NOTEBOOK_MODEL = "models/cifar10-notebook/model.onnx";
+
 /** Path of the model to benchmark and where it came from. */
 export async function benchModel(given?: string): Promise<{ path: string; source: string }> {
   if (given) return { path: given, source: "--model" };
-  const [shipped] = await findModels("models");
+  const [shipped] = await findModels(NOTEBOOK_MODEL);
   if (shipped) return { path: shipped, source: "shipped" };
   const dir = await Deno.makeTempDir({ prefix: "ferry-bench-" });
   return { path: await writeNotebookCnn(dir), source: "notebook CNN, random weights" };
