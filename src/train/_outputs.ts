@@ -38,7 +38,8 @@ export async function writeHistory(
   epochs: EpochLog[],
   end: { stoppedEarly: boolean; weightsEpoch: number },
 ): Promise<void> {
-  const file: HistoryFile = { epochs, history: historyColumns(epochs), ...end };
+  const { stoppedEarly, weightsEpoch } = end;
+  const file: HistoryFile = { epochs, history: historyColumns(epochs), stoppedEarly, weightsEpoch };
   await writeJson(join(runDir, RUN_FILES.historyJson), file);
   await writeFileAtomic(join(runDir, RUN_FILES.historyCsv), historyCsv(epochs));
 }
