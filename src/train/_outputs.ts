@@ -15,6 +15,9 @@ export const RUN_FILES = {
   report: "report.txt",
   curvesSvg: "curves.svg",
   curvesPng: "curves.png",
+  /** Per-layer gradient norms and update ratios, when the history has them. */
+  layerStatsSvg: "layer_stats.svg",
+  layerStatsPng: "layer_stats.png",
 } as const;
 
 /** Writes a value as indented JSON, atomically. */

@@ -15,7 +15,11 @@ import { initBackend, TRAIN_DEFAULTS, type TrainConfig } from "../../src/train/m
 /** Registry name of the tiny architecture. */
 export const TINY_ARCHITECTURE = "tiny_test_cnn";
 
-/** Conv(4) → MaxPool → Flatten → Dense(8) → Dropout → Dense(classes): ~300 parameters. */
+/**
+ * Conv(4) → MaxPool → Flatten → Dense(8) → Dropout → Dense(classes): ~300 parameters. The
+ * trainable layers are named, as ferry's architectures name theirs, so that a run resumed in the
+ * same process records its layers under the same names (tfjs numbers unnamed layers per process).
+ */
 export function buildTinyCnn(options: ModelOptions): tf.LayersModel {
   const init = (i: number) => tf.initializers.glorotUniform({ seed: options.seed + i });
   const model = tf.sequential({ name: "tiny" });
@@ -26,17 +30,24 @@ export function buildTinyCnn(options: ModelOptions): tf.LayersModel {
     padding: "same",
     activation: options.activation,
     kernelInitializer: init(0),
+    name: "conv2d",
   }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.flatten());
   model.add(
-    tf.layers.dense({ units: 8, activation: options.activation, kernelInitializer: init(1) }),
+    tf.layers.dense({
+      units: 8,
+      activation: options.activation,
+      kernelInitializer: init(1),
+      name: "dense_1",
+    }),
   );
   model.add(tf.layers.dropout({ rate: options.dropout }));
   model.add(tf.layers.dense({
     units: options.numClasses,
     activation: "softmax",
     kernelInitializer: init(2),
+    name: "dense_2",
   }));
   return model;
 }

@@ -71,7 +71,7 @@ describe("WasmGradientPool", () => {
     }
   });
 
-  test("fit() with the pool gives the history of fit() on one thread", async () => {
+  test("fit() with the pool gives the history of fit() on one thread, layer records included", async () => {
     await initBackend("wasm", silentReporter);
     pool ??= await WasmGradientPool.create("notebook_cnn", OPTIONS, 1);
     const source = (dataset: ImageDataset, shuffle: boolean): BatchSource => ({
@@ -92,6 +92,7 @@ describe("WasmGradientPool", () => {
       seed: 5,
       earlyStopping: false,
       reduceLr: false,
+      layerStatsEvery: 1,
     };
     const train = colourDataset(20), validation = colourDataset(8, 8, 2);
     const history = async (gradientPool?: WasmGradientPool) => {
@@ -111,6 +112,17 @@ describe("WasmGradientPool", () => {
         expect(Math.abs(epoch[key] - single[i]![key]) / single[i]![key]).toBeLessThan(1e-4);
       }
       expect(epoch.accuracy).toBe(single[i]!.accuracy);
+      for (const [name, stats] of Object.entries(epoch.layers!)) {
+        const one = single[i]!.layers![name]!;
+        expect(stats.grad_norm, name).toBeGreaterThan(0);
+        expect(Math.abs(stats.grad_norm - one.grad_norm) / one.grad_norm, name).toBeLessThan(1e-3);
+        expect(Math.abs(stats.update_ratio! - one.update_ratio!) / one.update_ratio!, name)
+          .toBeLessThan(1e-3);
+        expect(stats.silent_units, name).toBe(one.silent_units);
+      }
+      expect(Object.keys(epoch.layers!)).toEqual(
+        ["conv2d_1", "conv2d_2", "conv2d_3", "dense_1", "dense_2"],
+      );
     }
     expect(pooled[1]!.loss).toBeLessThan(pooled[0]!.loss); // it did train
   });
