@@ -145,21 +145,26 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
 /** The narrowest legend box; longer names widen it (about 7 pixels a character). */
 const LEGEND_WIDTH = 122;
 
-/** Log10 tick positions: every power of ten covering [min, max], at most about nine of them. */
+/**
+ * Log10 tick positions: every power of ten covering [min, max] (at most about nine of them), and
+ * 2 and 5 times each when the range spans two decades or less.
+ */
 function decadeTicks(min: number, max: number): number[] {
   if (!(Number.isFinite(min) && Number.isFinite(max))) return [0, 1]; // nothing positive to draw
   const [first, last] = [Math.floor(min), Math.max(Math.ceil(max), Math.floor(min) + 1)];
   const step = Math.ceil((last - first) / 8);
   const ticks: number[] = [];
-  for (let t = first; t < last + step; t += step) ticks.push(t);
+  for (let t = first; t < last + step; t += step) {
+    ticks.push(t);
+    if (last - first <= 2 && t < last) ticks.push(t + Math.log10(2), t + Math.log10(5));
+  }
   return ticks;
 }
 
-/** A power of ten's label: 0.01, 1, 100 as numbers, smaller or larger ones as 1e-5, 1e6. */
+/** A log10 tick's label: 0.002, 1, 500 as numbers, smaller or larger ones as 1e-5, 2e6. */
 function decadeLabel(exponent: number): string {
-  return Math.abs(exponent) <= 3
-    ? String(Number((10 ** exponent).toPrecision(1)))
-    : `1e${exponent}`;
+  const value = Number((10 ** exponent).toPrecision(1));
+  return Math.abs(exponent) <= 3.5 ? String(value) : value.toExponential(0).replace("+", "");
 }
 
 interface Point {

@@ -26,7 +26,10 @@ describe("layerStatsSvg()", () => {
     const colours = [...svg.matchAll(/<polyline [^>]*stroke="(#[0-9a-f]+)"/g)].map((m) => m[1]);
     expect(colours.slice(0, 3)).toEqual(colours.slice(3));
     expect(new Set(colours).size).toBe(3);
-    for (const tick of [">0.1<", ">1<", ">10<", ">0.001<", ">0.01<"]) expect(svg).toContain(tick);
+    // Both panels span two decades or less: ticks at 1, 2 and 5 times each power of ten.
+    for (const tick of [">0.1<", ">0.2<", ">0.5<", ">1<", ">10<", ">0.001<", ">0.005<", ">0.01<"]) {
+      expect(svg).toContain(tick);
+    }
     expect((await svgToPng(svg)).length).toBeGreaterThan(1000);
   });
 
