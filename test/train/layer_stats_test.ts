@@ -1,40 +1,22 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createBatches, type ImageDataset } from "../../src/data/mod.ts";
-import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
 import { buildModel } from "../../src/model/mod.ts";
+import { type EpochLog, fit, type FitOptions, layerColumns } from "../../src/train/mod.ts";
 import {
-  type BatchSource,
-  type EpochLog,
-  fit,
-  type FitOptions,
-  layerColumns,
-} from "../../src/train/mod.ts";
-import { colourDataset, setUpTiny, TINY_ARCHITECTURE } from "./_tiny.ts";
+  colourDataset,
+  setUpTiny,
+  TINY_ARCHITECTURE,
+  TINY_FIT_OPTIONS,
+  tinySource,
+} from "./_tiny.ts";
 
 const train = colourDataset(24);
 const validation = colourDataset(8, 8, 2);
 
-function source(dataset: ImageDataset, shuffle: boolean): BatchSource {
-  const spec = { ...FERRY_INPUT_SPEC, width: dataset.width, height: dataset.height };
-  return {
-    steps: Math.ceil(dataset.count / 8),
-    batches: (epoch) => createBatches(dataset, { batchSize: 8, shuffle, seed: 3, epoch, spec }),
-  };
-}
-
-const options: FitOptions = {
-  epochs: 2,
-  loss: "categorical_crossentropy",
-  optimizer: { name: "adam", learningRate: 0.01, momentum: 0 },
-  seed: 5,
-  earlyStopping: false,
-  reduceLr: false,
-  layerStatsEvery: 1,
-};
+const options: FitOptions = { ...TINY_FIT_OPTIONS, epochs: 2, layerStatsEvery: 1 };
 
 /** Flatten → Dense(4, tanh) → Dense(3, softmax), both kernels from `init`; no dropout. */
-function denseModel(init: tf.initializers.Initializer): tf.LayersModel {
+function denseModel(init: ReturnType<typeof tf.initializers.zeros>): tf.LayersModel {
   const model = tf.sequential();
   model.add(tf.layers.flatten({ inputShape: [8, 8, 3] }));
   model.add(tf.layers.dense({ units: 4, activation: "tanh", kernelInitializer: init }));
@@ -61,7 +43,12 @@ describe("per-layer gradient records", () => {
   it("fit() records every trainable layer's gradient norm and update ratio, positive when it learns, and leaks no tensor", async () => {
     const model = buildModel(TINY_ARCHITECTURE, { inputShape: [8, 8, 3], numClasses: 3, seed: 11 });
     const before = tf.memory().numTensors;
-    const { history } = await fit(model, source(train, true), source(validation, false), options);
+    const { history } = await fit(
+      model,
+      tinySource(train, true),
+      tinySource(validation, false),
+      options,
+    );
     expect(tf.memory().numTensors).toBe(before);
     const trainable = model.layers.filter((l) => l.trainableWeights.length > 0);
     for (const log of history) {
@@ -88,7 +75,7 @@ describe("per-layer gradient records", () => {
       ]),
     );
     const sparse = tiny();
-    const once = await fit(sparse, source(train, true), source(validation, false), {
+    const once = await fit(sparse, tinySource(train, true), tinySource(validation, false), {
       ...options,
       epochs: 1,
       layerStatsEvery: 100,
@@ -99,7 +86,7 @@ describe("per-layer gradient records", () => {
 
   it("fit() records nothing with layerStatsEvery 0", async () => {
     const model = denseModel(tf.initializers.glorotUniform({ seed: 1 }));
-    const { history } = await fit(model, source(train, true), source(validation, false), {
+    const { history } = await fit(model, tinySource(train, true), tinySource(validation, false), {
       ...options,
       layerStatsEvery: 0,
     });
@@ -110,7 +97,12 @@ describe("per-layer gradient records", () => {
 
   it("a zero-initialised dense layer's units stay identical after a step, and get no gradient", async () => {
     const model = denseModel(tf.initializers.zeros());
-    const { history } = await fit(model, source(train, true), source(validation, false), options);
+    const { history } = await fit(
+      model,
+      tinySource(train, true),
+      tinySource(validation, false),
+      options,
+    );
     for (const unit of unitWeights(model)) expect(unit).toEqual(unitWeights(model)[0]);
     for (const log of history) {
       // tanh(0) = 0 feeds the output layer nothing, so no kernel gets a gradient: only the
@@ -126,7 +118,12 @@ describe("per-layer gradient records", () => {
   it("units that start identical move, but stay identical: the same gradient for every unit", async () => {
     const model = denseModel(tf.initializers.constant({ value: 0.05 }));
     const start = unitWeights(model)[0]!;
-    const { history } = await fit(model, source(train, true), source(validation, false), options);
+    const { history } = await fit(
+      model,
+      tinySource(train, true),
+      tinySource(validation, false),
+      options,
+    );
     const units = unitWeights(model);
     expect(units[0]).not.toEqual(start);
     for (const unit of units) {
