@@ -7,8 +7,9 @@
  *
  * A layer's norms cover all its trainable weights together (a kernel and its bias, BatchNorm's γ
  * and β): one line per layer keeps the plots readable for deep models, and the kernel dominates
- * every norm but a zero-initialised one's. A unit is a slice along the weights' last axis (a
- * Dense unit, a Conv2D filter, a BatchNorm channel).
+ * every norm but a zero-initialised one's. A unit is a channel of the layer's output (a Dense
+ * unit, a Conv2D filter, a BatchNorm channel): the slice along the last axis of each weight that
+ * has one per channel.
  *
  * @module
  */
@@ -49,7 +50,10 @@ function layerSlots(model: tf.LayersModel): LayerSlots[] {
   const all = model.trainableWeights;
   return model.layers.flatMap((layer) => {
     const positions = layer.trainableWeights.map((w) => all.indexOf(w)).filter((i) => i >= 0);
-    const units = all[positions[0]!]?.shape.at(-1) ?? 1;
+    // A unit is a channel of the layer's (first) output.
+    const shape = layer.outputShape as (number | null)[] | (number | null)[][];
+    const output = (Array.isArray(shape[0]) ? shape[0] : shape) as (number | null)[];
+    const units = output.at(-1) ?? 1;
     return positions.length > 0 ? [{ name: layer.name, positions, units }] : [];
   });
 }
@@ -57,7 +61,8 @@ function layerSlots(model: tf.LayersModel): LayerSlots[] {
 /** Squares of `t` summed over every axis but the last: one value per unit. */
 function unitSquares(t: tf.Tensor): tf.Tensor1D {
   const squares = tf.square(t);
-  if (t.rank <= 1) return squares.reshape([-1]);
+  if (t.rank === 1) return squares as tf.Tensor1D;
+  if (t.rank === 0) return squares.reshape([1]);
   return tf.sum(squares, Array.from({ length: t.rank - 1 }, (_, i) => i)) as tf.Tensor1D;
 }
 
@@ -119,20 +124,24 @@ export class LayerProbe {
   ): void {
     const unitGrad = new Float64Array(layer.units);
     const unitWeight = new Float64Array(layer.units);
-    let update = 0;
+    // A weight whose last axis is not the layer's units adds to the layer's norms only.
+    let [otherGrad, otherWeight, update] = [0, 0, 0];
     for (const i of layer.positions) {
       const n = variables[i]!.shape.at(-1) ?? 1;
       const start = offsets[i]!;
       for (let u = 0; u < n; u++) {
-        // A weight whose last axis is not the layer's units adds to the layer's norms only.
-        const unit = n === layer.units ? u : 0;
-        unitGrad[unit]! += values[start + u]!;
-        unitWeight[unit]! += values[start + n + u]!;
+        if (n === layer.units) {
+          unitGrad[u]! += values[start + u]!;
+          unitWeight[u]! += values[start + n + u]!;
+        } else {
+          otherGrad += values[start + u]!;
+          otherWeight += values[start + n + u]!;
+        }
       }
       update += values[start + 2 * n]!;
     }
-    const grad = Math.sqrt(unitGrad.reduce((a, b) => a + b, 0));
-    const weight = Math.sqrt(unitWeight.reduce((a, b) => a + b, 0));
+    const grad = Math.sqrt(unitGrad.reduce((a, b) => a + b, otherGrad));
+    const weight = Math.sqrt(unitWeight.reduce((a, b) => a + b, otherWeight));
     sums.grad += grad;
     sums.weight += weight;
     if (weight > 0) {

@@ -135,6 +135,31 @@ describe("per-layer gradient records", () => {
     model.dispose();
   });
 
+  it("counts a layer's output channels as its units, whatever the last axes of its weights", async () => {
+    const model = tf.sequential();
+    model.add(tf.layers.separableConv2d({
+      inputShape: [8, 8, 3],
+      filters: 4,
+      kernelSize: 3,
+      depthMultiplier: 2,
+      activation: "relu",
+      depthwiseInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      pointwiseInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+    }));
+    model.add(tf.layers.flatten());
+    model.add(tf.layers.dense({ units: 3, activation: "softmax" }));
+    const { history } = await fit(model, tinySource(train, true), tinySource(validation, false), {
+      ...options,
+      epochs: 1,
+    });
+    // The depthwise kernel's last axis is the multiplier (2), the pointwise one's the filters.
+    const separable = Object.values(history[0]!.layers!)[0]!;
+    expect(separable.units).toBe(4);
+    expect(separable.grad_norm).toBeGreaterThan(0);
+    expect(separable.silent_units).toBeLessThan(1);
+    model.dispose();
+  });
+
   it("layerColumns() lines up each layer's values per epoch, NaN where an epoch has none", () => {
     const stats = (grad: number) => ({
       grad_norm: grad,
