@@ -73,6 +73,10 @@ const OPTIONS: OptionTable<TrainConfig> = {
   reduceLrCooldown: { description: "ReduceLROnPlateau cooldown (epochs)", value: "N" },
   minLr: { description: "ReduceLROnPlateau min_lr", value: "LR" },
   backend: { description: BACKEND_CHOICES.join(" | "), value: "NAME" },
+  layerStatsEvery: {
+    description: "Record layer gradient norms every N steps into history.json (0: off)",
+    value: "N",
+  },
 };
 
 const FLAGS: Record<string, FlagSpec> = {

@@ -1,7 +1,11 @@
 import { join } from "node:path";
 import { lineChartSvg, writePlot } from "../plot/mod.ts";
 import type { RunOutcome } from "./runner.ts";
+import { meanCurve, type Spread, spread } from "./_stats.ts";
+import { layerSection } from "./_layers.ts";
 import { type ExperimentSpec, type Question, variantsOf } from "./spec.ts";
+
+export type { Spread };
 
 /** One variant's numbers over its seeds. */
 export interface VariantSummary {
@@ -15,28 +19,6 @@ export interface VariantSummary {
   /** Per-epoch means over seeds (epochs that only some seeds reached use those seeds). */
   valAccuracyCurve: number[];
   valLossCurve: number[];
-}
-
-/** Mean and sample standard deviation (0 for one value). */
-export interface Spread {
-  mean: number;
-  sd: number;
-}
-
-function spread(values: number[]): Spread {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const sd = values.length < 2
-    ? 0
-    : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
-  return { mean, sd };
-}
-
-function meanCurve(curves: number[][]): number[] {
-  const length = Math.max(...curves.map((c) => c.length));
-  return Array.from({ length }, (_, i) => {
-    const present = curves.map((c) => c[i]).filter((v): v is number => v !== undefined);
-    return present.reduce((a, b) => a + b, 0) / present.length;
-  });
 }
 
 /** Summarises one question's outcomes, variant by variant, in the spec's order. */
@@ -98,7 +80,8 @@ function budgetLine(spec: ExperimentSpec): string {
 
 /**
  * Writes `report.md` and one curves plot per question (SVG and PNG) into the spec's report
- * folder; returns the Markdown.
+ * folder, and where the runs recorded layer statistics, a table and a plot of them per variant;
+ * returns the Markdown.
  */
 export async function writeExperimentReport(
   spec: ExperimentSpec,
@@ -141,6 +124,7 @@ export async function writeExperimentReport(
     ]);
     await writePlot(join(spec.reportDir, question.id), svg);
     lines.push("", `![${question.title}](${question.id}.svg)`);
+    lines.push(...await layerSection(question, outcomes, spec.reportDir));
   }
   const markdown = lines.join("\n") + "\n";
   await Deno.writeTextFile(join(spec.reportDir, "report.md"), markdown);

@@ -113,7 +113,9 @@ export function variantsOf(question: Question): Variant[] {
   return combos;
 }
 
-const slug = (label: string) => label.replace(/[^A-Za-z0-9.]+/g, "-").replace(/^-|-$/g, "");
+/** A label as a file-name part: runs of other characters become one `-`. */
+export const slug = (label: string): string =>
+  label.replace(/[^A-Za-z0-9.]+/g, "-").replace(/^-|-$/g, "");
 
 /** Every run of the experiment, in order: question, variant, seed. */
 export function planRuns(spec: ExperimentSpec): PlannedRun[] {

@@ -16,6 +16,8 @@ export interface Panel {
   /** @default "Epoch" */
   xLabel?: string;
   yLabel: string;
+  /** A log scale draws values ≤ 0 as gaps and ticks the powers of ten. @default "linear" */
+  yScale?: "linear" | "log";
   series: Series[];
 }
 
@@ -62,8 +64,14 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
   const top = MARGIN.top;
   const bottom = height - MARGIN.bottom;
   const epochs = Math.max(1, ...panel.series.map((s) => s.values.length));
-  const finite = panel.series.flatMap((s) => s.values.filter(Number.isFinite));
-  const yTicks = niceTicks(Math.min(...finite, Infinity), Math.max(...finite, -Infinity));
+  const log = panel.yScale === "log";
+  // On a log scale every position is a power of ten: the values become their log10.
+  const scaled = panel.series.map((s) =>
+    log ? s.values.map((v) => (v > 0 ? Math.log10(v) : NaN)) : s.values
+  );
+  const finite = scaled.flatMap((values) => values.filter(Number.isFinite));
+  const [low, high] = [Math.min(...finite, Infinity), Math.max(...finite, -Infinity)];
+  const yTicks = log ? decadeTicks(low, high) : niceTicks(low, high);
   const xTicks = niceTicks(1, epochs).filter((t) => Number.isInteger(t) && t >= 1 && t <= epochs);
   const [yMin, yMax] = [yTicks[0]!, yTicks[yTicks.length - 1]!];
   const px = (epoch: number) =>
@@ -77,7 +85,8 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
   for (const t of yTicks) {
     out.push(
       `<line x1="${left}" x2="${right}" y1="${num(py(t))}" y2="${num(py(t))}" stroke="#e5e5e5"/>`,
-      `<text x="${left - 6}" y="${num(py(t) + 4)}" text-anchor="end">${num(t, 6)}</text>`,
+      `<text x="${left - 6}" y="${num(py(t) + 4)}" text-anchor="end">` +
+        `${log ? decadeLabel(t) : num(t, 6)}</text>`,
     );
   }
   for (const t of xTicks) {
@@ -96,13 +105,17 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
     `<text transform="translate(${x0 + 16} ${num((top + bottom) / 2)}) rotate(-90)" ` +
       `text-anchor="middle">${escapeXml(panel.yLabel)}</text>`,
   );
-  const lines = panel.series.map((series) =>
-    series.values.flatMap((v, e) => Number.isFinite(v) ? [{ x: px(e + 1), y: py(v) }] : [null])
+  const lines = scaled.map((values) =>
+    values.flatMap((v, e) => Number.isFinite(v) ? [{ x: px(e + 1), y: py(v) }] : [null])
   );
-  const legendHeight = panel.series.length * 18 + 6;
-  const box = legendBox(lines, { left, right, top, bottom }, legendHeight);
+  const legendSize = {
+    width: Math.max(LEGEND_WIDTH, 44 + 7 * Math.max(0, ...panel.series.map((s) => s.name.length))),
+    height: panel.series.length * 18 + 6,
+  };
+  const box = legendBox(lines, { left, right, top, bottom }, legendSize);
   const legend = [
-    `<rect x="${num(box.x)}" y="${num(box.y)}" width="${LEGEND_WIDTH}" height="${legendHeight}" ` +
+    `<rect x="${num(box.x)}" y="${num(box.y)}" width="${legendSize.width}" ` +
+    `height="${legendSize.height}" ` +
     `fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`,
   ];
   panel.series.forEach((series, i) => {
@@ -129,7 +142,30 @@ function panelSvg(panel: Panel, x0: number, width: number, height: number): stri
   return out.join("\n");
 }
 
+/** The narrowest legend box; longer names widen it (about 7 pixels a character). */
 const LEGEND_WIDTH = 122;
+
+/**
+ * Log10 tick positions: every power of ten covering [min, max] (at most about nine of them), and
+ * 2 and 5 times each when the range spans two decades or less.
+ */
+function decadeTicks(min: number, max: number): number[] {
+  if (!(Number.isFinite(min) && Number.isFinite(max))) return [0, 1]; // nothing positive to draw
+  const [first, last] = [Math.floor(min), Math.max(Math.ceil(max), Math.floor(min) + 1)];
+  const step = Math.ceil((last - first) / 8);
+  const ticks: number[] = [];
+  for (let t = first; t < last + step; t += step) {
+    ticks.push(t);
+    if (last - first <= 2 && t < last) ticks.push(t + Math.log10(2), t + Math.log10(5));
+  }
+  return ticks;
+}
+
+/** A log10 tick's label: 0.002, 1, 500 as numbers, smaller or larger ones as 1e-5, 2e6. */
+function decadeLabel(exponent: number): string {
+  const value = Number((10 ** exponent).toPrecision(1));
+  return Math.abs(exponent) <= 3.5 ? String(value) : value.toExponential(0).replace("+", "");
+}
 
 interface Point {
   x: number;
@@ -144,8 +180,9 @@ interface Point {
 function legendBox(
   lines: (Point | null)[][],
   plot: { left: number; right: number; top: number; bottom: number },
-  height: number,
+  size: { width: number; height: number },
 ): Point {
+  const { width, height } = size;
   const samples: Point[] = [];
   for (const run of lines.flatMap((line) => splitRuns(line))) {
     samples.push(run[0]!);
@@ -156,11 +193,11 @@ function legendBox(
       }
     }
   }
-  const [xRight, xLeft] = [plot.right - LEGEND_WIDTH - 4, plot.left + 4];
+  const [xRight, xLeft] = [plot.right - width - 4, plot.left + 4];
   const [yTop, yBottom] = [plot.top + 4, plot.bottom - height - 4];
   const corners = [[xRight, yTop], [xLeft, yTop], [xRight, yBottom], [xLeft, yBottom]] as const;
   const hidden = corners.map(([x, y]) =>
-    samples.filter((p) => p.x >= x && p.x <= x + LEGEND_WIDTH && p.y >= y && p.y <= y + height)
+    samples.filter((p) => p.x >= x && p.x <= x + width && p.y >= y && p.y <= y + height)
       .length
   );
   const best = hidden.indexOf(Math.min(...hidden));

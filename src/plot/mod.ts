@@ -1,7 +1,8 @@
 /**
  * Plots without dependencies: SVG written as text, PNG rendered from the SVG by sharp. Training
  * curves (the notebook's accuracy and loss panels), any overlay of per-epoch lines (experiments),
- * the confusion-matrix heatmap and the reliability diagram.
+ * per-layer gradient norms and update ratios, the confusion-matrix heatmap and the reliability
+ * diagram.
  *
  * @example
  * ```ts
@@ -15,6 +16,7 @@
  * @module
  */
 export { type ConfusionHeatmapOptions, confusionMatrixSvg } from "./confusion_heatmap.ts";
+export { type LayerCurves, layerStatsSvg } from "./layer_stats.ts";
 export { type LineChartOptions, lineChartSvg, type Panel, type Series } from "./line_chart.ts";
 export {
   type ReliabilityBin,

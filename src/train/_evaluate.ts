@@ -9,13 +9,13 @@ import {
   type SplitMetrics,
 } from "../metrics/mod.ts";
 import { writeFileAtomic } from "../files/mod.ts";
-import { confusionMatrixSvg, trainingCurvesSvg, writePlot } from "../plot/mod.ts";
+import { confusionMatrixSvg, layerStatsSvg, trainingCurvesSvg, writePlot } from "../plot/mod.ts";
 import type { Reporter } from "../progress/mod.ts";
 import { evaluateBatches } from "./_step.ts";
 import { inputSpecOf } from "./_spec.ts";
 import { RUN_FILES, writeJson } from "./_outputs.ts";
 import type { TrainConfig } from "./config.ts";
-import { type EpochLog, historyColumns } from "./history.ts";
+import { type EpochLog, historyColumns, layerColumns } from "./history.ts";
 
 export type { SplitMetrics };
 
@@ -46,7 +46,8 @@ function evaluateSplit(
 
 /**
  * Evaluates the final model once on the validation part (and the test folder, if given), and
- * writes `metrics.json`, `report.txt`, the training curves and the confusion heatmaps.
+ * writes `metrics.json`, `report.txt`, the training curves, the per-layer gradient norms and
+ * update ratios (when the history has them) and the confusion heatmaps.
  */
 export async function evaluateRun(
   model: tf.LayersModel,
@@ -76,6 +77,11 @@ export async function evaluateRun(
       val_loss: columns.val_loss!,
     }),
   );
+  const gradNorm = layerColumns(history, "grad_norm");
+  const updateRatio = layerColumns(history, "update_ratio");
+  if (gradNorm && updateRatio) {
+    await writePlot(join(runDir, "layer_stats"), layerStatsSvg({ gradNorm, updateRatio }));
+  }
   await writePlot(
     join(runDir, "confusion_validation"),
     confusionMatrixSvg(validation.metrics.confusionMatrix, classNames),

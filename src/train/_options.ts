@@ -14,6 +14,7 @@ export type ConfigFitOptions = Pick<
   | "schedule"
   | "earlyStopping"
   | "reduceLr"
+  | "layerStatsEvery"
 >;
 
 /** The config's training recipe in {@linkcode fit}'s terms, its callbacks' options included. */
@@ -27,6 +28,7 @@ export function toFitOptions(config: TrainConfig): ConfigFitOptions {
       momentum: config.momentum,
     },
     seed: config.seed,
+    layerStatsEvery: config.layerStatsEvery,
     labelSmoothing: config.labelSmoothing,
     schedule: config.lrSchedule,
     earlyStopping: config.earlyStopping && {

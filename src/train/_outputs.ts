@@ -15,6 +15,9 @@ export const RUN_FILES = {
   report: "report.txt",
   curvesSvg: "curves.svg",
   curvesPng: "curves.png",
+  /** Per-layer gradient norms and update ratios, when the history has them. */
+  layerStatsSvg: "layer_stats.svg",
+  layerStatsPng: "layer_stats.png",
 } as const;
 
 /** Writes a value as indented JSON, atomically. */
@@ -38,7 +41,8 @@ export async function writeHistory(
   epochs: EpochLog[],
   end: { stoppedEarly: boolean; weightsEpoch: number },
 ): Promise<void> {
-  const file: HistoryFile = { epochs, history: historyColumns(epochs), ...end };
+  const { stoppedEarly, weightsEpoch } = end;
+  const file: HistoryFile = { epochs, history: historyColumns(epochs), stoppedEarly, weightsEpoch };
   await writeJson(join(runDir, RUN_FILES.historyJson), file);
   await writeFileAtomic(join(runDir, RUN_FILES.historyCsv), historyCsv(epochs));
 }

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Batch } from "../data/mod.ts";
+import { applyGradients, type LayerProbe } from "./_layer_probe.ts";
 import { batchLoss, correctCount, type LossName, sampleLosses } from "./losses.ts";
 
 /** Sums over some batches: what epoch means are made of. */
@@ -18,6 +19,20 @@ function batchTensors(batch: Batch, inputShape: readonly number[]): [tf.Tensor4D
   ];
 }
 
+/** What one training step trains on. */
+export interface StepOptions {
+  /** The model's trainable variables, in `model.trainableWeights` order. */
+  variables: tf.Variable[];
+  /** The loss minimised. */
+  loss: LossName;
+  /** The batch. */
+  batch: Batch;
+  /** Keras' label smoothing ε. @default 0 */
+  labelSmoothing?: number;
+  /** Measures the step layer by layer (gradient, weight and update norms). @default none */
+  probe?: LayerProbe;
+}
+
 /**
  * One optimiser step on `batch`; returns its mean loss and number of correct predictions (read
  * back synchronously: the loop needs the loss for its NaN check and progress anyway).
@@ -25,25 +40,21 @@ function batchTensors(batch: Batch, inputShape: readonly number[]): [tf.Tensor4D
 export function trainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
-  variables: tf.Variable[],
-  loss: LossName,
-  batch: Batch,
-  labelSmoothing = 0,
+  options: StepOptions,
 ): { loss: number; correct: number } {
+  const { variables, loss, batch, labelSmoothing = 0, probe } = options;
   const [xs, ys] = batchTensors(batch, model.inputs[0]!.shape.slice(1) as number[]);
   let correct: tf.Scalar | undefined;
-  const cost = optimizer.minimize(
-    () => {
-      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
-      // Kept past minimize's tidy; disposed below.
-      correct = tf.keep(correctCount(ys, probs));
-      return batchLoss(loss, ys, probs, labelSmoothing);
-    },
-    true,
-    variables,
-  );
-  const result = { loss: cost!.dataSync()[0]!, correct: correct!.dataSync()[0]! };
-  tf.dispose([xs, ys, cost!, correct!]);
+  // What optimizer.minimize does, with the gradients in hand for the probe.
+  const { value, grads } = optimizer.computeGradients(() => {
+    const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
+    // Kept past computeGradients' tidy; disposed below.
+    correct = tf.keep(correctCount(ys, probs));
+    return batchLoss(loss, ys, probs, labelSmoothing);
+  }, variables);
+  applyGradients(optimizer, variables, grads, probe);
+  const result = { loss: value.dataSync()[0]!, correct: correct!.dataSync()[0]! };
+  tf.dispose([xs, ys, value, correct!, ...Object.values(grads)]);
   return result;
 }
 

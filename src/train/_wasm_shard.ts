@@ -7,6 +7,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { Batch } from "../data/mod.ts";
+import { applyGradients, type LayerProbe } from "./_layer_probe.ts";
 import { batchLoss, correctCount, type LossName } from "./losses.ts";
 
 /** A shard's gradients (in `variables` order), mean loss and number of correct predictions. */
@@ -42,14 +43,18 @@ export function shardGradients(
   return result;
 }
 
-/** One optimiser step with `gradients` (plain arrays, in `variables` order). */
+/**
+ * One optimiser step with `gradients` (plain arrays, in `variables` order), measured by `probe`
+ * when one is given.
+ */
 export function applyGradientArrays(
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
   gradients: Float32Array[],
+  probe?: LayerProbe,
 ): void {
   const named: tf.NamedTensorMap = {};
   variables.forEach((v, i) => named[v.name] = tf.tensor(gradients[i]!, v.shape));
-  optimizer.applyGradients(named);
+  applyGradients(optimizer, variables, named, probe);
   tf.dispose(Object.values(named));
 }

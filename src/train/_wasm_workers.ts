@@ -15,7 +15,7 @@ import type { Batch } from "../data/mod.ts";
 import { FerryError } from "../errors.ts";
 import type { ModelOptions } from "../model/mod.ts";
 import { WorkerClient } from "../workers/mod.ts";
-import type { LossName } from "./losses.ts";
+import type { StepOptions } from "./_step.ts";
 import { applyGradientArrays, shardGradients, type ShardResult } from "./_wasm_shard.ts";
 import type { InitRequest, ShardRequest } from "./_wasm_worker.ts";
 
@@ -60,16 +60,8 @@ function shardSizes(size: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor((size + i) / parts)).reverse();
 }
 
-/** What {@linkcode WasmGradientPool.step} trains on. */
-export interface ShardedStepOptions {
-  /** The model's trainable variables, in `model.trainableWeights` order. */
-  variables: tf.Variable[];
-  /** The loss minimised. */
-  loss: LossName;
-  /** The whole batch; it is cut into one shard per thread. */
-  batch: Batch;
-  /** Keras' label smoothing ε. @default 0 */
-  labelSmoothing?: number;
+/** What {@linkcode WasmGradientPool.step} trains on: a step's options and the workers' seed. */
+export interface ShardedStepOptions extends StepOptions {
   /** Seeds the workers' dropout masks, one seed per shard (pass a new one each step). @default Math.random masks */
   dropoutSeed?: number;
 }
@@ -116,7 +108,7 @@ export class WasmGradientPool {
     optimizer: tf.Optimizer,
     options: ShardedStepOptions,
   ): Promise<{ loss: number; correct: number }> {
-    const { variables, loss, batch, labelSmoothing = 0, dropoutSeed } = options;
+    const { variables, loss, batch, labelSmoothing = 0, dropoutSeed, probe } = options;
     const sizes = shardSizes(batch.size, this.#workers.length + 1).filter((s) => s > 0);
     const weights = variables.map((v) => v.dataSync() as Float32Array);
     let start = sizes[0]!;
@@ -153,7 +145,7 @@ export class WasmGradientPool {
       });
       return out;
     });
-    applyGradientArrays(optimizer, variables, averaged);
+    applyGradientArrays(optimizer, variables, averaged, probe);
     let lossSum = 0, correct = 0;
     results.forEach((r, i) => {
       lossSum += r.loss * sizes[i]!;

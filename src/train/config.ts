@@ -13,6 +13,7 @@ import { LOSSES, type LossName } from "./losses.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optimizer.ts";
 import { REDUCE_LR_DEFAULTS } from "./reduce_lr.ts";
 import { LR_SCHEDULES, type LrSchedule } from "./schedule.ts";
+import { LAYER_STATS_EVERY } from "./_layer_probe.ts";
 
 /** A training run's whole configuration: what `config.json` holds and `--resume` rebuilds from. */
 export interface TrainConfig {
@@ -86,6 +87,11 @@ export interface TrainConfig {
   minLr: number;
   /** @default "auto" */
   backend: BackendChoice;
+  /**
+   * Record each layer's gradient norm and update-to-weight ratio at every this-many-th step into
+   * `history.json` (0: off). @default 10
+   */
+  layerStatsEvery: number;
 }
 
 /** Defaults of {@linkcode TrainConfig}: the reference notebook's recipe. */
@@ -125,6 +131,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   reduceLrCooldown: REDUCE_LR_DEFAULTS.cooldown,
   minLr: REDUCE_LR_DEFAULTS.minLr,
   backend: "auto",
+  layerStatsEvery: LAYER_STATS_EVERY,
 });
 
 function fail(what: string, got: unknown): never {
@@ -147,7 +154,7 @@ export function validateTrainConfig(config: TrainConfig): TrainConfig {
       );
     }
   }
-  for (const key of ["trainSubset", "reduceLrCooldown", "seed"] as const) {
+  for (const key of ["trainSubset", "reduceLrCooldown", "seed", "layerStatsEvery"] as const) {
     if (!Number.isSafeInteger(config[key]) || config[key] < 0) {
       fail(`'${key}' must be a non-negative integer`, config[key]);
     }

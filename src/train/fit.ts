@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type Batch, mixSeed } from "../data/mod.ts";
 import { type Reporter, silentReporter, type Task } from "../progress/mod.ts";
 import { evaluateBatches, trainStep } from "./_step.ts";
+import { LAYER_STATS_EVERY, LayerProbe } from "./_layer_probe.ts";
 import type { FitCallback, FitContext } from "./callback.ts";
 import {
   checkpointCallback,
@@ -55,6 +56,12 @@ export interface FitOptions {
   gradientPool?: WasmGradientPool;
   /** More callbacks, run after the ones the options above make, in this order. @default [] */
   callbacks?: FitCallback[];
+  /**
+   * Measure each layer's gradient norm and update-to-weight ratio at every this-many-th step of
+   * each epoch (its first step included) into the epoch's `layers`; 0 measures nothing.
+   * @default LAYER_STATS_EVERY
+   */
+  layerStatsEvery?: number;
 }
 
 /** What {@linkcode fit} returns. */
@@ -67,8 +74,8 @@ export interface FitResult {
 }
 
 type DropoutLayer = tf.layers.Layer & { seed?: number };
-/** The context as the loop holds it: it starts each epoch's progress task. */
-type LoopContext = FitContext & { task: Task };
+/** The context as the loop holds it: it starts each epoch's progress task and measures layers. */
+type LoopContext = FitContext & { task: Task; probe: LayerProbe | undefined };
 type Step = (
   batch: Batch,
   epoch: number,
@@ -90,7 +97,7 @@ export async function fit(
   const optimizer = createOptimizer(options.optimizer);
   const ctx = fitContext(model, optimizer, train.steps, options);
   const callbacks = fitCallbacks(options);
-  const step = trainingStep(model, optimizer, options);
+  const step = trainingStep(ctx, options);
   try {
     for (const callback of callbacks) await callback.onTrainBegin?.(ctx);
     while (!ctx.state.stopped && ctx.state.epoch < options.epochs) {
@@ -141,7 +148,9 @@ function fitContext(
   };
   let rate = state.learningRate;
   setLearningRate(optimizer, rate);
+  const every = options.layerStatsEvery ?? LAYER_STATS_EVERY;
   return {
+    probe: every > 0 ? new LayerProbe(model, every) : undefined,
     model,
     optimizer,
     reporter: options.reporter ?? silentReporter,
@@ -165,19 +174,23 @@ function fitContext(
  * fixed seed would draw the same mask every step; a seed per step keeps it random and
  * reproducible.
  */
-function trainingStep(model: tf.LayersModel, optimizer: tf.Optimizer, options: FitOptions): Step {
+function trainingStep(ctx: LoopContext, options: FitOptions): Step {
+  const { model, optimizer, probe } = ctx;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as DropoutLayer[];
-  const smoothing = options.labelSmoothing ?? 0;
   const pool = options.gradientPool;
   return async (batch, epoch, step) => {
     dropouts.forEach((layer, i) => layer.seed = mixSeed(options.seed, epoch, step, i));
-    if (!pool) return trainStep(model, optimizer, variables, options.loss, batch, smoothing);
-    return await pool.step(model, optimizer, {
+    const stepOptions = {
       variables,
       loss: options.loss,
       batch,
-      labelSmoothing: smoothing,
+      labelSmoothing: options.labelSmoothing ?? 0,
+      ...(probe?.measures(step) ? { probe } : {}),
+    };
+    if (!pool) return trainStep(model, optimizer, stepOptions);
+    return await pool.step(model, optimizer, {
+      ...stepOptions,
       dropoutSeed: mixSeed(options.seed, epoch, step, dropouts.length),
     });
   };
@@ -211,6 +224,7 @@ async function runEpoch(
       `loss ${(lossSum / samples).toFixed(4)} - accuracy ${(correct / samples).toFixed(4)}`,
     );
   }
+  const layers = ctx.probe?.takeEpoch();
   const smoothing = options.labelSmoothing ?? 0;
   const val = evaluateBatches(ctx.model, options.loss, validation.batches(epoch), smoothing);
   const log: EpochLog = {
@@ -221,6 +235,7 @@ async function runEpoch(
     val_accuracy: val.correct / val.samples,
     learning_rate: ctx.learningRate,
     seconds: (performance.now() - started) / 1000,
+    ...(layers ? { layers } : {}),
   };
   ctx.task.done(formatEpochLog(log, steps));
   return log;

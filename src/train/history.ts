@@ -1,3 +1,31 @@
+/**
+ * One trainable layer's epoch, averaged over the steps measured (every `layerStatsEvery`-th
+ * step); a layer's norms cover all its trainable weights together (kernel and bias).
+ */
+export interface LayerStats {
+  /** Mean L2 norm of the layer's gradient. */
+  grad_norm: number;
+  /** Mean L2 norm of the layer's weights before the step. */
+  weight_norm: number;
+  /**
+   * Mean update-to-weight ratio ‖Δw‖/‖w‖ (w before the step) over the steps whose weights were
+   * not all zero; null when none were (JSON has no NaN).
+   */
+  update_ratio: number | null;
+  /** Units of the layer: the last axis of its weights (Dense units, Conv2D filters). */
+  units: number;
+  /**
+   * Share of the units whose gradient was exactly zero at every measured step: ReLU units never
+   * active on those batches, or units stuck where a zero initialisation left them.
+   */
+  silent_units: number;
+  /**
+   * Spread of the units' weight norms at the last measured step (standard deviation over mean;
+   * 0 when every unit's norm is the same, as for units that start and stay identical).
+   */
+  unit_norm_cv: number;
+}
+
 /** One epoch's record, with Keras' log names. */
 export interface EpochLog {
   /** 1-based epoch number. */
@@ -10,6 +38,13 @@ export interface EpochLog {
   learning_rate: number;
   /** Wall-clock seconds of the epoch, validation included. */
   seconds: number;
+  /**
+   * Each trainable layer's gradient and update sizes, by layer name in model order; absent when
+   * measuring was off (`layerStatsEvery` 0) and in histories written before it existed. ferry's
+   * architectures name every layer; tfjs numbers unnamed layers per process, so their names can
+   * differ after a resume.
+   */
+  layers?: Record<string, LayerStats>;
 }
 
 /** Column order of `history.csv`. */
@@ -35,6 +70,22 @@ export function historyCsv(history: readonly EpochLog[]): string {
  */
 export function historyColumns(history: readonly EpochLog[]): Record<string, number[]> {
   return Object.fromEntries(HISTORY_COLUMNS.map((c) => [c, history.map((log) => log[c])]));
+}
+
+/**
+ * One value of every layer's {@linkcode LayerStats} per epoch, by layer name in the order the
+ * layers first appear (NaN where an epoch has no record: measuring off, or an older history);
+ * undefined when no epoch has layer records.
+ */
+export function layerColumns(
+  history: readonly EpochLog[],
+  field: keyof LayerStats,
+): Record<string, number[]> | undefined {
+  const names = [...new Set(history.flatMap((log) => Object.keys(log.layers ?? {})))];
+  if (names.length === 0) return undefined;
+  return Object.fromEntries(
+    names.map((name) => [name, history.map((log) => log.layers?.[name]?.[field] ?? NaN)]),
+  );
 }
 
 /** The epoch with the highest validation accuracy (ties: the earliest), or undefined if none. */

@@ -36,6 +36,8 @@ export {
   HISTORY_COLUMNS,
   historyColumns,
   historyCsv,
+  layerColumns,
+  type LayerStats,
 } from "./history.ts";
 export {
   type Checkpoint,

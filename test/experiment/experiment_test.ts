@@ -133,6 +133,17 @@ describe("runExperiment()", () => {
     );
     const png = await Deno.stat(join(root, "report", "act.png"));
     expect(png.size).toBeGreaterThan(1000);
+    // The runs recorded layer statistics: a table and a plot per variant.
+    for (const variant of ["activation=relu", "activation=tanh"]) {
+      expect(markdown).toContain(`### Layers: ${variant}`);
+      const slug = variant.replace("=", "-");
+      expect(markdown).toContain(`(act--${slug}--layers.svg)`);
+      const plot = await Deno.stat(join(root, "report", `act--${slug}--layers.png`));
+      expect(plot.size).toBeGreaterThan(1000);
+    }
+    expect(markdown).toMatch(
+      /^\| dense_1 \| 8 \| [\d.e-]+ → [\d.e-]+ \| [\d.e-]+ → [\d.e-]+ \| \d+% \| /m,
+    );
     await Deno.remove(root, { recursive: true });
   });
 });

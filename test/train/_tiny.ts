@@ -7,15 +7,26 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import sharp from "sharp";
-import { createRng, type ImageDataset } from "../../src/data/mod.ts";
+import { createBatches, createRng, type ImageDataset } from "../../src/data/mod.ts";
+import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
 import { listArchitectures, type ModelOptions, registerArchitecture } from "../../src/model/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
-import { initBackend, TRAIN_DEFAULTS, type TrainConfig } from "../../src/train/mod.ts";
+import {
+  type BatchSource,
+  type FitOptions,
+  initBackend,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+} from "../../src/train/mod.ts";
 
 /** Registry name of the tiny architecture. */
 export const TINY_ARCHITECTURE = "tiny_test_cnn";
 
-/** Conv(4) → MaxPool → Flatten → Dense(8) → Dropout → Dense(classes): ~300 parameters. */
+/**
+ * Conv(4) → MaxPool → Flatten → Dense(8) → Dropout → Dense(classes): ~300 parameters. The
+ * trainable layers are named, as ferry's architectures name theirs, so that a run resumed in the
+ * same process records its layers under the same names (tfjs numbers unnamed layers per process).
+ */
 export function buildTinyCnn(options: ModelOptions): tf.LayersModel {
   const init = (i: number) => tf.initializers.glorotUniform({ seed: options.seed + i });
   const model = tf.sequential({ name: "tiny" });
@@ -26,17 +37,24 @@ export function buildTinyCnn(options: ModelOptions): tf.LayersModel {
     padding: "same",
     activation: options.activation,
     kernelInitializer: init(0),
+    name: "conv2d",
   }));
   model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tf.layers.flatten());
   model.add(
-    tf.layers.dense({ units: 8, activation: options.activation, kernelInitializer: init(1) }),
+    tf.layers.dense({
+      units: 8,
+      activation: options.activation,
+      kernelInitializer: init(1),
+      name: "dense_1",
+    }),
   );
   model.add(tf.layers.dropout({ rate: options.dropout }));
   model.add(tf.layers.dense({
     units: options.numClasses,
     activation: "softmax",
     kernelInitializer: init(2),
+    name: "dense_2",
   }));
   return model;
 }
@@ -76,6 +94,25 @@ export function colourDataset(perClass: number, side = 8, seed = 1): ImageDatase
   }
   return { images, labels, classNames: ["red", "green", "blue"], width: side, height: side, count };
 }
+
+/** `dataset` in batches of 8 for fit(), shuffled per epoch (seed 3) when asked. */
+export function tinySource(dataset: ImageDataset, shuffle: boolean): BatchSource {
+  const spec = { ...FERRY_INPUT_SPEC, width: dataset.width, height: dataset.height };
+  return {
+    steps: Math.ceil(dataset.count / 8),
+    batches: (epoch) => createBatches(dataset, { batchSize: 8, shuffle, seed: 3, epoch, spec }),
+  };
+}
+
+/** fit()'s options for the tiny tests: one epoch of Adam at 0.01, no callbacks. */
+export const TINY_FIT_OPTIONS: FitOptions = {
+  epochs: 1,
+  loss: "categorical_crossentropy",
+  optimizer: { name: "adam", learningRate: 0.01, momentum: 0 },
+  seed: 5,
+  earlyStopping: false,
+  reduceLr: false,
+};
 
 /** Writes `perClass` PNG files per class into `<dir>/<class>/` and returns `dir`. */
 export async function writeColourFolder(dir: string, perClass: number, side = 8): Promise<string> {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Batch, createBatches, type ImageDataset } from "../../src/data/mod.ts";
+import { type Batch, createBatches } from "../../src/data/mod.ts";
 import { FerryError } from "../../src/errors.ts";
 import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
 import { buildModel } from "../../src/model/mod.ts";
@@ -9,31 +9,22 @@ import {
   type Checkpoint,
   fit,
   type FitCallback,
-  type FitOptions,
   loadCheckpoint,
   saveCheckpoint,
 } from "../../src/train/mod.ts";
-import { colourDataset, setUpTiny, TINY_ARCHITECTURE } from "./_tiny.ts";
+import {
+  colourDataset,
+  setUpTiny,
+  TINY_ARCHITECTURE,
+  TINY_FIT_OPTIONS,
+  tinySource,
+} from "./_tiny.ts";
 
 const train = colourDataset(24);
 const validation = colourDataset(8, 8, 2);
 
-function source(dataset: ImageDataset, shuffle: boolean): BatchSource {
-  const spec = { ...FERRY_INPUT_SPEC, width: dataset.width, height: dataset.height };
-  return {
-    steps: Math.ceil(dataset.count / 8),
-    batches: (epoch) => createBatches(dataset, { batchSize: 8, shuffle, seed: 3, epoch, spec }),
-  };
-}
-
-const options: FitOptions = {
-  epochs: 1,
-  loss: "categorical_crossentropy",
-  optimizer: { name: "adam", learningRate: 0.01, momentum: 0 },
-  seed: 5,
-  earlyStopping: false,
-  reduceLr: false,
-};
+const source = tinySource;
+const options = TINY_FIT_OPTIONS;
 
 const tinyModel = () =>
   buildModel(TINY_ARCHITECTURE, { inputShape: [8, 8, 3], numClasses: 3, seed: 11 });

@@ -57,6 +57,9 @@ describe("trainRun()", () => {
     const csv = (await Deno.readTextFile(join(dir, RUN_FILES.historyCsv))).trim().split("\n");
     expect(csv[0]).toBe("epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds");
     expect(csv).toHaveLength(3);
+    const history = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.historyJson)));
+    expect(Object.keys(history.history).join(",")).toBe(csv[0]); // Keras' layout
+    expect(history.epochs).toHaveLength(2);
     const classes = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.classes)));
     expect(classes).toEqual(["c0_red", "c1_green", "c2_blue"]);
     const config = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.config)));
@@ -119,5 +122,44 @@ describe("trainRun()", () => {
       return values;
     };
     expect(await weights("killed")).toEqual(await weights("whole"));
+  });
+
+  it("resumes a run saved before layer records existed; its history.json loads and round-trips the new epochs' records", async () => {
+    const outDir = join(root, "before-layers");
+    const runDir = join(outDir, "old");
+    const config = tinyConfig(data, outDir, {
+      run: "old",
+      epochs: 3,
+      earlyStopping: false,
+      reduceLr: false,
+      layerStatsEvery: 0,
+    });
+    await trainRun(config, {
+      ...noCache,
+      afterCheckpoint: (epoch) => {
+        if (epoch === 1) throw new Error("simulated kill after epoch 1");
+      },
+    }).catch((e) => e);
+    // What a run of an older ferry left: no layer records, no layerStatsEvery in its config.
+    const readJson = async (file: string) =>
+      JSON.parse(await Deno.readTextFile(join(runDir, file)));
+    const old = await readJson(RUN_FILES.historyJson);
+    expect(old.epochs).toHaveLength(1);
+    expect(old.epochs[0].layers).toBeUndefined();
+    const { layerStatsEvery: _, ...saved } = await readJson(RUN_FILES.config);
+    await Deno.writeTextFile(join(runDir, RUN_FILES.config), JSON.stringify(saved));
+
+    const resumed = await resumeRun(runDir, noCache);
+    expect(resumed.history.map((log) => log.layers === undefined)).toEqual([true, false, false]);
+    const file = await readJson(RUN_FILES.historyJson);
+    expect(file.epochs).toEqual(resumed.history);
+    expect(Object.keys(file.history)).toEqual(
+      ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds"],
+    );
+    expect((await Deno.stat(join(runDir, RUN_FILES.layerStatsPng))).size).toBeGreaterThan(1000);
+    const svg = await Deno.readTextFile(join(runDir, RUN_FILES.layerStatsSvg));
+    expect(svg).toContain(">Gradient norm per layer</text>");
+    // Epoch 1 has no record: each layer's line starts at epoch 2.
+    expect(svg.match(/<polyline /g)).toHaveLength(2 * Object.keys(file.epochs[2].layers).length);
   });
 });

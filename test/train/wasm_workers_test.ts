@@ -6,10 +6,9 @@ import { initBackend } from "../../src/train/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
 import { WasmGradientPool } from "../../src/train/_wasm_workers.ts";
 import { applyGradientArrays, shardGradients } from "../../src/train/_wasm_shard.ts";
-import { type Batch, createBatches, type ImageDataset } from "../../src/data/mod.ts";
-import { FERRY_INPUT_SPEC } from "../../src/image/mod.ts";
-import { type BatchSource, fit, type FitOptions } from "../../src/train/mod.ts";
-import { colourDataset } from "./_tiny.ts";
+import type { Batch } from "../../src/data/mod.ts";
+import { fit, type FitOptions } from "../../src/train/mod.ts";
+import { colourDataset, TINY_FIT_OPTIONS, tinySource } from "./_tiny.ts";
 
 // The notebook CNN on 8×8 images without dropout: small, and deterministic.
 const OPTIONS: ModelOptions = resolveModelOptions({
@@ -71,28 +70,11 @@ describe("WasmGradientPool", () => {
     }
   });
 
-  test("fit() with the pool gives the history of fit() on one thread", async () => {
+  test("fit() with the pool gives the history of fit() on one thread, layer records included", async () => {
     await initBackend("wasm", silentReporter);
     pool ??= await WasmGradientPool.create("notebook_cnn", OPTIONS, 1);
-    const source = (dataset: ImageDataset, shuffle: boolean): BatchSource => ({
-      steps: Math.ceil(dataset.count / 8),
-      batches: (epoch) =>
-        createBatches(dataset, {
-          batchSize: 8,
-          shuffle,
-          seed: 3,
-          epoch,
-          spec: { ...FERRY_INPUT_SPEC, width: 8, height: 8 },
-        }),
-    });
-    const options: FitOptions = {
-      epochs: 2,
-      loss: "categorical_crossentropy",
-      optimizer: { name: "adam", learningRate: 0.01, momentum: 0 },
-      seed: 5,
-      earlyStopping: false,
-      reduceLr: false,
-    };
+    const source = tinySource;
+    const options: FitOptions = { ...TINY_FIT_OPTIONS, epochs: 2, layerStatsEvery: 1 };
     const train = colourDataset(20), validation = colourDataset(8, 8, 2);
     const history = async (gradientPool?: WasmGradientPool) => {
       const model = buildModel("notebook_cnn", OPTIONS);
@@ -111,6 +93,17 @@ describe("WasmGradientPool", () => {
         expect(Math.abs(epoch[key] - single[i]![key]) / single[i]![key]).toBeLessThan(1e-4);
       }
       expect(epoch.accuracy).toBe(single[i]!.accuracy);
+      for (const [name, stats] of Object.entries(epoch.layers!)) {
+        const one = single[i]!.layers![name]!;
+        expect(stats.grad_norm, name).toBeGreaterThan(0);
+        expect(Math.abs(stats.grad_norm - one.grad_norm) / one.grad_norm, name).toBeLessThan(1e-3);
+        expect(Math.abs(stats.update_ratio! - one.update_ratio!) / one.update_ratio!, name)
+          .toBeLessThan(1e-3);
+        expect(stats.silent_units, name).toBe(one.silent_units);
+      }
+      expect(Object.keys(epoch.layers!)).toEqual(
+        ["conv2d_1", "conv2d_2", "conv2d_3", "dense_1", "dense_2"],
+      );
     }
     expect(pooled[1]!.loss).toBeLessThan(pooled[0]!.loss); // it did train
   });
