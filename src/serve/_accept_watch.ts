@@ -25,8 +25,6 @@ export interface AcceptWatchOptions {
   openFileLimit?: number;
   /** Receives the status lines. */
   say: (line: string) => void;
-  /** How often the socket is checked, in milliseconds. @default 1_000 */
-  periodMs?: number;
 }
 
 /** A running watch. */
@@ -35,6 +33,8 @@ export interface AcceptWatch {
   stop(): void;
 }
 
+/** How often the socket is checked, in milliseconds. */
+const CHECK_MS = 1_000;
 /** Checks in a row that must find connections waiting and none accepted. */
 const STALLED_CHECKS = 2;
 
@@ -50,7 +50,6 @@ export function watchAccepts(server: Server, options: AcceptWatchOptions): Accep
     libc?.close();
     return { stop() {} };
   }
-  const periodMs = options.periodMs ?? 1_000;
   let open = 0;
   let accepted = 0;
   const onConnection = (socket: Socket) => {
@@ -87,7 +86,7 @@ export function watchAccepts(server: Server, options: AcceptWatchOptions): Accep
       lost = true;
       options.say(
         `cannot listen again on ${options.address.host}:${options.address.port}: ` +
-          `${(error as Error).message}; retrying in ${periodMs} ms`,
+          `${(error as Error).message}; retrying in ${CHECK_MS} ms`,
       );
     } finally {
       relistening = false;
@@ -97,7 +96,7 @@ export function watchAccepts(server: Server, options: AcceptWatchOptions): Accep
   const check = () => {
     const now = performance.now();
     // A check that comes late follows a blocked event loop, which accepted nothing either.
-    const late = now - lastCheck > 2 * periodMs;
+    const late = now - lastCheck > 2 * CHECK_MS;
     lastCheck = now;
     if (relistening) return;
     const waiting = fd >= 0 && readable(libc, fd);
@@ -114,7 +113,7 @@ export function watchAccepts(server: Server, options: AcceptWatchOptions): Accep
     }
     listenAgain();
   };
-  const timer = setInterval(check, periodMs);
+  const timer = setInterval(check, CHECK_MS);
   Deno.unrefTimer(timer);
   return {
     stop() {
