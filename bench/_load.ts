@@ -98,12 +98,16 @@ export async function waitReady(
   throw new Error(`server at ${url} did not become ready${said ? `:\n${said}` : ""}`);
 }
 
-/** Resident memory (MiB) and CPU time used so far (s) of a process and its descendants. */
-export async function treeStats(pid: number): Promise<{ rssMiB: number; cpuSeconds: number }> {
+/** Resident memory (MiB), CPU time used so far (s) and count of a process and its descendants. */
+export async function treeStats(
+  pid: number,
+): Promise<{ rssMiB: number; cpuSeconds: number; processes: number }> {
   let rssMiB = 0;
   let ticks = 0;
+  let processes = 0;
   const visit = async (p: number) => {
     const status = await Deno.readTextFile(`/proc/${p}/status`).catch(() => "");
+    if (status) processes++;
     rssMiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     // utime and stime (all threads), the 14th and 15th fields, counted after the command name.
     const stat = await Deno.readTextFile(`/proc/${p}/stat`).catch(() => "");
@@ -117,7 +121,7 @@ export async function treeStats(pid: number): Promise<{ rssMiB: number; cpuSecon
   };
   await visit(pid);
   // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ).
-  return { rssMiB, cpuSeconds: ticks / 100 };
+  return { rssMiB, cpuSeconds: ticks / 100, processes };
 }
 
 /** Sends SIGTERM and waits for the process to exit. */

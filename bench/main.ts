@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, string> = {
   train: "training speed per backend beside Keras",
   classify: "folder classification beside the Python peer, peak memory",
   serve: "HTTP serving beside the FastAPI peer, model-only throughput",
+  memory: "serve's memory after a mixed load of good, bad and bomb requests (issue #16)",
 };
 
 const [name, ...rest] = Deno.args;

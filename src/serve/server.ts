@@ -3,6 +3,7 @@ import { getRequestListener } from "@hono/node-server";
 import { checkPositiveIntegers, FerryError } from "../errors.ts";
 import type { ServeApp } from "./app.ts";
 import { raiseOpenFileLimit } from "./_fd_limit.ts";
+import { watchAccepts } from "./_accept_watch.ts";
 import { startDenoServer } from "./_deno_server.ts";
 import { closeWithin } from "./_drain.ts";
 
@@ -44,7 +45,10 @@ export interface ServerOptions {
    * enforces them (nginx, Envoy, a Kubernetes ingress). @default "node"
    */
   httpServer?: HttpServer;
-  /** Receives the server's status lines (the connection cap in force). @default none */
+  /**
+   * Receives the server's status lines (the connection cap in force; accept failing for want of
+   * file descriptors, and listening again once they are free). @default none
+   */
   say?: (line: string) => void;
 }
 
@@ -143,12 +147,18 @@ export async function startServer(
     );
   });
   const address = server.address() as { address: string; port: number };
+  const watch = watchAccepts(server, {
+    address: { host: settings.hostname, port: address.port, reusePort: settings.reusePort },
+    ...(files ? { openFileLimit: files.soft } : {}),
+    say: options.say ?? (() => {}),
+  });
   options.say?.(
     `connections: at most ${maxConnections}` +
       (files ? ` (open-file limit ${files.soft} of ${files.hard})` : ""),
   );
   const shutdown = () => {
     stopping ??= (async () => {
+      watch.stop();
       for (const response of unsent) if (!response.headersSent) response.shouldKeepAlive = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Connections that turn idle later (a response finishing, a client's pooled connection)

@@ -80,8 +80,6 @@ export async function startServe(args: string[], options: StartOptions = {}): Pr
       }, timeoutMs);
       if (!check()) waiters.add(check);
     });
-  await waitFor(/listening on/, processes);
-  const port = Number(/listening on http:\/\/[\d.]+:(\d+)/.exec(said)![1]);
   const workerPids = async () => {
     const pids: number[] = [];
     for await (const task of Deno.readDir(`/proc/${child.pid}/task`)) {
@@ -104,6 +102,12 @@ export async function startServe(args: string[], options: StartOptions = {}): Pr
     kill(child.pid, "SIGKILL");
     return await child.status;
   };
+  // A server that never says it listens is stopped, not left running after the case.
+  await waitFor(/listening on/, processes).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  const port = Number(/listening on http:\/\/[\d.]+:(\d+)/.exec(said)![1]);
   return {
     child,
     port,

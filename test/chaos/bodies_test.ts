@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bmpFile, imageForm, pngDeclaring, RED, solidImage } from "../serve/_helpers.ts";
+import { bmpFile } from "../serve/_helpers.ts";
+import { mixedLoad } from "../_fixtures/mixed_load.ts";
 import { report, rssMiB, type Served, startServe, tinyModel } from "./_ferry.ts";
 
 let served: Served;
@@ -106,29 +107,7 @@ describe("ferry serve against hostile bodies", () => {
   });
 
   it("comes back to within 1.3× of its warmed-up memory after 10 s of mixed good, bad and bomb requests", async () => {
-    const good = await solidImage(RED);
-    const many = imageForm(Array.from({ length: 64 }, () => good));
-    const bombs = imageForm(Array.from({ length: 8 }, () => pngDeclaring(6000)));
-    const deep = v2Body("[".repeat(50_000) + "]".repeat(50_000));
-    const kinds = [
-      () => post("/v1/classify", good, "image/jpeg"),
-      () => post("/v1/classify", good.subarray(0, 100), "image/jpeg"),
-      () => post("/v1/classify", many),
-      () => post("/v1/classify", bombs),
-      () => post("/v2/models/tiny/infer", deep, "application/json"),
-    ];
-    const mixed = async (ms: number) => {
-      const end = performance.now() + ms;
-      const statuses = new Map<number, number>();
-      let n = 0;
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        while (performance.now() < end && n < 20_000) {
-          const { status } = await kinds[n++ % kinds.length]!();
-          statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        }
-      }));
-      return statuses;
-    };
+    const mixed = await mixedLoad(served.base, { model: "tiny" });
     await mixed(5_000);
     const pid = served.child.pid;
     const warm = await rssMiB([pid]);
@@ -143,6 +122,7 @@ describe("ferry serve against hostile bodies", () => {
       after10sMiB: after,
     });
     expect(statuses.get(500)).toBeUndefined();
+    expect(statuses.get(0)).toBeUndefined();
     expect(after).toBeLessThanOrEqual(warm * 1.3);
   });
 });

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RED, solidImage } from "../serve/_helpers.ts";
 import { rawStatus, report, type Served, startServe, tinyModel } from "./_ferry.ts";
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 let served: Served | undefined;
 afterEach(async () => {
   await served?.stop();
@@ -51,6 +53,19 @@ async function holdOpen(port: number, head: string, untilMs: number, trickle = "
   return { closedAfterMs, answer };
 }
 
+/** Sends a keep-alive `GET /v2/health/live` on `conn` and returns the answer's first read. */
+async function askOn(conn: Deno.TcpConn, timeoutMs = 3_000): Promise<string> {
+  await conn.write(new TextEncoder().encode("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const buffer = new Uint8Array(4096);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const read = await Promise.race([
+    conn.read(buffer),
+    new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), timeoutMs)),
+  ]);
+  clearTimeout(timer);
+  return read ? new TextDecoder().decode(buffer.subarray(0, read)) : "";
+}
+
 describe("ferry serve under connection floods", () => {
   it("survives 600 connections that never finish their headers under a 256-file limit, cuts them off at the header timeout and serves afterwards", async () => {
     served = await startServe(
@@ -74,6 +89,63 @@ describe("ferry serve under connection floods", () => {
     expect(cutOff).toBe(600);
     expect(live).toBe(200);
     expect(served.said()).not.toMatch(/Too many open files/);
+  });
+
+  it("says so when accept runs out of file descriptors, serves the open connections meanwhile and accepts again once they are free", async () => {
+    served = await startServe(
+      [await tinyModel(), "--port", "0", "--keep-alive-timeout-ms", "30000"],
+      { openFiles: 40 },
+    );
+    expect(served.said()).toMatch(/connections: at most 10 \(open-file limit 40 of 40\)/);
+    const { port } = served;
+    // The cap (a quarter of the limit) keeps a flood from using up the files unless the process
+    // already holds more than three quarters of them, as this one does at rest.
+    const atRest = (await Array.fromAsync(Deno.readDir(`/proc/${served.child.pid}/fd`))).length;
+    expect(atRest, "files open at rest (the cap alone would never run out)").toBeGreaterThan(30);
+    const kept = await Deno.connect({ hostname: "127.0.0.1", port });
+    const before = await askOn(kept);
+    const flood = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        await conn.write(new TextEncoder().encode("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n"));
+        return conn;
+      }),
+    );
+    await served.waitFor(
+      /accept failed: too many open files \(\d+ open connections, limit 40\); backing off/,
+      1,
+      10_000,
+    );
+    const during = await askOn(kept);
+    for (const conn of flood) conn.close();
+    const freed = performance.now();
+    let after = 0;
+    let tries = 0;
+    while (after !== 200 && performance.now() - freed < 10_000) {
+      tries++;
+      after = await rawStatus(port, "/v2/health/live", 1_000);
+      if (after !== 200) await sleep(250);
+    }
+    const running = await Promise.race([
+      served.child.status.then(() => false),
+      sleep(0).then(() => true),
+    ]);
+    kept.close();
+    report("fd-exhaustion", {
+      openFileLimit: 40,
+      filesAtRest: atRest,
+      flood: flood.length,
+      keptAliveDuring: during.slice(0, 12),
+      newConnectionAfterMs: Math.round(performance.now() - freed),
+      tries,
+    });
+    expect(before).toMatch(/^HTTP\/1\.1 200/);
+    expect(during).toMatch(/^HTTP\/1\.1 200/);
+    expect(after).toBe(200);
+    expect(served.said()).toMatch(
+      /accept had stopped \(file descriptors ran out\); listening again/,
+    );
+    expect(running).toBe(true);
   });
 
   it("cuts off clients that trickle their headers one byte at a time", async () => {

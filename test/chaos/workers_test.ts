@@ -63,6 +63,8 @@ describe("ferry serve --workers under worker deaths", () => {
       statuses: Object.fromEntries(statuses),
       probes: readiness.length,
       probesFailed: failed.length,
+      // When each failed probe started, from the kill: at it, the killed worker held the probe.
+      failedProbesFromKillMs: failed.map((p) => Math.round(p.at - killedAt)),
       backMs: Math.round(back),
     });
     expect(served.said()).toMatch(
