@@ -24,29 +24,36 @@ export async function readBody(
   }
 }
 
+/**
+ * Bodies declared this large or larger, and chunked ones, are read chunk by chunk into their
+ * place: `arrayBuffer()` gathered a 16 MB body in one go that held the event loop 0.1–0.4 s,
+ * chunks at most 30 ms.
+ */
+const STREAM_FROM = 256 * 1024;
+
 async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw tooLarge(declared, maxBytes);
   if (!request.body) return new Uint8Array(0);
-  if (declared >= 0) {
+  if (declared >= 0 && declared < STREAM_FROM) {
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes);
     return bytes;
   }
-  const chunks: Uint8Array[] = [];
+  // The declared size up front; a chunked body's room doubles as it comes.
+  let bytes = new Uint8Array(declared >= 0 ? declared : STREAM_FROM);
   let total = 0;
   for await (const chunk of request.body) {
+    if (total + chunk.length > maxBytes) throw tooLarge(total + chunk.length, maxBytes);
+    if (total + chunk.length > bytes.length) {
+      const room = new Uint8Array(Math.min(maxBytes, Math.max(total + chunk.length, total * 2)));
+      room.set(bytes.subarray(0, total));
+      bytes = room;
+    }
+    bytes.set(chunk, total);
     total += chunk.length;
-    if (total > maxBytes) throw tooLarge(total, maxBytes);
-    chunks.push(chunk);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return total === bytes.length ? bytes : bytes.slice(0, total);
 }
 
 function tooLarge(size: number, maxBytes: number): FerryError {
