@@ -13,6 +13,7 @@ import {
   checkAppOptions,
   checkServerOptions,
   createApp,
+  createJsonPool,
   type HubMember,
   joinMetricsHub,
   METRICS_HUB_ENV,
@@ -138,6 +139,8 @@ async function serveUntilStopped(
   const decodePool = config.decodeWorkers > 0
     ? createDecodePool({ workers: config.decodeWorkers })
     : undefined;
+  // Large v2 JSON bodies are parsed on a thread, started by the first one.
+  const jsonPool = createJsonPool();
   // A worker of `--workers N` answers /metrics for all of them through its supervisor's hub,
   // which it joins once it serves (a spare joins when promoted).
   const hubPath = Deno.env.get(METRICS_HUB_ENV);
@@ -161,6 +164,7 @@ async function serveUntilStopped(
       : {}),
     ...(log ? { log: log.write } : {}),
     ...(decodePool ? { decodePool } : {}),
+    jsonPool,
   });
   // A spare warms up first, so that the supervisor can swap it in for a dead worker at once;
   // the line that promotes it says whether it takes the gRPC port too.
@@ -170,6 +174,7 @@ async function serveUntilStopped(
     const line = await Promise.race([lineOnStdin(), stopped.then(() => undefined)]);
     if (line === undefined) {
       decodePool?.close();
+      jsonPool.close();
       await Promise.all(sessions.map((s) => s.release()));
       return 0;
     }
@@ -206,6 +211,7 @@ async function serveUntilStopped(
   await hub?.leave();
   log?.flush();
   decodePool?.close();
+  jsonPool.close();
   await Promise.all(sessions.map((s) => s.release()));
   const allGraceful = graceful && grpcGraceful !== false;
   reporter.info(allGraceful ? "stopped" : "stopped: some requests were cut off at the timeout");

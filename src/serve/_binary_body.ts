@@ -18,7 +18,8 @@ export interface SplitBody {
 
 /** Splits an infer body at `headerLength` (the header's value); all JSON when there is none. */
 export function splitBody(body: Uint8Array, headerLength: string | undefined): SplitBody {
-  if (headerLength === undefined) return { json: body, binary: body.subarray(body.length) };
+  // No view on the body's buffer: a JSON pool may move that buffer to a thread.
+  if (headerLength === undefined) return { json: body, binary: new Uint8Array(0) };
   const length = Number(headerLength);
   if (!/^\d+$/.test(headerLength.trim()) || length > body.length) {
     throw new FerryError(

@@ -11,7 +11,7 @@ import { inputShape } from "./_describe.ts";
 import { BinaryReader, readByteElements } from "./_binary_body.ts";
 import { type ClassifyContext, imagesToTensors } from "./_classify.ts";
 import { checkParameters } from "./_infer_parameters.ts";
-import { tensorData } from "./_tensor_json.ts";
+import { jsonData } from "./_infer_json.ts";
 import type { ServedModel } from "./registry.ts";
 
 /** The input datatypes ferry takes. */
@@ -132,13 +132,13 @@ function fromBinary(bytes: Uint8Array, datatype: "FP32" | "UINT8"): Float32Array
   return values;
 }
 
-/** JSON `data`, flat or nested as `shape`, read without recursion ({@linkcode tensorData}). */
+/** JSON `data`, flat or nested as `shape`, read without recursion ({@linkcode jsonData}). */
 function fromJson(
   data: unknown,
   shape: number[],
   datatype: "FP32" | "UINT8",
 ): Float32Array | Uint8Array | null {
-  const values = tensorData(data, shape);
+  const values = jsonData(data, shape);
   if (datatype === "FP32") return values;
   const pixel = (v: number) => Number.isInteger(v) && v >= 0 && v <= 255;
   return values.every(pixel) ? Uint8Array.from(values) : null;

@@ -19,6 +19,7 @@ export interface ServeState {
   topK: number;
   background: AppOptions["background"];
   decodePool: AppOptions["decodePool"];
+  jsonPool: AppOptions["jsonPool"];
 }
 
 /** Variables a request carries through the middleware. */

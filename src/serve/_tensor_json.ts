@@ -48,9 +48,11 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
  * `data` as float32 in row-major order: either flat (`shape`'s product of numbers) or nested
  * exactly as `shape` says. Refuses anything else, and values that are not finite as float32.
  */
-export function tensorData(data: unknown, shape: readonly number[]): Float32Array {
+export function tensorData(
+  data: unknown,
+  shape: readonly number[],
+): Float32Array<ArrayBuffer> {
   const total = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(total);
   const wrong = () =>
     new FerryError(
       "usage",
@@ -59,9 +61,14 @@ export function tensorData(data: unknown, shape: readonly number[]): Float32Arra
     );
   if (!Array.isArray(data)) throw wrong();
   const nested = data.length !== total || (total > 0 && Array.isArray(data[0]));
+  // Flat data holds `total` values; nested data may hold far fewer than a client's shape claims
+  // (the body is read before the shape is checked against the model), so its output grows with
+  // the values actually there.
+  let out = new Float32Array(nested ? Math.min(total, FIRST_VALUES) : total);
   let n = 0;
   const put = (value: unknown) => {
     if (typeof value !== "number" || n >= total) throw wrong();
+    if (n === out.length) out = grown(out, total);
     out[n] = value;
     if (!Number.isFinite(out[n]!)) {
       throw new FerryError(
@@ -94,4 +101,14 @@ export function tensorData(data: unknown, shape: readonly number[]): Float32Arra
   }
   if (n !== total) throw wrong();
   return out;
+}
+
+/** Room for values that nested data starts with: 64 CIFAR-10 images fill it in two doublings. */
+const FIRST_VALUES = 65_536;
+
+/** `values` in an array twice as long, at most `total`. */
+function grown(values: Float32Array, total: number): Float32Array<ArrayBuffer> {
+  const bigger = new Float32Array(Math.min(total, values.length * 2));
+  bigger.set(values);
+  return bigger;
 }

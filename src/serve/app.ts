@@ -76,6 +76,7 @@ export function createApp(options: AppOptions): ServeApp {
     topK: options.topK ?? APP_DEFAULTS.topK,
     background: options.background,
     decodePool: options.decodePool,
+    jsonPool: options.jsonPool,
   };
   const log = options.log;
   const app = new Hono<ServeEnv>();

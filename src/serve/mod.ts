@@ -8,6 +8,12 @@
 export { createApp, type ServeApp } from "./app.ts";
 export type { ServeState } from "./_state.ts";
 export {
+  createJsonPool,
+  JSON_POOL_DEFAULTS,
+  type JsonPool,
+  type JsonPoolOptions,
+} from "./json_pool.ts";
+export {
   type Counter,
   type Gauge,
   type Histogram,

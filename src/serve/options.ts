@@ -1,5 +1,6 @@
 import { checkPositiveIntegers } from "../errors.ts";
 import type { RepositoryOptions } from "./repository.ts";
+import type { JsonPool } from "./json_pool.ts";
 import { DECODE_DEFAULTS, type DecodePool } from "../image/mod.ts";
 import {
   BATCHER_DEFAULTS,
@@ -88,6 +89,11 @@ export interface AppOptions {
    * @default none: decode on the event loop's thread
    */
   decodePool?: DecodePool;
+  /**
+   * Parse large v2 JSON bodies on these worker threads (the caller owns and closes the pool).
+   * @default none: parse on the event loop's thread
+   */
+  jsonPool?: JsonPool;
 }
 
 /** Defaults of {@linkcode AppOptions} besides limits. */

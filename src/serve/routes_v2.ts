@@ -10,6 +10,7 @@ import { readInputs } from "./_infer_inputs.ts";
 import { inferAnswer, readOutputRequests } from "./_infer_outputs.ts";
 import { EXTENSIONS } from "./_infer_parameters.ts";
 import { parseJsonObject } from "./_tensor_json.ts";
+import { parseInferJson } from "./_infer_json.ts";
 
 /** The server's name, version and protocol extensions as `GET /v2` reports them. */
 export const SERVER_METADATA = { name: "ferry", version: VERSION, extensions: EXTENSIONS };
@@ -55,7 +56,7 @@ export function v2Routes(state: ServeState): Hono<ServeEnv> {
       models.get(name, version); // an unknown model is refused before its body is read
       const bytes = await readBody(c.req.raw, state.limits.maxBodyBytes);
       const { json, binary } = splitBody(bytes, c.req.header(HEADER_LENGTH));
-      const body = parseJsonObject(json);
+      const body = state.jsonPool ? await state.jsonPool.parse(json) : parseInferJson(json);
       const answer = await models.use(name, version, async (model) => {
         const outputs = readOutputRequests(body, model, state.limits.maxTopK);
         const inputs = await readInputs(body, binary, model, state);
