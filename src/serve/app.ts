@@ -28,7 +28,8 @@ export interface ServeApp {
   fetch: (request: Request) => Response | Promise<Response>;
   state: ServeState;
   /**
-   * Runs every model once and loads the repository's; `/v2/health/ready` answers 200 afterwards.
+   * Runs every model once, loads the repository's and starts the JSON pool's threads;
+   * `/v2/health/ready` answers 200 afterwards.
    */
   warmUp(): Promise<void>;
   /** Marks the service not ready, refuses new inferences and waits for queued ones. */
@@ -172,6 +173,7 @@ export function createApp(options: AppOptions): ServeApp {
     warmUp: async () => {
       await repository?.start();
       await models.warmUp();
+      await options.jsonPool?.warmUp();
     },
     drain: () => {
       repository?.stop();

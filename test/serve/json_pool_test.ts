@@ -123,10 +123,24 @@ describe("createJsonPool()", () => {
     }
   });
 
+  it("warmUp() starts every thread before any large body, and the service's warmUp() calls it", async () => {
+    const { started, restore } = recordWorkers();
+    try {
+      const two = pool({ workers: 2, minBytes: 1 });
+      await tiny.ready({ jsonPool: two });
+      expect(started.length).toBe(2);
+      await Promise.all([1, 2].map(() => two.parse(encode(fp32(1)))));
+      expect(started.length).toBe(2);
+    } finally {
+      restore();
+    }
+  });
+
   it("after close(), refuses large bodies and leaves no thread to keep the process alive", async () => {
     const closed = pool({ minBytes: 1 });
     closed.close();
     await expect(closed.parse(encode(fp32(1)))).rejects.toThrow(/JSON pool is closed/);
+    await expect(closed.warmUp()).rejects.toThrow(/JSON pool is closed/);
     // A process that parsed on a thread and closed its pool ends by itself.
     const script = `
       import { createJsonPool } from "./src/serve/mod.ts";
