@@ -139,7 +139,7 @@ async function serveUntilStopped(
   const decodePool = config.decodeWorkers > 0
     ? createDecodePool({ workers: config.decodeWorkers })
     : undefined;
-  // Large v2 JSON bodies are parsed on a thread, started by the first one.
+  // Large v2 JSON bodies are parsed on a thread of its own (the service's warm-up starts it).
   const jsonPool = createJsonPool();
   // A worker of `--workers N` answers /metrics for all of them through its supervisor's hub,
   // which it joins once it serves (a spare joins when promoted).
