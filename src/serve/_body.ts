@@ -27,12 +27,14 @@ export async function readBody(
 async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw tooLarge(declared, maxBytes);
-  if (!request.body) return new Uint8Array(0);
+  // Before `request.body`: under node:http, Hono's adapter builds a whole web Request and stream
+  // to answer that getter, where `arrayBuffer()` reads the socket's buffer directly.
   if (declared >= 0) {
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes);
     return bytes;
   }
+  if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of request.body) {
