@@ -12,6 +12,7 @@ export const MAX_JSON_DEPTH = 32;
 
 const OPEN_BRACKET = 0x5b, OPEN_BRACE = 0x7b, CLOSE_BRACKET = 0x5d, CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22, BACKSLASH = 0x5c;
+const decoder = new TextDecoder();
 
 /** Parses a JSON object, refusing one nested deeper than {@linkcode MAX_JSON_DEPTH} before parsing. */
 export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
@@ -34,7 +35,7 @@ export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> {
   }
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
+    body = JSON.parse(decoder.decode(bytes));
   } catch (error) {
     throw new FerryError("usage", `Cannot parse the request as JSON: ${(error as Error).message}`);
   }
