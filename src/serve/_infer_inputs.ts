@@ -11,7 +11,7 @@ import { inputShape } from "./_describe.ts";
 import { BinaryReader, readByteElements } from "./_binary_body.ts";
 import { type ClassifyContext, imagesToTensors } from "./_classify.ts";
 import { checkParameters } from "./_infer_parameters.ts";
-import { tensorData } from "./_tensor_json.ts";
+import { checkFinite, tensorData } from "./_tensor_json.ts";
 import type { ServedModel } from "./registry.ts";
 
 /** The input datatypes ferry takes. */
@@ -123,15 +123,7 @@ function fromBinary(bytes: Uint8Array, datatype: "FP32" | "UINT8"): Float32Array
   }
   // A copy: the part may start at any byte, and a Float32Array must start at a multiple of 4.
   const values = new Float32Array(bytes.slice().buffer);
-  // A plain loop: findIndex's callback per value cost as much as decoding a 32×32 JPEG.
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new FerryError(
-        "usage",
-        `Cannot infer: data[${i}] is ${values[i]}, which is not a finite float32`,
-      );
-    }
-  }
+  checkFinite(values);
   return values;
 }
 

@@ -60,22 +60,22 @@ export function tensorData(data: unknown, shape: readonly number[]): Float32Arra
     );
   if (!Array.isArray(data)) throw wrong();
   const nested = data.length !== total || (total > 0 && Array.isArray(data[0]));
+  if (!nested) {
+    for (let i = 0; i < total; i++) {
+      const value = data[i];
+      if (typeof value !== "number") throw wrong();
+      out[i] = value;
+    }
+    checkFinite(out, data);
+    return out;
+  }
   let n = 0;
   const put = (value: unknown) => {
     if (typeof value !== "number" || n >= total) throw wrong();
     out[n] = value;
-    if (!Number.isFinite(out[n]!)) {
-      throw new FerryError(
-        "usage",
-        `Cannot infer: data[${n}] is ${value}, which is not a finite float32`,
-      );
-    }
+    if (!Number.isFinite(out[n]!)) throw notFinite(n, value);
     n++;
   };
-  if (!nested) {
-    for (const value of data) put(value);
-    return out;
-  }
   // Depth-first over the nesting with an explicit stack of [array, next index, level].
   const stack: [unknown[], number, number][] = [[data, 0, 0]];
   if (data.length !== shape[0]) throw wrong();
@@ -95,4 +95,21 @@ export function tensorData(data: unknown, shape: readonly number[]): Float32Arra
   }
   if (n !== total) throw wrong();
   return out;
+}
+
+/**
+ * Refuses the first of `values` that is not finite, named as the client sent it (`sent[i]`). A
+ * plain loop: a callback per value (`findIndex`) cost as much as decoding a 32×32 JPEG.
+ */
+export function checkFinite(values: Float32Array, sent: ArrayLike<unknown> = values): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw notFinite(i, sent[i]);
+  }
+}
+
+function notFinite(index: number, sent: unknown): FerryError {
+  return new FerryError(
+    "usage",
+    `Cannot infer: data[${index}] is ${sent}, which is not a finite float32`,
+  );
 }
