@@ -121,8 +121,10 @@ function fromBinary(bytes: Uint8Array, datatype: "FP32" | "UINT8"): Float32Array
       `Cannot read FP32 data of ${bytes.length} bytes: not whole floats`,
     );
   }
-  // A copy: the part may start at any byte, and a Float32Array must start at a multiple of 4.
-  const values = new Float32Array(bytes.slice().buffer);
+  // A Float32Array must start at a multiple of 4 and the part may start at any byte: copied only
+  // then. A view otherwise, as the body it lies in is this request's own.
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const values = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
   checkFinite(values);
   return values;
 }
