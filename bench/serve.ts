@@ -1,6 +1,6 @@
 /**
  * `deno run -A bench/serve.ts [--duration 5] [--setups 2,1] [--repeat 2] [--soak 0]
- * [--model m.onnx] [--model-only]`: ferry's
+ * [--model m.onnx] [--model-only] [--protocol-only]`: ferry's
  * prediction service under load beside the FastAPI peer (bench/peers/serve_peer.py) serving the
  * same ONNX file. Debian's `hey` sends single-image requests (raw body) of a real 32×32 CIFAR-10
  * JPEG and of a 1024×768 JPEG at concurrency 1, 16 and 64; ferry runs with batching on and off.
@@ -9,13 +9,14 @@
  * that load from elsewhere hits them alike. Also prints onnxruntime's model-only throughput at
  * batch 1 and 64, for the model and its int8 copy when there is one (`--model-only`: just that);
  * `--soak S` adds an S-second run at concurrency 64 sampling the server's memory. The protocol
- * table (`--no-protocol` leaves it out) sends the 32×32 JPEG to one ferry server of the first
- * setup as `/v1/classify`'s body, as v2 binary FP32 and as a v2 BYTES JPEG at
- * `--protocol-concurrency` (64), with the server's CPU per request beside `/v1/classify`'s.
+ * table (`--no-protocol` leaves it out, `--protocol-only` prints just it) sends the 32×32 JPEG to
+ * one ferry server of the first setup as `/v1/classify`'s body, as v2 binary FP32, as a v2 BYTES
+ * JPEG and as v2 JSON FP32 at each of `--protocol-concurrency` (64; a list such as 1,64), with
+ * the server's CPU per request beside `/v1/classify`'s.
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import {
@@ -23,12 +24,11 @@ import {
   openClassifier,
   openClassifierWorkers,
 } from "../src/runtime/mod.ts";
-import { grpcInferLoad } from "./_grpc_infer.ts";
 import { hey, type LoadResult, stop, treeStats, waitReady, which } from "./_load.ts";
 import { benchModel, int8Sibling } from "./_model.ts";
-import { PROTOCOL_HEADER, protocolRows } from "./_serve_v2.ts";
+import { printProtocolTable } from "./_serve_v2.ts";
 import { modelNameOf } from "../src/runtime/mod.ts";
-import { PYTHON } from "./_python.ts";
+import { peerAvailable, startPeer } from "./_serve_peer.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -44,6 +44,7 @@ const args = parseArgs({
     peer: { type: "boolean", default: true },
     model: { type: "string" },
     "model-only": { type: "boolean", default: false },
+    "protocol-only": { type: "boolean", default: false },
   },
   allowNegative: true,
 });
@@ -89,45 +90,6 @@ function startFerry(
     stdout: "null",
     stderr: "piped",
   }).spawn();
-}
-
-function startPeer(model: string, port: number, workers: number) {
-  return new Deno.Command(PYTHON, {
-    args: [
-      "-m",
-      "uvicorn",
-      "serve_peer:app",
-      "--port",
-      String(port),
-      "--workers",
-      String(workers),
-      "--loop",
-      "uvloop",
-      "--http",
-      "httptools",
-      "--no-access-log",
-      "--log-level",
-      "warning",
-    ],
-    cwd: new URL("./peers/", import.meta.url).pathname,
-    // The peer runs from bench/peers/, so a relative model path must be made absolute.
-    env: { PEER_MODEL: resolve(model), PEER_THREADS: String(THREADS) },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
-
-async function peerAvailable(): Promise<string | undefined> {
-  if (!(await which(PYTHON))) return `${PYTHON} is missing`;
-  const probe = await new Deno.Command(PYTHON, {
-    args: ["-c", "import fastapi, uvicorn, uvloop, httptools, PIL, onnxruntime, numpy"],
-    stderr: "piped",
-  }).output();
-  if (!probe.success) {
-    return "its Python packages are missing (pip install fastapi uvicorn uvloop httptools " +
-      "python-multipart pillow onnxruntime)";
-  }
-  return undefined;
 }
 
 /** Images per second of `session` on batches of `batch`, with `inFlight` runs started at once. */
@@ -250,24 +212,11 @@ async function compare(contenders: Contender[], body: string, concurrency: numbe
   return best;
 }
 
-if (import.meta.main) {
-  if (!(await which("hey"))) {
-    console.log("bench/serve: skipped, Debian's `hey` is missing (apt-get install -y hey)");
-    Deno.exit(0);
-  }
-  const model = await benchModel(args.values.model);
-  const dir = await Deno.makeTempDir({ prefix: "ferry-bench-serve-" });
-  const { small, large } = await images(dir);
-  const load = await Deno.readTextFile("/proc/loadavg");
-  console.log(`model: ${model.path} (${model.source}); ${Deno.args.join(" ")}`);
-  console.log(`load average at start: ${load.trim()}; ${navigator.hardwareConcurrency} cores\n`);
-
-  console.log("Model only (onnxruntime-node, one process)\n");
-  console.log("| model | setup | batch | images/s | ms per run |\n|---|---|---|---|---|");
-  const int8 = await int8Sibling(model.path);
-  for (const row of await modelOnly([model.path, ...(int8 ? [int8] : [])])) console.log(row);
-  if (args.values["model-only"]) Deno.exit(0);
-
+/**
+ * The single-image table: each setup's ferry servers, batching on and off, beside the FastAPI
+ * peer, on both images at each concurrency.
+ */
+async function printSingleImageTable(modelPath: string, small: string, large: string) {
   const peerMissing = args.values.peer ? await peerAvailable() : "--no-peer";
   if (peerMissing) console.log(`\nFastAPI peer skipped: ${peerMissing}`);
   const bodies = [["32×32", small], ["1024×768", large]] as const;
@@ -283,14 +232,14 @@ if (import.meta.main) {
         batching: "on",
         port: base,
         ready: "/v2/health/ready",
-        start: () => startFerry(model.path, base, 64, setup),
+        start: () => startFerry(modelPath, base, 64, setup),
       },
       {
         name: "ferry",
         batching: "off",
         port: base + 1,
         ready: "/v2/health/ready",
-        start: () => startFerry(model.path, base + 1, 1, setup),
+        start: () => startFerry(modelPath, base + 1, 1, setup),
       },
     ];
     // The peer has no decode threads; it runs once per process count.
@@ -302,7 +251,7 @@ if (import.meta.main) {
         batching: "–",
         port: base + 2,
         ready: "/health",
-        start: () => startPeer(model.path, base + 2, setup.processes),
+        start: () => startPeer(modelPath, base + 2, setup.processes, THREADS),
       });
     }
     const children = contenders.map((c) => {
@@ -345,29 +294,40 @@ if (import.meta.main) {
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(row);
+}
+
+if (import.meta.main) {
+  if (!(await which("hey"))) {
+    console.log("bench/serve: skipped, Debian's `hey` is missing (apt-get install -y hey)");
+    Deno.exit(0);
+  }
+  const model = await benchModel(args.values.model);
+  const dir = await Deno.makeTempDir({ prefix: "ferry-bench-serve-" });
+  const { small, large } = await images(dir);
+  const load = await Deno.readTextFile("/proc/loadavg");
+  console.log(`model: ${model.path} (${model.source}); ${Deno.args.join(" ")}`);
+  console.log(`load average at start: ${load.trim()}; ${navigator.hardwareConcurrency} cores\n`);
+
+  if (!args.values["protocol-only"]) {
+    console.log("Model only (onnxruntime-node, one process)\n");
+    console.log("| model | setup | batch | images/s | ms per run |\n|---|---|---|---|---|");
+    const int8 = await int8Sibling(model.path);
+    for (const row of await modelOnly([model.path, ...(int8 ? [int8] : [])])) console.log(row);
+    if (args.values["model-only"]) Deno.exit(0);
+    await printSingleImageTable(model.path, small, large);
+  }
 
   if (args.values.protocol) {
-    const server = startFerry(model.path, 18480, 64, SETUPS[0]!, 18481);
-    try {
-      await waitReady("http://127.0.0.1:18480/v2/health/ready", server);
-      const concurrency = Number(args.values["protocol-concurrency"]);
-      const target = { port: 18480, pid: server.pid, model: modelNameOf(model.path) };
-      const settings = { seconds: DURATION, repeat: REPEAT, concurrency };
-      console.log(
-        `\nOne 32×32 image per request by protocol (${JSON.stringify(SETUPS[0])}, batching on)\n`,
-      );
-      console.log(PROTOCOL_HEADER);
-      for (const row of await protocolRows(target, small, dir, settings)) console.log(row);
-      // A 2-second smoke timing of gRPC ModelInfer, the same image as raw FP32 (grpc-js client).
-      const r = await grpcInferLoad({ address: "127.0.0.1:18481", jpeg: small, pid: server.pid });
-      console.log(
-        `| gRPC ModelInfer, raw FP32 (grpc-js, 2 s) | 16 | ${Math.round(r.rps)} | ${
-          r.p50.toFixed(2)
-        } | ${r.p99.toFixed(2)} | ${Math.round(r.cpuUs)} | – | ${r.ok}/${r.total} |`,
-      );
-    } finally {
-      await stop(server);
-    }
+    await printProtocolTable({
+      start: (port, grpcPort) => startFerry(model.path, port, 64, SETUPS[0]!, grpcPort),
+      model: modelNameOf(model.path),
+      jpeg: small,
+      dir,
+      seconds: DURATION,
+      repeat: REPEAT,
+      concurrencies: args.values["protocol-concurrency"].split(",").map(Number),
+      setup: JSON.stringify(SETUPS[0]),
+    });
   }
 
   const soak = Number(args.values.soak);

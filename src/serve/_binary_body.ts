@@ -10,6 +10,8 @@ import { FerryError } from "../errors.ts";
 /** The header that says how many leading bytes of a body are JSON. */
 export const HEADER_LENGTH = "inference-header-content-length";
 
+const encoder = new TextEncoder();
+
 /** A body split into its JSON header and the binary tensor data after it. */
 export interface SplitBody {
   json: Uint8Array;
@@ -83,7 +85,7 @@ export function readByteElements(bytes: Uint8Array, name: string): Uint8Array[] 
 
 /** Strings (as UTF-8) or bytes as BYTES elements: each a 4-byte little-endian length, then it. */
 export function writeByteElements(elements: (string | Uint8Array)[]): Uint8Array {
-  const encoded = elements.map((e) => typeof e === "string" ? new TextEncoder().encode(e) : e);
+  const encoded = elements.map((e) => typeof e === "string" ? encoder.encode(e) : e);
   const out = new Uint8Array(encoded.reduce((n, e) => n + 4 + e.length, 0));
   const view = new DataView(out.buffer);
   let offset = 0;
@@ -97,7 +99,7 @@ export function writeByteElements(elements: (string | Uint8Array)[]): Uint8Array
 
 /** A response of a JSON header and binary parts, framed as the extension says. */
 export function binaryResponse(header: unknown, parts: Uint8Array[]): Response {
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const json = encoder.encode(JSON.stringify(header));
   const body = new Uint8Array(json.length + parts.reduce((n, p) => n + p.length, 0));
   body.set(json, 0);
   let offset = json.length;

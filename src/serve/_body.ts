@@ -41,12 +41,14 @@ const TURN_AFTER_MS = 2;
 async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) throw tooLarge(declared, maxBytes);
-  if (!request.body) return new Uint8Array(0);
+  // Before `request.body`: under node:http, Hono's adapter builds a whole web Request and stream
+  // to answer that getter, where `arrayBuffer()` reads the socket's buffer directly.
   if (declared >= 0 && declared < STREAM_FROM) {
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes);
     return bytes;
   }
+  if (!request.body) return new Uint8Array(0);
   // The declared size up front; a chunked body's room doubles as it comes.
   let bytes = new Uint8Array(declared >= 0 ? declared : STREAM_FROM);
   let total = 0;

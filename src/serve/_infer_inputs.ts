@@ -12,6 +12,7 @@ import { BinaryReader, readByteElements } from "./_binary_body.ts";
 import { type ClassifyContext, imagesToTensors } from "./_classify.ts";
 import { checkParameters } from "./_infer_parameters.ts";
 import { jsonData } from "./_infer_json.ts";
+import { checkFinite } from "./_tensor_json.ts";
 import type { ServedModel } from "./registry.ts";
 
 /** The input datatypes ferry takes. */
@@ -73,9 +74,10 @@ export async function readInputs(
         `shape ${JSON.stringify(tensor.shape)}`,
     );
   }
+  // FP32 rows are views of `values`, which this request alone holds: no copy per image.
   return Array.from({ length: count }, (_, i) => {
     const row = values.subarray(i * perImage, (i + 1) * perImage);
-    return row instanceof Float32Array ? row.slice() : normalized(row, model);
+    return row instanceof Float32Array ? row : normalized(row, model);
   });
 }
 
@@ -120,15 +122,11 @@ function fromBinary(bytes: Uint8Array, datatype: "FP32" | "UINT8"): Float32Array
       `Cannot read FP32 data of ${bytes.length} bytes: not whole floats`,
     );
   }
-  // A copy: the part may start at any byte, and a Float32Array must start at a multiple of 4.
-  const values = new Float32Array(bytes.slice().buffer);
-  const bad = values.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) {
-    throw new FerryError(
-      "usage",
-      `Cannot infer: data[${bad}] is ${values[bad]}, which is not a finite float32`,
-    );
-  }
+  // A Float32Array must start at a multiple of 4 and the part may start at any byte: copied only
+  // then. A view otherwise, as the body it lies in is this request's own.
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const values = new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
+  checkFinite(values);
   return values;
 }
 

@@ -70,23 +70,24 @@ export function inferAnswer(
   const outputs = requests.map((request) => {
     const k = Math.min(request.classification ?? 0, classes);
     const shape = [rows.length, k || classes];
-    let values: number[] | string[];
+    // Each output is built in the form asked for only (JSON values or binary bytes).
+    let values: () => number[] | string[];
     let bytes: () => Uint8Array;
     if (k) {
       // Triton's text for one class: the score, the class index and its label.
       const strings = rows.flatMap((row) =>
         topK(row, info.classNames, k).map((c) => `${c.probability}:${c.index}:${c.label}`)
       );
-      values = strings;
+      values = () => strings;
       bytes = () => writeByteElements(strings);
     } else {
       const flat = new Float32Array(rows.length * classes);
       rows.forEach((row, i) => flat.set(row, i * classes));
-      values = Array.from(flat);
+      values = () => Array.from(flat);
       bytes = () => new Uint8Array(flat.buffer);
     }
     const tensor = { name: info.outputName, datatype: k ? "BYTES" : "FP32", shape };
-    if (!request.binary) return { ...tensor, data: values };
+    if (!request.binary) return { ...tensor, data: values() };
     const part = bytes();
     parts.push(part);
     return { ...tensor, parameters: { binary_data_size: part.length } };

@@ -235,4 +235,53 @@ describe("v2 extensions: binary tensor data, UINT8 pixels, BYTES images, classif
     expect(length.status).toBe(400);
     expect((await length.json()).error).toMatch(/inference-header-content-length/);
   });
+
+  it("reads binary FP32 data the same wherever the JSON header before it ends", async () => {
+    const floats = await preprocess(await noisyJpeg(6), FERRY_INPUT_SPEC);
+    const answers = new Set<string>();
+    const starts = new Set<number>();
+    // Ids of 1 to 4 characters move the binary part's start through every offset modulo 4.
+    for (const id of ["a", "ab", "abc", "abcd"]) {
+      const init = framed({
+        id,
+        inputs: [{
+          name: "image",
+          datatype: "FP32",
+          shape: [1, 32, 32, 3],
+          parameters: { binary_data_size: floats.byteLength },
+        }],
+      }, new Uint8Array(floats.buffer));
+      starts.add(Number(init.headers["inference-header-content-length"]) % 4);
+      const res = await infer(init);
+      expect(res.status).toBe(200);
+      answers.add(JSON.stringify((await res.json()).outputs[0].data));
+    }
+    expect(starts.size).toBe(4);
+    expect([...answers]).toEqual([
+      JSON.stringify(Array.from(await session.run(floats.slice(), 1))),
+    ]);
+  });
+
+  it("refuses binary FP32 data that is not whole floats or holds a value that is not finite", async () => {
+    const request = (data: Uint8Array) =>
+      infer(framed({
+        inputs: [{
+          name: "image",
+          datatype: "FP32",
+          shape: [1, 32, 32, 3],
+          parameters: { binary_data_size: data.length },
+        }],
+      }, data));
+    for (const [bad, shown] of [[NaN, "NaN"], [Infinity, "Infinity"]] as const) {
+      const floats = new Float32Array(3072).fill(0.5);
+      floats[3000] = bad;
+      const res = await request(new Uint8Array(floats.buffer));
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toBe(
+        `Cannot infer: data[3000] is ${shown}, which is not a finite float32`,
+      );
+    }
+    const ragged = await request(new Uint8Array(3072 * 4 + 2));
+    expect((await ragged.json()).error).toMatch(/12290 bytes: not whole floats/);
+  });
 });
