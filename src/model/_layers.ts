@@ -52,3 +52,37 @@ export function softmaxClassifier(
     name,
   });
 }
+
+/**
+ * Numbers the 3×3 convolution units of one model and builds them: a convolution without bias (the
+ * BatchNormalization after it has its own shift), an optional 2×2 max-pool between it and the
+ * normalisation (so the normalisation runs on a quarter of the pixels), then the activation.
+ * Layers are named `conv2d_<n>`, `max_pooling2d_<n>`, `batch_normalization_<n>`, `activation_<n>`.
+ */
+export function convBnUnits(
+  init: SeededInitializers,
+  options: Pick<ModelOptions, "activation">,
+): (x: tf.SymbolicTensor, filters: number, pool: boolean) => tf.SymbolicTensor {
+  let index = 0;
+  return (x, filters, pool) => {
+    index++;
+    let y = tf.layers.conv2d({
+      filters,
+      kernelSize: 3,
+      padding: "same",
+      useBias: false,
+      kernelInitializer: init.kernel(),
+      name: `conv2d_${index}`,
+    }).apply(x) as tf.SymbolicTensor;
+    if (pool) {
+      y = tf.layers.maxPooling2d({ poolSize: 2, name: `max_pooling2d_${index}` })
+        .apply(y) as tf.SymbolicTensor;
+    }
+    // Momentum 0.9 (PyTorch's 0.1) rather than Keras' 0.99: the moving statistics must keep up
+    // with weights that move fast under a one-cycle schedule, or validation lags training.
+    y = tf.layers.batchNormalization({ momentum: 0.9, name: `batch_normalization_${index}` })
+      .apply(y) as tf.SymbolicTensor;
+    return tf.layers.activation({ activation: options.activation, name: `activation_${index}` })
+      .apply(y) as tf.SymbolicTensor;
+  };
+}

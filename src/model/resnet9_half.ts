@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { SeededInitializers, softmaxClassifier } from "./_layers.ts";
+import { convBnUnits, SeededInitializers, softmaxClassifier } from "./_layers.ts";
 import type { ModelOptions } from "./options.ts";
 
 /**
@@ -15,29 +15,7 @@ import type { ModelOptions } from "./options.ts";
  */
 export function buildResnet9Half(options: ModelOptions): tf.LayersModel {
   const init = new SeededInitializers(options);
-  let index = 0;
-  const convUnit = (x: tf.SymbolicTensor, filters: number, pool: boolean): tf.SymbolicTensor => {
-    index++;
-    let y = tf.layers.conv2d({
-      filters,
-      kernelSize: 3,
-      padding: "same",
-      // The BatchNormalization after it has its own shift, so a bias would be redundant.
-      useBias: false,
-      kernelInitializer: init.kernel(),
-      name: `conv2d_${index}`,
-    }).apply(x) as tf.SymbolicTensor;
-    if (pool) {
-      y = tf.layers.maxPooling2d({ poolSize: 2, name: `max_pooling2d_${index}` })
-        .apply(y) as tf.SymbolicTensor;
-    }
-    // Momentum 0.9 (PyTorch's 0.1) rather than Keras' 0.99: the moving statistics must keep up
-    // with weights that move fast under a one-cycle schedule, or validation lags training.
-    y = tf.layers.batchNormalization({ momentum: 0.9, name: `batch_normalization_${index}` })
-      .apply(y) as tf.SymbolicTensor;
-    return tf.layers.activation({ activation: options.activation, name: `activation_${index}` })
-      .apply(y) as tf.SymbolicTensor;
-  };
+  const convUnit = convBnUnits(init, options);
   const residual = (x: tf.SymbolicTensor, filters: number, name: string): tf.SymbolicTensor => {
     const y = convUnit(convUnit(x, filters, false), filters, false);
     return tf.layers.add({ name }).apply([x, y]) as tf.SymbolicTensor;
