@@ -94,25 +94,25 @@ describe("ferry serve under connection floods", () => {
   it("says so when accept runs out of file descriptors, serves the open connections meanwhile and accepts again once they are free", async () => {
     served = await startServe(
       [await tinyModel(), "--port", "0", "--keep-alive-timeout-ms", "30000"],
-      { openFiles: 40 },
+      { openFiles: 48 },
     );
-    expect(served.said()).toMatch(/connections: at most 10 \(open-file limit 40 of 40\)/);
+    expect(served.said()).toMatch(/connections: at most 12 \(open-file limit 48 of 48\)/);
     const { port } = served;
     // The cap (a quarter of the limit) keeps a flood from using up the files unless the process
     // already holds more than three quarters of them, as this one does at rest.
     const atRest = (await Array.fromAsync(Deno.readDir(`/proc/${served.child.pid}/fd`))).length;
-    expect(atRest, "files open at rest (the cap alone would never run out)").toBeGreaterThan(30);
+    expect(atRest, "files open at rest (the cap alone would never run out)").toBeGreaterThan(36);
     const kept = await Deno.connect({ hostname: "127.0.0.1", port });
     const before = await askOn(kept);
     const flood = await Promise.all(
-      Array.from({ length: 40 }, async () => {
+      Array.from({ length: 48 }, async () => {
         const conn = await Deno.connect({ hostname: "127.0.0.1", port });
         await conn.write(new TextEncoder().encode("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n"));
         return conn;
       }),
     );
     await served.waitFor(
-      /accept failed: too many open files \(\d+ open connections, limit 40\); backing off/,
+      /accept failed: too many open files \(\d+ open connections, limit 48\); backing off/,
       1,
       10_000,
     );
@@ -132,7 +132,7 @@ describe("ferry serve under connection floods", () => {
     ]);
     kept.close();
     report("fd-exhaustion", {
-      openFileLimit: 40,
+      openFileLimit: 48,
       filesAtRest: atRest,
       flood: flood.length,
       keptAliveDuring: during.slice(0, 12),
