@@ -24,7 +24,9 @@ beforeAll(async () => {
   session = await openTinyModel();
   const service = createApp({ models: [session], token: TOKEN, limits: { maxFiles: 64 } });
   await service.warmUp();
-  server = await startServer(service, { port: 0 });
+  // A drain shorter than the hook's 10 s: a socket a test left half-open may hold the drain to
+  // its limit, which must not time the hook out.
+  server = await startServer(service, { port: 0, shutdownTimeoutMs: 3_000 });
   base = `http://127.0.0.1:${server.addr.port}`;
 });
 afterAll(async () => {
