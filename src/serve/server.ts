@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { checkPositiveIntegers, FerryError } from "../errors.ts";
 import type { ServeApp } from "./app.ts";
@@ -9,6 +10,10 @@ import { closeWithin } from "./_drain.ts";
 
 /** The HTTP servers that can run the app. */
 export const HTTP_SERVERS = ["node", "deno"] as const;
+
+// How long a drain lets a connection without a request send one: a client that connected just
+// before the drain began is served; one that sends nothing (or half its headers) is closed.
+const NEW_CONNECTION_GRACE_MS = 1_000;
 /** One of {@linkcode HTTP_SERVERS}. */
 export type HttpServer = typeof HTTP_SERVERS[number];
 
@@ -120,6 +125,9 @@ export async function startServer(
   const listener = getRequestListener(service.fetch, { overrideGlobalObjects: false });
   // Responses not yet sent: a drain tells their keep-alive clients that the connection ends.
   const unsent = new Set<ServerResponse>();
+  // Connections with no request in flight, and since when: node:http's drain waits for one that
+  // sent nothing or half its headers until the drain's limit; this one closes it after a grace.
+  const waiting = new Map<Socket, number>();
   const server = createServer({
     headersTimeout: settings.headersTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
@@ -127,12 +135,19 @@ export async function startServer(
     // How often the timeouts above are checked (Node's default, 30 s, would let them overrun).
     connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs / 4),
   }, (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    waiting.delete(socket);
     if (stopping) response.shouldKeepAlive = false;
-    else {
-      unsent.add(response);
-      response.once("finish", () => unsent.delete(response));
-    }
+    else unsent.add(response);
+    response.once("finish", () => {
+      unsent.delete(response);
+      if (!socket.destroyed) waiting.set(socket, performance.now());
+    });
     listener(request, response);
+  });
+  server.on("connection", (socket: Socket) => {
+    waiting.set(socket, performance.now());
+    socket.once("close", () => waiting.delete(socket));
   });
   server.maxConnections = maxConnections;
   const finished = new Promise<void>((resolve) => server.once("close", () => resolve()));
@@ -163,8 +178,13 @@ export async function startServer(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Connections that turn idle later (a response finishing, a client's pooled connection)
       // must close too; Deno's node:http closes only those idle at the call.
-      server.closeIdleConnections();
-      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      const closeIdle = () => {
+        server.closeIdleConnections();
+        const before = performance.now() - NEW_CONNECTION_GRACE_MS;
+        for (const [socket, since] of waiting) if (since <= before) socket.destroy();
+      };
+      closeIdle();
+      const idle = setInterval(closeIdle, 50);
       const done = await closeWithin(settings.shutdownTimeoutMs, {
         closed,
         cut: () => server.closeAllConnections(),

@@ -24,9 +24,7 @@ beforeAll(async () => {
   session = await openTinyModel();
   const service = createApp({ models: [session], token: TOKEN, limits: { maxFiles: 64 } });
   await service.warmUp();
-  // A drain shorter than the hook's 10 s: a socket a test left half-open may hold the drain to
-  // its limit, which must not time the hook out.
-  server = await startServer(service, { port: 0, shutdownTimeoutMs: 3_000 });
+  server = await startServer(service, { port: 0 });
   base = `http://127.0.0.1:${server.addr.port}`;
 });
 afterAll(async () => {
@@ -273,6 +271,32 @@ describe("the service on a real socket", () => {
     expect(graceful).toBe(true);
     expect(performance.now() - started).toBeLessThan(5_000);
     await expect(fetch(url, raw(await solidImage(BLUE)))).rejects.toThrow();
+  });
+
+  it("shutdown() closes a connection that sent nothing or half its headers after a grace of 1 s, not at the drain's limit", async () => {
+    const service = createApp({ models: [session] });
+    await service.warmUp();
+    const running = await startServer(service, { port: 0, shutdownTimeoutMs: 8_000 });
+    const silent = await Deno.connect({ port: running.addr.port });
+    const halfHeaders = await Deno.connect({ port: running.addr.port });
+    await halfHeaders.write(
+      new TextEncoder().encode("GET /v2/health/live HTTP/1.1\r\nHost: x\r\n"),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    try {
+      expect(await running.shutdown()).toBe(true);
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(800);
+      expect(took).toBeLessThan(3_000);
+      // Closed by the server: a read ends (or is reset) instead of waiting.
+      const ended = (conn: Deno.Conn) => conn.read(new Uint8Array(64)).catch(() => null);
+      expect(await ended(silent)).toBeNull();
+      expect(await ended(halfHeaders)).toBeNull();
+    } finally {
+      silent.close();
+      halfHeaders.close();
+    }
   });
 });
 
