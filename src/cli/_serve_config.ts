@@ -32,6 +32,7 @@ export interface ServeConfig {
   host: string;
   port: number;
   grpcPort: number;
+  healthPort: number;
   providers: Provider[];
   threads: number;
   maxBatch: number;
@@ -69,6 +70,7 @@ export const DEFAULTS: ServeConfig = {
   host: SERVER_DEFAULTS.hostname,
   port: SERVER_DEFAULTS.port,
   grpcPort: 0,
+  healthPort: 0,
   providers: SESSION_DEFAULTS.providers,
   // One onnxruntime thread per process: the event loop (HTTP, decoding) needs a core of its own,
   // and onnxruntime's spinning thread pool starves it. Measured on 2 cores with 32×32 JPEGs at
@@ -130,6 +132,11 @@ export const OPTIONS: OptionTable<ServeConfig> = {
   grpcPort: {
     value: "N",
     description: "Also serve the Open Inference Protocol over gRPC on this port (0: off)",
+  },
+  healthPort: {
+    value: "N",
+    description:
+      "Also answer /v2/health/live and /ready on this port, from the supervisor (0: off)",
   },
   cors: { value: "ORIGIN", description: "Allow these origins (* for any); CORS is off without it" },
   defaultModel: {
@@ -266,16 +273,19 @@ export async function checkRepository(dir: string): Promise<void> {
 
 /** What only the command knows of: processes, threads, the port they share. */
 export function checkServeConfig(config: ServeConfig): void {
-  if (!Number.isInteger(config.grpcPort) || config.grpcPort < 0 || config.grpcPort > 65535) {
-    throw new FerryError(
-      "usage",
-      `Cannot use --grpc-port: expected 0 to 65535, got ${config.grpcPort}`,
-    );
+  const ports = [["grpc-port", config.grpcPort], ["health-port", config.healthPort]] as const;
+  for (const [flag, value] of ports) {
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      throw new FerryError("usage", `Cannot use --${flag}: expected 0 to 65535, got ${value}`);
+    }
+    if (value !== 0 && value === config.port) {
+      throw new FerryError("usage", `Cannot use --${flag} ${value}: it is also the HTTP --port`);
+    }
   }
-  if (config.grpcPort !== 0 && config.grpcPort === config.port) {
+  if (config.healthPort !== 0 && config.healthPort === config.grpcPort) {
     throw new FerryError(
       "usage",
-      `Cannot use --grpc-port ${config.grpcPort}: it is also the HTTP --port`,
+      `Cannot use --health-port ${config.healthPort}: it is also the --grpc-port`,
     );
   }
   const counts = [["workers", config.workers], ["decode-workers", config.decodeWorkers]] as const;

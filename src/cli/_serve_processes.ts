@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { type LogEntry, METRICS_HUB_ENV, startMetricsHub } from "../serve/mod.ts";
+import { FerryError } from "../errors.ts";
+import {
+  type LogEntry,
+  METRICS_HUB_ENV,
+  startHealthServer,
+  startMetricsHub,
+} from "../serve/mod.ts";
 
 /** How the supervisor treats workers that die. */
 export interface SuperviseOptions {
@@ -19,6 +25,11 @@ export interface SuperviseOptions {
   spares?: number;
   /** Receives the supervisor's status lines. @default stderr */
   say?: (line: string) => void;
+  /**
+   * Where the supervisor answers health itself: ready while at least one worker serves, so that
+   * a worker's death never fails a probe. @default off
+   */
+  health?: { hostname: string; port: number };
 }
 
 /** Defaults of {@linkcode SuperviseOptions}. */
@@ -41,7 +52,8 @@ export const CRASH_LOOP_EXIT = 70;
  * say on a read-only /tmp, each answers for itself). A worker that dies unexpectedly (a signal, an uncaught error) is replaced while the others
  * keep serving: by a warmed-up spare at once (`--standby`; a cold start takes seconds), or after
  * a back-off. One that exits with a FerryError's code (a port in use, a model that will not load)
- * would only fail again, so it stops the others, as does a crash loop. Returns the exit code.
+ * would only fail again, so it stops the others, as does a crash loop. With `health`, the
+ * supervisor answers health probes on a port of its own. Returns the exit code.
  */
 export async function superviseWorkers(
   serveArgs: string[],
@@ -53,6 +65,30 @@ export async function superviseWorkers(
   const say = options.say ?? ((line: string) => console.error(line));
   const args = workerArgs(serveArgs, threads);
   const hub = await startMetricsHub().catch(() => undefined);
+  if (options.health && !hub) {
+    throw new FerryError(
+      "usage",
+      "Cannot use --health-port: the supervisor could not open its socket for the workers " +
+        "(is the temporary folder, TMPDIR, writable?)",
+    );
+  }
+  let stopping = false;
+  const health = options.health && hub
+    ? await startHealthServer({
+      ...options.health,
+      status: () => {
+        const serving = hub.readyMembers();
+        return {
+          ready: !stopping && serving > 0,
+          detail: { workers_ready: serving, workers: count },
+        };
+      },
+    }).catch(async (error) => {
+      await hub.close();
+      throw error;
+    })
+    : undefined;
+  if (health) say(`health on http://${options.health?.hostname}:${health.port}/v2/health/ready`);
   // A spare keeps the gRPC flag: it opens that port only if it takes over the first slot.
   const spawn = (slot: number | "standby") =>
     new Deno.Command(Deno.execPath(), {
@@ -66,7 +102,6 @@ export async function superviseWorkers(
     }).spawn();
   const children = new Set<Deno.ChildProcess>();
   let spare: Deno.ChildProcess | undefined;
-  let stopping = false;
   let worst = 0;
   // Set when the supervisor itself decides to stop: the workers' own exit codes then matter less.
   let verdict: number | undefined;
@@ -168,6 +203,7 @@ export async function superviseWorkers(
   await Promise.all(Array.from({ length: count }, (_, slot) => run(slot)));
   await Promise.all(spares);
   for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  await health?.close();
   await hub?.close();
   return verdict ?? worst;
 }
@@ -188,11 +224,15 @@ function workerArgs(serveArgs: string[], threads: number): string[] {
   const args: string[] = ["serve"];
   for (let i = 0; i < serveArgs.length; i++) {
     const arg = serveArgs[i]!;
-    if (arg === "--workers" || arg === "--threads") i++;
-    else if (!/^--(workers|threads)=/.test(arg)) args.push(arg);
+    if (arg === "--workers" || arg === "--threads" || arg === "--health-port") i++;
+    else if (!/^--(workers|threads|health-port)=/.test(arg)) args.push(arg);
   }
   const script = new URL("./main.ts", import.meta.url).pathname;
-  const flags = ["--workers", "1", "--threads", String(threads), "--reuse-port"];
+  // The supervisor answers health; a worker must not take the port (or FERRY_HEALTH_PORT).
+  const flags = [
+    ...["--workers", "1", "--threads", String(threads), "--health-port", "0"],
+    "--reuse-port",
+  ];
   // SO_REUSEPORT in Deno.serve (`--http-server deno`) is behind this flag (Deno 2.9).
   return ["run", "-A", "--unstable-net", script, ...args, ...flags];
 }

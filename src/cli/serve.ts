@@ -18,6 +18,7 @@ import {
   joinMetricsHub,
   METRICS_HUB_ENV,
   startGrpcServer,
+  startHealthServer,
   startServer,
 } from "../serve/mod.ts";
 import {
@@ -89,7 +90,12 @@ async function run(parsed: ParsedFlags): Promise<number> {
   // Explicit loads change one process's models: they need the one process.
   const single = config.port === 0 || config.modelControlMode === "explicit";
   const workers = config.workers || (single ? 1 : navigator.hardwareConcurrency);
-  if (workers > 1) return await superviseWorkers(parsed.args, workers, config.threads);
+  if (workers > 1) {
+    const health = { hostname: config.host, port: config.healthPort };
+    return await superviseWorkers(parsed.args, workers, config.threads, {
+      ...(config.healthPort ? { health } : {}),
+    });
+  }
 
   // Listen for signals from the start: one that arrives while models load stops the server as
   // soon as it is up, instead of killing the process half-started.
@@ -203,12 +209,26 @@ async function serveUntilStopped(
         (loaded.join(", ") || "no model loaded"),
     );
   }
+  // One process alone answers its own health port; workers tell their supervisor instead.
+  let draining = false;
+  const health = config.healthPort
+    ? await startHealthServer({
+      hostname: config.host,
+      port: config.healthPort,
+      status: () => ({ ready: service.state.models.ready && !draining }),
+    })
+    : undefined;
+  if (health) reporter.info(`health on http://${config.host}:${health.port}/v2/health/ready`);
+  await hub?.setReady(true);
   reporter.info(`listening on http://${server.addr.hostname}:${server.addr.port} (ready)`);
 
   const signal = await Promise.race([stopped, server.finished.then(() => "closed")]);
+  draining = true;
+  await hub?.setReady(false);
   reporter.info(`${signal}: finishing requests in flight (up to ${config.shutdownTimeoutMs} ms)`);
   const [graceful, grpcGraceful] = await Promise.all([server.shutdown(), grpcServer?.shutdown()]);
   await hub?.leave();
+  await health?.close();
   log?.flush();
   decodePool?.close();
   jsonPool.close();

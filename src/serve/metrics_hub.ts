@@ -3,7 +3,8 @@
  * (in a private temporary folder); each worker process joins it. A scrape that reaches any worker
  * asks the hub, which collects a fresh snapshot from every worker and answers their sum. A worker
  * that leaves (stopped or dead) leaves its last counts behind, so counters never go down while
- * the server runs. Messages are JSON lines.
+ * the server runs. Workers also tell the hub when they start and stop taking requests, which is
+ * how a supervisor's health port knows how many serve. Messages are JSON lines.
  *
  * @module
  */
@@ -20,6 +21,8 @@ const COLLECT_TIMEOUT_MS = 2_000;
 export interface MetricsHub {
   /** The socket's path, for {@linkcode METRICS_HUB_ENV}. */
   path: string;
+  /** How many joined workers say they take requests. */
+  readyMembers(): number;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,8 @@ export interface MetricsHub {
 export interface HubMember {
   /** The whole server's metrics in Prometheus text format. */
   scrape(): Promise<string>;
+  /** Tells the hub whether this worker takes requests (after listening; not once draining). */
+  setReady(ready: boolean): Promise<void>;
   /** Sends this process's final counts and leaves. */
   leave(): Promise<void>;
 }
@@ -36,6 +41,7 @@ type Message =
   | { t: "snapshot"; id: number; s: MetricsSnapshot }
   | { t: "final"; s: MetricsSnapshot }
   | { t: "scrape"; id: number }
+  | { t: "ready"; ready: boolean }
   | { t: "text"; id: number; text: string };
 
 /** A connection as a writer of messages and a stream of the messages it receives. */
@@ -75,6 +81,7 @@ export async function startMetricsHub(): Promise<MetricsHub> {
 
   class Member {
     last: MetricsSnapshot | undefined;
+    ready = false;
     waiting = new Map<number, (s: MetricsSnapshot | undefined) => void>();
     readonly link: ReturnType<typeof channel>;
     constructor(readonly conn: Deno.Conn) {
@@ -111,6 +118,8 @@ export async function startMetricsHub(): Promise<MetricsHub> {
         member.waiting.get(message.id)?.(message.s);
       } else if (message.t === "final") {
         member.last = message.s;
+      } else if (message.t === "ready") {
+        member.ready = message.ready;
       } else if (message.t === "scrape") {
         scrape().then((text) => member.link.send({ t: "text", id: message.id, text }));
       }
@@ -129,6 +138,7 @@ export async function startMetricsHub(): Promise<MetricsHub> {
 
   return {
     path,
+    readyMembers: () => [...members].filter((m) => m.ready).length,
     close: async () => {
       listener.close();
       await accepting;
@@ -170,6 +180,7 @@ export async function joinMetricsHub(
         link.send({ t: "scrape", id });
       });
     },
+    setReady: (ready) => link.send({ t: "ready", ready }),
     leave: async () => {
       await link.send({ t: "final", s: snapshot() });
       await link.close();

@@ -44,6 +44,12 @@ export {
   type ServerOptions,
   startServer,
 } from "./server.ts";
+export {
+  type HealthServer,
+  type HealthServerOptions,
+  type HealthStatus,
+  startHealthServer,
+} from "./health_server.ts";
 export { type GrpcServerOptions, type RunningGrpcServer, startGrpcServer } from "./grpc.ts";
 export { OIP_GRPC_DEFINITION, OIP_GRPC_ROOT, OIP_GRPC_SERVICE } from "./_grpc_schema.ts";
 export {

@@ -7,6 +7,7 @@ import { raiseOpenFileLimit } from "./_fd_limit.ts";
 import { watchAccepts } from "./_accept_watch.ts";
 import { startDenoServer } from "./_deno_server.ts";
 import { closeWithin } from "./_drain.ts";
+import { listen } from "./_listen.ts";
 
 /** The HTTP servers that can run the app. */
 export const HTTP_SERVERS = ["node", "deno"] as const;
@@ -151,16 +152,11 @@ export async function startServer(
   });
   server.maxConnections = maxConnections;
   const finished = new Promise<void>((resolve) => server.once("close", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(
-      { host: settings.hostname, port: settings.port, reusePort: settings.reusePort },
-      () => {
-        server.off("error", reject);
-        resolve();
-      },
-    );
-  });
+  await listen(
+    server,
+    { host: settings.hostname, port: settings.port, reusePort: settings.reusePort },
+    "--port",
+  );
   const address = server.address() as { address: string; port: number };
   const watch = watchAccepts(server, {
     address: { host: settings.hostname, port: address.port, reusePort: settings.reusePort },

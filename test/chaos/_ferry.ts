@@ -32,7 +32,7 @@ export const randomPort = () => 20_000 + Math.floor(Math.random() * 30_000);
 
 /** Options of {@linkcode startServe}. */
 export interface StartOptions {
-  /** Servers that must say they listen before it resolves. @default 1 */
+  /** Servers that must say they listen before it resolves (0: resolve at once, port unknown). @default 1 */
   processes?: number;
   /** Run under this open-file limit (soft and hard, as `ulimit -n` sets them). */
   openFiles?: number;
@@ -107,7 +107,7 @@ export async function startServe(args: string[], options: StartOptions = {}): Pr
     await stop();
     throw error;
   });
-  const port = Number(/listening on http:\/\/[\d.]+:(\d+)/.exec(said)![1]);
+  const port = processes > 0 ? Number(/listening on http:\/\/[\d.]+:(\d+)/.exec(said)![1]) : 0;
   return {
     child,
     port,

@@ -4,6 +4,7 @@ import {
   kill,
   load,
   randomPort,
+  rawExchange,
   rawStatus,
   report,
   type Served,
@@ -17,24 +18,34 @@ afterEach(async () => {
   served = undefined;
 });
 
+/** Starts `ferry serve --workers 2 --health-port` (stopped after the case); and its health port. */
+async function twoWorkersWithHealthPort(listening: number): Promise<[Served, number]> {
+  const healthPort = randomPort();
+  const ports = ["--port", String(randomPort()), "--health-port", String(healthPort)];
+  served = await startServe([await tinyModel(), "--workers", "2", ...ports], {
+    processes: listening,
+  });
+  return [served, healthPort];
+}
+
 describe("ferry serve --workers under worker deaths", () => {
-  it("keeps answering when one of two workers is killed with SIGKILL, and has two again within 2 s", async () => {
-    const model = await tinyModel();
-    served = await startServe([model, "--port", String(randomPort()), "--workers", "2"], {
-      processes: 2,
-    });
-    const { base, port } = served;
+  it("keeps answering and its health port stays ready when one of two workers is killed with SIGKILL, with two again within 2 s", async () => {
+    const [running, healthPort] = await twoWorkersWithHealthPort(2);
+    const { base, port } = running;
     const image = await solidImage(RED);
-    const [victim] = await served.firstWorkerPids();
-    const readiness: { at: number; status: number }[] = [];
+    const [victim] = await running.firstWorkerPids();
+    type Probe = { at: number; status: number };
+    const onHealthPort: Probe[] = [];
+    const onServicePort: Probe[] = [];
     let probing = true;
-    const probes = (async () => {
+    const probe = async (into: Probe[], to: number) => {
       while (probing) {
         const at = performance.now();
-        readiness.push({ at, status: await rawStatus(port, "/v2/health/ready") });
+        into.push({ at, status: await rawStatus(to, "/v2/health/ready") });
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-    })();
+    };
+    const probes = Promise.all([probe(onHealthPort, healthPort), probe(onServicePort, port)]);
     const loaded = load({
       concurrency: 16,
       durationMs: 6_000,
@@ -49,39 +60,76 @@ describe("ferry serve --workers under worker deaths", () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const killedAt = performance.now();
     kill(victim!, "SIGKILL");
-    await served.waitFor(/takes over/, 1, 5_000);
-    await served.waitFor(/listening on/, 3, 5_000);
+    await running.waitFor(/takes over/, 1, 5_000);
+    await running.waitFor(/listening on/, 3, 5_000);
     const back = performance.now() - killedAt;
     const { sent, statuses } = await loaded;
     probing = false;
     await probes;
 
-    const failed = readiness.filter((p) => p.status !== 200);
+    const failedAt = (probes: Probe[]) =>
+      probes.filter((p) => p.status !== 200).map((p) => Math.round(p.at - killedAt));
     report("sigkill-worker", {
       sent,
       ok: statuses.get(200) ?? 0,
       statuses: Object.fromEntries(statuses),
-      probes: readiness.length,
-      probesFailed: failed.length,
-      // When each failed probe started, from the kill: at it, the killed worker held the probe.
-      failedProbesFromKillMs: failed.map((p) => Math.round(p.at - killedAt)),
+      healthPortProbes: onHealthPort.length,
+      // When each failed probe started, from the kill.
+      healthPortFailedFromKillMs: failedAt(onHealthPort),
+      servicePortProbes: onServicePort.length,
+      servicePortFailedFromKillMs: failedAt(onServicePort),
       backMs: Math.round(back),
     });
-    expect(served.said()).toMatch(
+    expect(running.said()).toMatch(
       /worker \d \(pid \d+\) died with signal SIGKILL; spare pid \d+ takes over/,
     );
     expect(back).toBeLessThan(2_000);
     // Two serving and a new spare.
-    await served.waitFor(/model: tiny/, 4, 10_000);
-    expect(await served.workerPids()).toHaveLength(3);
+    await running.waitFor(/model: tiny/, 4, 10_000);
+    expect(await running.workerPids()).toHaveLength(3);
     expect(sent).toBeGreaterThan(500);
     expect((statuses.get(200) ?? 0) / sent).toBeGreaterThanOrEqual(0.99);
-    expect(readiness.length).toBeGreaterThan(20);
-    // A probe that the killed worker had accepted dies with it, like any request in flight there,
-    // and one may time out (2 s) on this busy machine; one failure never makes an orchestrator
-    // (three failures by default) mark the service unready.
-    expect(failed.length).toBeLessThanOrEqual(1);
-    expect(readiness.at(-1)!.status).toBe(200);
+    // The supervisor answers the health port: no probe there meets the killed worker.
+    expect(onHealthPort.length).toBeGreaterThan(20);
+    expect(failedAt(onHealthPort)).toEqual([]);
+    // On the service port a probe queued at the killed worker is reset with it (each
+    // SO_REUSEPORT socket has its own accept queue), like any request in flight there.
+    expect(failedAt(onServicePort).length).toBeLessThanOrEqual(1);
+    expect(onServicePort.at(-1)!.status).toBe(200);
+  });
+
+  it("answers 503 on its health port before any worker serves and after SIGTERM", async () => {
+    const [running, healthPort] = await twoWorkersWithHealthPort(0);
+    await running.waitFor(/health on/, 1, 10_000);
+    const early = await rawStatus(healthPort, "/v2/health/ready");
+    await running.waitFor(/listening on/, 2, 20_000);
+    const serving = await rawExchange(
+      healthPort,
+      "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      2_000,
+    );
+    const live = await rawStatus(healthPort, "/v2/health/live");
+    const wrongMethod = await rawExchange(
+      healthPort,
+      "POST /v2/health/ready HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+      2_000,
+    );
+    running.child.kill("SIGTERM");
+    // The signal takes a moment to arrive: probe until readiness is withdrawn, for at most 1 s.
+    const signalledAt = performance.now();
+    let stopping = 200;
+    while (stopping === 200 && performance.now() - signalledAt < 1_000) {
+      stopping = await rawStatus(healthPort, "/v2/health/ready");
+    }
+    expect(early).toBe(503);
+    expect(serving).toMatch(/^HTTP\/1\.1 200/);
+    expect(serving).toContain('"workers_ready":2');
+    expect(live).toBe(200);
+    expect(wrongMethod).toMatch(/^HTTP\/1\.1 405/);
+    expect(wrongMethod.toLowerCase()).toContain("allow: get, head");
+    // Refused (0) once the supervisor has closed it, or 503 while workers drain.
+    expect([0, 503]).toContain(stopping);
+    expect((await running.child.status).code).toBe(0);
   });
 
   it("stops with exit code 70 and says so when workers die five times within a minute", async () => {

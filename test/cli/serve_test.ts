@@ -89,6 +89,47 @@ describe("ferry serve", () => {
     ]);
   });
 
+  it("--health-port (FERRY_HEALTH_PORT) answers health from one process, without a token, and 503 once SIGTERM begins the drain", async () => {
+    const healthPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const { child, base, stderr } = await startServe([`${dir}/alpha.onnx`, "--port", "0"], {
+      FERRY_HEALTH_PORT: String(healthPort),
+      FERRY_TOKEN: "tok",
+      FERRY_SHUTDOWN_TIMEOUT_MS: "3000",
+    });
+    const health = `http://127.0.0.1:${healthPort}/v2/health`;
+    const ready = await fetch(`${health}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true });
+    const live = await fetch(`${health}/live`);
+    expect(live.status).toBe(200);
+    await live.body?.cancel();
+    const elsewhere = await fetch(`http://127.0.0.1:${healthPort}/v1/models`);
+    expect(elsewhere.status).toBe(404);
+    await elsewhere.body?.cancel();
+    // A request in flight holds the drain open while the health port says not ready.
+    const held = await Deno.connect({ port: Number(new URL(base).port) });
+    await held.write(
+      new TextEncoder().encode(
+        "POST /v1/classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\nContent-Type: image/jpeg\r\nContent-Length: 100\r\n\r\n",
+      ),
+    );
+    child.kill("SIGTERM");
+    let draining = 0;
+    for (let i = 0; i < 40 && draining !== 503; i++) {
+      draining = await fetch(`${health}/ready`).then(async (
+        r,
+      ) => (await r.body?.cancel(), r.status))
+        .catch(() => 0);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    held.close();
+    expect(draining).toBe(503);
+    expect((await child.status).code).toBe(0);
+    expect(await stderr).toMatch(
+      new RegExp(`health on http://127\\.0\\.0\\.1:${healthPort}/v2/health/ready`),
+    );
+  });
+
   it("--http-server deno runs --workers 2 on Deno.serve, says it has no timeouts, and stops on SIGTERM", async () => {
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
     const { child, base, stderr } = await startServe(
@@ -195,6 +236,45 @@ describe("ferry serve", () => {
     expect(out.code).toBe(3);
     expect(new TextDecoder().decode(out.stderr)).toMatch(/Cannot find a \.onnx model in folder/);
     await Deno.remove(empty, { recursive: true });
+  });
+
+  it("stops --workers 2 with exit code 2 and names the flag when its port or health port is taken", async () => {
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = String((taken.addr as Deno.NetAddr).port);
+    const free = String(20_000 + Math.floor(Math.random() * 20_000));
+    try {
+      for (
+        const [flags, flag] of [[["--port", port], "--port"], [[
+          "--port",
+          free,
+          "--health-port",
+          port,
+        ], "--health-port"]] as const
+      ) {
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            "src/cli/main.ts",
+            "serve",
+            `${dir}/alpha.onnx`,
+            "--workers",
+            "2",
+            ...flags,
+          ],
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        const said = new TextDecoder().decode(out.stderr);
+        expect(out.code).toBe(2);
+        expect(said).toContain(
+          `Cannot listen on 127.0.0.1:${port} (${flag}): the address is in use`,
+        );
+        expect(said).not.toMatch(/crash loop/);
+      }
+    } finally {
+      taken.close();
+    }
   });
 
   it("takes every option from its FERRY_ variable, a flag over the variable and the variable over the config file", async () => {
@@ -313,6 +393,16 @@ describe("ferry serve", () => {
       [[dir], { FERRY_ACCESS_LOG: "maybe" }, /Cannot use FERRY_ACCESS_LOG: expected true or false/],
       [[dir], { FERRY_MAX_FILES: "0" }, /'limits\.maxFiles' must be a positive integer, got 0/],
       [[dir, "--grpc-port", "70000"], {}, /Cannot use --grpc-port: expected 0 to 65535, got 70000/],
+      [
+        [dir, "--health-port", "99999"],
+        {},
+        /Cannot use --health-port: expected 0 to 65535, got 99999/,
+      ],
+      [
+        [dir, "--health-port", "9001", "--grpc-port", "9001"],
+        {},
+        /Cannot use --health-port 9001: it is also the --grpc-port/,
+      ],
     ];
     for (const [args, env, message] of cases) {
       const out = await new Deno.Command(Deno.execPath(), {

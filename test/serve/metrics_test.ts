@@ -113,6 +113,31 @@ describe("the metrics hub", () => {
     }
   });
 
+  it("counts the members that say they serve, and forgets one as soon as it leaves", async () => {
+    const { hub, ma, mb } = await hubWithTwo(1, 1);
+    const settled = async (want: number) => {
+      for (let i = 0; i < 100 && hub.readyMembers() !== want; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return hub.readyMembers();
+    };
+    try {
+      expect(hub.readyMembers()).toBe(0);
+      await ma.setReady(true);
+      await mb.setReady(true);
+      expect(await settled(2)).toBe(2);
+      await ma.setReady(false);
+      expect(await settled(1)).toBe(1);
+      await ma.setReady(true);
+      expect(await settled(2)).toBe(2);
+      await mb.leave();
+      expect(await settled(1)).toBe(1);
+    } finally {
+      await ma.leave();
+      await hub.close();
+    }
+  });
+
   it("a member whose hub is gone answers with its own counts", async () => {
     const { hub, a, ma, mb } = await hubWithTwo(4, 10);
     expect(valueOf(await ma.scrape(), OK)).toBe(14);
