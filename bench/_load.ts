@@ -13,7 +13,10 @@ export interface LoadResult {
   p50: number;
   p99: number;
   ok: number;
+  /** Responses of any status. */
   total: number;
+  /** Requests that got no response (reset, refused, timed out). */
+  errors: number;
 }
 
 /** Whether a command is on the PATH. */
@@ -62,6 +65,8 @@ export async function hey(
   const codes = [...text.matchAll(/\[(\d+)\]\s+(\d+) responses/g)];
   const total = codes.reduce((n, m) => n + Number(m[2]), 0);
   const ok = codes.filter((m) => m[1] === "200").reduce((n, m) => n + Number(m[2]), 0);
+  const failures = text.split("Error distribution:")[1] ?? "";
+  const errors = [...failures.matchAll(/^\s+\[(\d+)\]/gm)].reduce((n, m) => n + Number(m[1]), 0);
   return {
     rps: number(/Requests\/sec:\s+([\d.]+)/),
     p50: number(/50%+ in ([\d.]+) secs/) * 1000,
@@ -69,6 +74,7 @@ export async function hey(
     p99: (number(/99%+ in ([\d.]+) secs/) || number(/Slowest:\s+([\d.]+) secs/)) * 1000,
     ok,
     total,
+    errors,
   };
 }
 

@@ -12,6 +12,7 @@ const BENCHMARKS: Record<string, string> = {
   classify: "folder classification beside the Python peer, peak memory",
   serve: "HTTP serving beside the FastAPI peer, model-only throughput",
   memory: "serve's memory after a mixed load of good, bad and bomb requests (issue #16)",
+  workers: "serve --workers 2 under hey while one worker is killed (issue #16)",
 };
 
 const [name, ...rest] = Deno.args;
