@@ -52,6 +52,10 @@ const OPTIONS: OptionTable<TrainConfig> = {
   optimizer: { description: OPTIMIZERS.join(" | "), value: "NAME" },
   learningRate: { description: "Initial learning rate", value: "LR" },
   momentum: { description: "Momentum of sgd (0: plain SGD)", value: "M" },
+  weightDecay: {
+    description: "Decoupled weight decay of conv and dense kernels (AdamW's; 0: none)",
+    value: "W",
+  },
   batchSize: { description: "Images per training step", value: "N" },
   epochs: { description: "Most epochs to train", value: "N" },
   seed: { description: "Seed of split, weights, order, augmentation and dropout", value: "N" },

@@ -45,6 +45,8 @@ export interface TrainConfig {
   learningRate: number;
   /** Momentum of `sgd`. @default 0.9 */
   momentum: number;
+  /** Decoupled weight decay of the kernels (AdamW's λ; 0: none). @default 0 */
+  weightDecay: number;
   /** @default 64 */
   batchSize: number;
   /** @default 50 */
@@ -110,6 +112,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   optimizer: "adam",
   learningRate: 0.001,
   momentum: 0.9,
+  weightDecay: 0,
   batchSize: 64,
   epochs: 50,
   seed: 42,
@@ -163,6 +166,7 @@ export function validateTrainConfig(config: TrainConfig): TrainConfig {
   if (!(config.momentum >= 0 && config.momentum < 1)) {
     fail("'momentum' must be in [0, 1)", config.momentum);
   }
+  if (!(config.weightDecay >= 0)) fail("'weightDecay' must be 0 or more", config.weightDecay);
   if (!(config.valSplit > 0 && config.valSplit < 1)) {
     fail("'valSplit' must be in (0, 1)", config.valSplit);
   }

@@ -12,6 +12,12 @@ export interface OptimizerOptions {
   learningRate: number;
   /** Momentum of `sgd` (0 for plain SGD). @default 0.9 */
   momentum: number;
+  /**
+   * Decoupled weight decay (Keras 3's `weight_decay`, AdamW's λ): before each update every
+   * kernel shrinks by `learningRate · weightDecay` of itself; biases and BatchNorm's scale and
+   * offset are left alone. @default 0
+   */
+  weightDecay?: number;
 }
 
 /**
@@ -21,6 +27,13 @@ export interface OptimizerOptions {
  * Adam's time per step); call this after `initBackend`.
  */
 export function createOptimizer(options: OptimizerOptions): tf.Optimizer {
+  const optimizer = baseOptimizer(options);
+  const rate = options.weightDecay ?? 0;
+  if (rate > 0) decoupleWeightDecay(optimizer, rate);
+  return optimizer;
+}
+
+function baseOptimizer(options: OptimizerOptions): tf.Optimizer {
   const lr = Math.fround(options.learningRate);
   switch (options.name) {
     case "adam":
@@ -32,6 +45,30 @@ export function createOptimizer(options: OptimizerOptions): tf.Optimizer {
     case "rmsprop":
       return tf.train.rmsprop(lr, 0.9, 0, 1e-7);
   }
+}
+
+/** Kernels of convolutions and dense layers: what weight decay shrinks. */
+const DECAYED = /\/kernel$/;
+
+/**
+ * Makes every update of `optimizer` begin with `w ← w − lr·rate·w` on the kernels it updates,
+ * at the learning rate of that step (schedules change it), as Keras 3 does for all its
+ * optimisers; every path that applies gradients (`minimize`, the layer probe, the WebAssembly
+ * shards) goes through `applyGradients`, so this wraps it on the instance.
+ */
+function decoupleWeightDecay(optimizer: tf.Optimizer, rate: number): void {
+  const apply = optimizer.applyGradients.bind(optimizer);
+  optimizer.applyGradients = (grads) => {
+    const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
+    const lr = (optimizer as unknown as { learningRate: number }).learningRate;
+    tf.tidy(() => {
+      for (const name of names) {
+        const variable = tf.engine().registeredVariables[name];
+        if (variable && DECAYED.test(name)) variable.assign(tf.mul(variable, 1 - lr * rate));
+      }
+    });
+    apply(grads);
+  };
 }
 
 /**
