@@ -61,7 +61,7 @@ export async function openClassifyModel(
   return {
     info: model.info,
     parallelRuns: model.parallelRuns ?? 1,
-    run: (input, count) => model.run(input, count),
+    run: (input, count, options) => model.run(input, count, options),
     classifyFiles: (jobs, options = {}) => model.call("files", { jobs, options }),
     release: () => model.release(),
   };

@@ -1,7 +1,15 @@
 import { checkPositiveIntegers, FerryError } from "../errors.ts";
 
-/** Runs `count` inputs laid out one after another; resolves to `count * outputsPerItem` values. */
-export type BatchRunner = (input: Float32Array, count: number) => Promise<Float32Array>;
+/**
+ * Runs `count` inputs laid out one after another; resolves to `count * outputsPerItem` values.
+ * `owned` says that the batcher made `input` and never reads it again (the runner may take its
+ * buffer); a lone input is the caller's own.
+ */
+export type BatchRunner = (
+  input: Float32Array,
+  count: number,
+  owned: boolean,
+) => Promise<Float32Array>;
 
 /** Options of {@linkcode Batcher}. */
 export interface BatcherOptions {
@@ -216,7 +224,7 @@ export class Batcher {
         input = new Float32Array(batch.length * valuesPerItem);
         batch.forEach((p, i) => input.set(p.input, i * valuesPerItem));
       }
-      const output = await this.runner(input, batch.length);
+      const output = await this.runner(input, batch.length, batch.length > 1);
       if (output.length !== batch.length * outputsPerItem) {
         throw new FerryError(
           "model",

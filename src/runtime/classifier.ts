@@ -51,13 +51,22 @@ export interface ModelOverrides {
 }
 
 /** An open ONNX image classifier. */
+/** Options of {@linkcode ClassifierSession.run}. */
+export interface RunOptions {
+  /**
+   * The caller gives `input` up: a model on another thread may take its buffer instead of
+   * copying it, which leaves the caller's view empty. @default false
+   */
+  transfer?: boolean;
+}
+
 export interface ClassifierSession {
   readonly info: ModelInfo;
   /**
    * Runs `count` images laid out in `input` as `info.inputSpec` says; resolves to
    * `count * classNames.length` probabilities.
    */
-  run(input: Float32Array, count: number): Promise<Float32Array>;
+  run(input: Float32Array, count: number, options?: RunOptions): Promise<Float32Array>;
   /**
    * Runs that execute at the same time when started together (a pool of model copies); a
    * pipeline keeps this many in flight. @default 1

@@ -21,7 +21,7 @@ export function poolClassifiers(copies: WorkerClassifier[]): WorkerClassifier {
     get pending() {
       return copies.reduce((sum, copy) => sum + copy.pending, 0);
     },
-    run: (input, count) => onLeastBusy().run(input, count),
+    run: (input, count, options) => onLeastBusy().run(input, count, options),
     call: (job, arg) => onLeastBusy().call(job, arg),
     async release() {
       await Promise.all(copies.map((copy) => copy.release()));

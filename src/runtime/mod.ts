@@ -4,7 +4,13 @@
  *
  * @module
  */
-export type { ClassifierSession, ModelInfo, ModelOverrides, Provider } from "./classifier.ts";
+export type {
+  ClassifierSession,
+  ModelInfo,
+  ModelOverrides,
+  Provider,
+  RunOptions,
+} from "./classifier.ts";
 export { openClassifier, type OpenClassifierOptions } from "./session.ts";
 export { compareModelPaths, findModels, modelNameOf } from "./model_paths.ts";
 export {

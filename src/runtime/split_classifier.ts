@@ -72,7 +72,8 @@ export async function openSplitClassifier(
   }
   return {
     info: worker.info,
-    run: (input, count) => (count === 1 && local ? local : worker).run(input, count),
+    run: (input, count, options) =>
+      (count === 1 && local ? local : worker).run(input, count, options),
     async release() {
       await Promise.all([worker.release(), local?.release()]);
     },

@@ -63,10 +63,12 @@ export async function openClassifierInWorker(
     get pending() {
       return client.pending;
     },
-    run(input, count) {
+    run(input, count, options = {}) {
       // Cloning a view clones its whole buffer: send a view of a larger buffer as a copy.
       const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
-      return client.call("run", { input: whole ? input : input.slice(), count });
+      if (!whole) return client.call("run", { input: input.slice(), count }, []);
+      const moved = options.transfer && input.buffer instanceof ArrayBuffer ? [input.buffer] : [];
+      return client.call("run", { input, count }, moved);
     },
     call: (job, arg) => client.call(job, arg),
     async release() {

@@ -273,7 +273,8 @@ export class ModelRegistry {
     const { name, inputSpec, classNames } = session.info;
     const { metrics } = this.options;
     const stats = new ModelStats();
-    const batcher = new Batcher((x, n) => session.run(x, n), {
+    // A gathered batch moves to the model's thread instead of being copied there.
+    const batcher = new Batcher((x, n, owned) => session.run(x, n, { transfer: owned }), {
       ...this.options.batching,
       valuesPerItem: valuesPerImage(inputSpec),
       outputsPerItem: classNames.length,

@@ -59,6 +59,21 @@ describe("Batcher", () => {
     expect(a.map((x) => [...x])).toEqual(b.map((x) => [...x]));
   });
 
+  it("tells the runner that a gathered batch is its own to take, and a lone input is not", async () => {
+    const owned: boolean[] = [];
+    const { run } = recordingRunner(20);
+    const batcher = new Batcher((input, count, isOwned) => {
+      owned.push(isOwned);
+      return run(input, count);
+    }, { valuesPerItem: 3, outputsPerItem: 2 });
+    const lone = item(1);
+    const first = batcher.submit(lone);
+    await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([first, batcher.submit(item(2)), batcher.submit(item(3))]);
+    expect(owned).toEqual([false, true]);
+    expect([...lone]).toEqual([1, 2, 3]);
+  });
+
   it("submitAll() puts one request's inputs into one run", async () => {
     const { run, sizes } = recordingRunner();
     const batcher = new Batcher(run, { valuesPerItem: 3, outputsPerItem: 2 });

@@ -25,6 +25,29 @@ describe("openClassifierInWorker()", () => {
     }
   });
 
+  it("with transfer, moves a whole buffer to its thread (the caller's view empties) and answers as a copy would", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ferry-worker-" });
+    const worker = await openClassifierInWorker(await writeTinyModel(dir), { threads: 1 });
+    try {
+      const image = () => new Float32Array(2 * 3072).map((_, i) => ((i * 31) % 256) / 255);
+      const copied = image();
+      const moved = image();
+      const viaCopy = await worker.run(copied, 2);
+      const viaTransfer = await worker.run(moved, 2, { transfer: true });
+      expect([...viaTransfer]).toEqual([...viaCopy]);
+      expect(copied.length).toBe(2 * 3072);
+      expect(moved.length).toBe(0);
+      // A view of a larger buffer is copied even when transfer is asked: the rest is not the run's.
+      const larger = image();
+      const view = larger.subarray(3072);
+      await worker.run(view, 1, { transfer: true });
+      expect(larger.length).toBe(2 * 3072);
+    } finally {
+      await worker.release();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
   it("release() lets the runs posted before it finish", async () => {
     const dir = await Deno.makeTempDir({ prefix: "ferry-worker-" });
     const worker = await openClassifierInWorker(await writeTinyModel(dir));
