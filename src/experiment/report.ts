@@ -45,19 +45,32 @@ const pct = (s: Spread) =>
 const num = (s: Spread) => `${s.mean.toFixed(3)}${s.sd > 0 ? ` ± ${s.sd.toFixed(3)}` : ""}`;
 
 /**
+ * Whether `other` trails `best` by more than the seeds' noise: at least twice the larger standard
+ * deviation across seeds; undefined when either ran one seed, whose noise is not measured.
+ */
+function measurable(best: VariantSummary, other: VariantSummary): boolean | undefined {
+  if (best.seeds < 2 || other.seeds < 2) return undefined;
+  const gap = best.bestValAccuracy.mean - other.bestValAccuracy.mean;
+  return gap >= 2 * Math.max(best.bestValAccuracy.sd, other.bestValAccuracy.sd);
+}
+
+/**
  * The answer, as a sentence drawn from the measured numbers; `compareLoss: false` leaves out the
- * validation loss, which means different things under different loss functions.
+ * validation loss, which means different things under different loss functions. A gap smaller
+ * than twice the spread across seeds is said as no measurable difference.
  */
 export function answerSentence(summaries: VariantSummary[], compareLoss = true): string {
   if (summaries.length === 0) return "No run of this question has finished yet.";
   const ranked = [...summaries].sort((a, b) => b.bestValAccuracy.mean - a.bestValAccuracy.mean);
   const [best, ...rest] = ranked as [VariantSummary, ...VariantSummary[]];
   if (rest.length === 0) return `Only ${best.variant} has finished: ${pct(best.bestValAccuracy)}.`;
-  const others = rest.map((s) =>
-    `${s.variant} ${pct(s.bestValAccuracy)} (${
-      (100 * (best.bestValAccuracy.mean - s.bestValAccuracy.mean)).toFixed(1)
-    } points lower)`
-  );
+  const others = rest.map((s) => {
+    const gap = (100 * (best.bestValAccuracy.mean - s.bestValAccuracy.mean)).toFixed(1);
+    const noise = measurable(best, s) === false
+      ? ": no measurable difference, within twice the spread across seeds"
+      : "";
+    return `${s.variant} ${pct(s.bestValAccuracy)} (${gap} points lower${noise})`;
+  });
   const accuracy = `${best.variant} reached the highest validation accuracy, ` +
     `${pct(best.bestValAccuracy)}; ${others.join(", ")}.`;
   if (!compareLoss) return accuracy;
@@ -68,12 +81,14 @@ export function answerSentence(summaries: VariantSummary[], compareLoss = true):
   return `${accuracy} ${loss} (${num(lowestLoss.bestValLoss)}).`;
 }
 
-function budgetLine(spec: ExperimentSpec): string {
+function budgetLine(spec: ExperimentSpec, outcomes: RunOutcome[]): string {
   const b = spec.base;
+  const minutes = outcomes.reduce((sum, o) => sum + o.seconds, 0) / 60;
   const parts = [
     b.trainSubset ? `${b.trainSubset} training images` : "the full training split",
     b.epochs ? `at most ${b.epochs} epochs` : undefined,
     `seeds ${spec.seeds.join(", ")}`,
+    `${outcomes.length} runs taking ${minutes.toFixed(1)} minutes of training in all`,
   ].filter(Boolean);
   return parts.join(", ");
 }
@@ -92,7 +107,7 @@ export async function writeExperimentReport(
   const lines = [
     `# Experiment: ${spec.name}`,
     "",
-    `Budget: ${budgetLine(spec)}. Reproduce with \`${command}\`.`,
+    `Budget: ${budgetLine(spec, outcomes)}. Reproduce with \`${command}\`.`,
     'Accuracies are on the validation split; "final" is the model kept at the end (EarlyStopping\'s',
     'restored best epoch where it is on), "best" the highest epoch. A short budget and one seed',
     "answer for that budget only: a point or two is within one seed's noise.",

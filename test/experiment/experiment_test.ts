@@ -88,6 +88,24 @@ describe("experiment specs", () => {
       "mse reached the highest validation accuracy, 60.0%; ce 50.0% (10.0 points lower).",
     );
   });
+
+  test("answerSentence() says a gap under twice the spread across seeds is no measurable difference", () => {
+    const seeded = (variant: string, mean: number, sd: number): VariantSummary => ({
+      ...summary(variant, mean, 1),
+      seeds: 3,
+      bestValAccuracy: { mean, sd },
+    });
+    const text = answerSentence([
+      seeded("a", 0.700, 0.010),
+      seeded("b", 0.685, 0.008), // 1.5 points, under 2 × 1.0
+      seeded("c", 0.650, 0.010), // 5.0 points, over 2 × 1.0
+    ], false);
+    expect(text).toBe(
+      "a reached the highest validation accuracy, 70.0% ± 1.0; " +
+        "b 68.5% ± 0.8 (1.5 points lower: no measurable difference, within twice the spread " +
+        "across seeds), c 65.0% ± 1.0 (5.0 points lower).",
+    );
+  });
 });
 
 describe("runExperiment()", () => {
