@@ -106,22 +106,30 @@ describe("ferry serve", () => {
     const elsewhere = await fetch(`http://127.0.0.1:${healthPort}/v1/models`);
     expect(elsewhere.status).toBe(404);
     await elsewhere.body?.cancel();
-    // A request in flight holds the drain open while the health port says not ready.
+    // A request in flight (its body half sent) holds the drain open, up to the 3 s limit, while
+    // the health port says not ready.
     const held = await Deno.connect({ port: Number(new URL(base).port) });
     await held.write(
       new TextEncoder().encode(
-        "POST /v1/classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\nContent-Type: image/jpeg\r\nContent-Length: 100\r\n\r\n",
+        "POST /v1/classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\n" +
+          "Content-Type: image/jpeg\r\nContent-Length: 100\r\n\r\nhalf",
       ),
     );
+    await new Promise((r) => setTimeout(r, 300));
     child.kill("SIGTERM");
-    let draining = 0;
-    for (let i = 0; i < 40 && draining !== 503; i++) {
-      draining = await fetch(`${health}/ready`).then(async (
-        r,
-      ) => (await r.body?.cancel(), r.status))
-        .catch(() => 0);
+    let exited = false;
+    child.status.then(() => exited = true);
+    const seen: number[] = [];
+    const until = performance.now() + 5_000;
+    while (!exited && performance.now() < until && !seen.includes(503)) {
+      seen.push(
+        await fetch(`${health}/ready`, { headers: { connection: "close" } })
+          .then(async (r) => (await r.body?.cancel(), r.status))
+          .catch(() => 0),
+      );
       await new Promise((r) => setTimeout(r, 25));
     }
+    const draining = seen.at(-1);
     held.close();
     expect(draining).toBe(503);
     expect((await child.status).code).toBe(0);
