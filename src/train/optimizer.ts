@@ -52,9 +52,9 @@ const DECAYED = /\/kernel$/;
 
 /**
  * Makes every update of `optimizer` begin with `w ← w − lr·rate·w` on the kernels it updates,
- * at the learning rate of that step (schedules change it), as Keras 3 does for all its
- * optimisers; every path that applies gradients (`minimize`, the layer probe, the WebAssembly
- * shards) goes through `applyGradients`, so this wraps it on the instance.
+ * at the learning rate of that step (schedules change it): Keras 3's `weight_decay`, which there
+ * covers every variable not excluded. Every path that applies gradients (`minimize`, the layer
+ * probe, the WebAssembly shards) goes through `applyGradients`, so this wraps it on the instance.
  */
 function decoupleWeightDecay(optimizer: tf.Optimizer, rate: number): void {
   const apply = optimizer.applyGradients.bind(optimizer);
