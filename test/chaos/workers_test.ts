@@ -103,11 +103,13 @@ describe("ferry serve --workers under worker deaths", () => {
     await running.waitFor(/health on/, 1, 10_000);
     const early = await rawStatus(healthPort, "/v2/health/ready");
     await running.waitFor(/listening on/, 2, 20_000);
-    const serving = await rawExchange(
-      healthPort,
-      "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-      2_000,
-    );
+    // A worker tells the hub just before it says it listens: the hub may read it a moment later.
+    const ready = "GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let serving = await rawExchange(healthPort, ready, 2_000);
+    for (let i = 0; i < 40 && !serving.includes('"workers_ready":2'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      serving = await rawExchange(healthPort, ready, 2_000);
+    }
     const live = await rawStatus(healthPort, "/v2/health/live");
     const wrongMethod = await rawExchange(
       healthPort,
