@@ -6,6 +6,7 @@
  */
 import { crc32 } from "node:zlib";
 import sharp from "sharp";
+import { concat } from "./bytes.ts";
 
 export type Colour = { r: number; g: number; b: number };
 export const RED: Colour = { r: 230, g: 20, b: 30 };
@@ -47,13 +48,7 @@ export function pngDeclaring(side: number): Uint8Array {
     pngChunk("IDAT", new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
     pngChunk("IEND", new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** A multipart body with every image in field `image`. */

@@ -1,5 +1,6 @@
 // Builds small CIFAR-10-shaped archives for the tests: a ustar writer and gzip via CompressionStream.
 import { CIFAR10_CLASSES } from "../../src/data/mod.ts";
+import { concat } from "../_fixtures/bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -28,16 +29,6 @@ export function tar(files: [string, Uint8Array][]): Uint8Array<ArrayBuffer> {
   }
   parts.push(new Uint8Array(1024));
   return concat(parts);
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 export async function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
