@@ -119,15 +119,22 @@ export async function treeStats(
     const stat = await Deno.readTextFile(`/proc/${p}/stat`).catch(() => "");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-    const tasks = await Array.fromAsync(Deno.readDir(`/proc/${p}/task`)).catch(() => []);
-    for (const task of tasks) {
-      const kids = await Deno.readTextFile(`/proc/${p}/task/${task.name}/children`).catch(() => "");
-      for (const kid of kids.trim().split(/\s+/).filter(Boolean)) await visit(Number(kid));
-    }
+    for (const kid of await childPids(p)) await visit(kid);
   };
   await visit(pid);
   // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ).
   return { rssMiB, cpuSeconds: ticks / 100, processes };
+}
+
+/** The process ids of `pid`'s children (of all its threads); none once it has exited. */
+export async function childPids(pid: number): Promise<number[]> {
+  const tasks = await Array.fromAsync(Deno.readDir(`/proc/${pid}/task`)).catch(() => []);
+  const pids: number[] = [];
+  for (const task of tasks) {
+    const kids = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/children`).catch(() => "");
+    pids.push(...kids.trim().split(/\s+/).filter(Boolean).map(Number));
+  }
+  return pids;
 }
 
 /** Sends SIGTERM and waits for the process to exit. */

@@ -14,7 +14,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { hey, stop, treeStats, waitReady, which } from "./_load.ts";
+import { childPids, hey, stop, treeStats, waitReady, which } from "./_load.ts";
 import { benchModel } from "./_model.ts";
 
 const args = parseArgs({
@@ -48,13 +48,9 @@ async function probe(port: number): Promise<number> {
 /** Workers of a supervisor that are serving (not the warmed-up spare). */
 async function servingWorkers(supervisor: number): Promise<number[]> {
   const pids: number[] = [];
-  for await (const task of Deno.readDir(`/proc/${supervisor}/task`)) {
-    const text = await Deno.readTextFile(`/proc/${supervisor}/task/${task.name}/children`)
-      .catch(() => "");
-    for (const pid of text.split(" ").filter(Boolean).map(Number)) {
-      const cmdline = await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "--standby");
-      if (!cmdline.includes("--standby")) pids.push(pid);
-    }
+  for (const pid of await childPids(supervisor)) {
+    const cmdline = await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "--standby");
+    if (!cmdline.includes("--standby")) pids.push(pid);
   }
   return pids;
 }
