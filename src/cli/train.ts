@@ -52,6 +52,7 @@ const OPTIONS: OptionTable<TrainConfig> = {
   optimizer: { description: OPTIMIZERS.join(" | "), value: "NAME" },
   learningRate: { description: "Initial learning rate", value: "LR" },
   momentum: { description: "Momentum of sgd (0: plain SGD)", value: "M" },
+  nesterov: { description: "Nesterov momentum for sgd" },
   weightDecay: {
     description: "Decoupled weight decay of conv and dense kernels (AdamW's; 0: none)",
     value: "W",

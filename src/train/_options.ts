@@ -26,6 +26,7 @@ export function toFitOptions(config: TrainConfig): ConfigFitOptions {
       name: config.optimizer,
       learningRate: config.learningRate,
       momentum: config.momentum,
+      nesterov: config.nesterov,
       weightDecay: config.weightDecay,
     },
     seed: config.seed,

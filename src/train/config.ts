@@ -45,6 +45,8 @@ export interface TrainConfig {
   learningRate: number;
   /** Momentum of `sgd`. @default 0.9 */
   momentum: number;
+  /** Nesterov momentum for `sgd` (Keras' `nesterov`). @default false */
+  nesterov: boolean;
   /** Decoupled weight decay of the kernels (AdamW's λ; 0: none). @default 0 */
   weightDecay: number;
   /** @default 64 */
@@ -112,6 +114,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   optimizer: "adam",
   learningRate: 0.001,
   momentum: 0.9,
+  nesterov: false,
   weightDecay: 0,
   batchSize: 64,
   epochs: 50,

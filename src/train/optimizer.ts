@@ -12,6 +12,8 @@ export interface OptimizerOptions {
   learningRate: number;
   /** Momentum of `sgd` (0 for plain SGD). @default 0.9 */
   momentum: number;
+  /** Nesterov momentum for `sgd`. @default false */
+  nesterov?: boolean;
   /**
    * Decoupled weight decay (Keras 3's `weight_decay`, AdamW's λ): before each update every
    * kernel shrinks by `learningRate · weightDecay` of itself; biases and BatchNorm's scale and
@@ -22,7 +24,7 @@ export interface OptimizerOptions {
 
 /**
  * Builds the optimiser with Keras' defaults where tfjs' differ: Adam β1 0.9, β2 0.999,
- * ε 1e-7; SGD with (non-Nesterov) momentum; RMSprop ρ 0.9 without momentum, ε 1e-7.
+ * ε 1e-7; SGD with momentum, Nesterov's if asked; RMSprop ρ 0.9 without momentum, ε 1e-7.
  * On the native backend Adam is TensorFlow's fused op (Keras' exact update, a quarter of tfjs
  * Adam's time per step); call this after `initBackend`.
  */
@@ -41,7 +43,9 @@ function baseOptimizer(options: OptimizerOptions): tf.Optimizer {
         ? new NativeAdamOptimizer(lr, 0.9, 0.999, 1e-7)
         : tf.train.adam(lr, 0.9, 0.999, 1e-7);
     case "sgd":
-      return options.momentum > 0 ? tf.train.momentum(lr, options.momentum) : tf.train.sgd(lr);
+      return options.momentum > 0
+        ? tf.train.momentum(lr, options.momentum, options.nesterov ?? false)
+        : tf.train.sgd(lr);
     case "rmsprop":
       return tf.train.rmsprop(lr, 0.9, 0, 1e-7);
   }

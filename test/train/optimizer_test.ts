@@ -71,3 +71,25 @@ describe("createOptimizer() with weightDecay", () => {
     [plain, zero, decaying].forEach((o) => o.dispose());
   });
 });
+
+describe("createOptimizer() for sgd", () => {
+  it("takes Nesterov's look-ahead step when asked: the first update is lr·(1 + m)·g instead of lr·g", () => {
+    const plain = denseVariables("sgd_plain");
+    const ahead = denseVariables("sgd_nesterov");
+    const options = { name: "sgd", learningRate: 0.1, momentum: 0.9 } as const;
+    const momentum = createOptimizer(options);
+    const nesterov = createOptimizer({ ...options, nesterov: true });
+    const grad = tf.ones([2, 2]);
+    momentum.applyGradients({ [plain.kernel.name]: grad });
+    nesterov.applyGradients({ [ahead.kernel.name]: grad });
+    const start = [1, -2, 3, 4];
+    Array.from(plain.kernel.dataSync()).forEach((w, i) =>
+      expect(w).toBeCloseTo(start[i]! - 0.1, 6)
+    );
+    Array.from(ahead.kernel.dataSync()).forEach((w, i) =>
+      expect(w).toBeCloseTo(start[i]! - 0.19, 6)
+    );
+    tf.dispose([plain.kernel, plain.bias, ahead.kernel, ahead.bias, grad]);
+    [momentum, nesterov].forEach((o) => o.dispose());
+  });
+});
