@@ -48,6 +48,7 @@ const OPTIONS: OptionTable<TrainConfig> = {
   activation: { description: ACTIVATIONS.join(" | "), value: "NAME" },
   kernelInitializer: { description: KERNEL_INITIALIZERS.join(" | "), value: "NAME" },
   dropout: { description: "Dropout rate", value: "RATE" },
+  whitenFirstConv: { description: "Initialise the first convolution by patch whitening" },
   loss: { description: LOSSES.join(" | "), value: "NAME" },
   optimizer: { description: OPTIMIZERS.join(" | "), value: "NAME" },
   learningRate: { description: "Initial learning rate", value: "LR" },

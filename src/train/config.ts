@@ -37,6 +37,8 @@ export interface TrainConfig {
   kernelInitializer: KernelInitializer;
   /** @default 0.5 */
   dropout: number;
+  /** Initialise the first convolution from patch whitening of the training images. @default false */
+  whitenFirstConv: boolean;
   /** @default "categorical_crossentropy" */
   loss: LossName;
   /** @default "adam" */
@@ -110,6 +112,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   activation: MODEL_DEFAULTS.activation,
   kernelInitializer: MODEL_DEFAULTS.kernelInitializer,
   dropout: MODEL_DEFAULTS.dropout,
+  whitenFirstConv: false,
   loss: "categorical_crossentropy",
   optimizer: "adam",
   learningRate: 0.001,

@@ -47,6 +47,14 @@ export {
   loadCheckpoint,
   saveCheckpoint,
 } from "./checkpoint.ts";
+export {
+  patchCovariance,
+  symmetricEigen,
+  whitenFirstConv,
+  WHITENING_DEFAULTS,
+  whiteningKernel,
+  type WhiteningOptions,
+} from "./whitening.ts";
 export { batchLoss, correctCount, LOSSES, type LossName, sampleLosses } from "./losses.ts";
 export {
   createOptimizer,

@@ -27,6 +27,7 @@ import { WasmGradientPool } from "./_wasm_workers.ts";
 import type { EpochLog } from "./history.ts";
 import { RUN_FILES, writeHistory, writeJson } from "./_outputs.ts";
 import { evaluateRun, type SplitMetrics } from "./_evaluate.ts";
+import { whitenFirstConv } from "./whitening.ts";
 import { toAugmentOptions, toFitOptions, toModelOptions } from "./_options.ts";
 
 /** Options of {@linkcode trainRun}. */
@@ -126,6 +127,9 @@ export async function trainRun(
   );
   const modelOptions = toModelOptions(resolved, data.train);
   const model = buildModel(resolved.architecture, modelOptions);
+  if (resolved.whitenFirstConv) {
+    reporter.info(`Whitened the first convolution (${whitenFirstConv(model, data.train)})`);
+  }
   const gradientPool = await gradientPoolFor(
     backend,
     resolved.architecture,

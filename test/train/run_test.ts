@@ -11,6 +11,7 @@ import {
   trainRun,
   type TrainRunOptions,
 } from "../../src/train/mod.ts";
+import { silentReporter } from "../../src/progress/mod.ts";
 import { setUpTiny, tinyConfig, writeColourFolder } from "./_tiny.ts";
 
 let root = "";
@@ -89,6 +90,18 @@ describe("trainRun()", () => {
     ) => e);
     expect(error).toBeInstanceOf(FerryError);
     expect(error.message).toMatch(/already exists; use --resume outputs/);
+  });
+
+  it("with whitenFirstConv, trains from a first convolution fitted to the training patches", async () => {
+    const outDir = join(root, "runs");
+    const said: string[] = [];
+    const reporter = { ...silentReporter, info: (message: string) => said.push(message) };
+    const config = tinyConfig(data, outDir, { epochs: 1, run: "whitened", whitenFirstConv: true });
+    const result = await trainRun(config, { ...noCache, reporter });
+    expect(said).toContain("Whitened the first convolution (conv2d)");
+    expect(result.config.whitenFirstConv).toBe(true);
+    const saved = JSON.parse(await Deno.readTextFile(join(result.runDir, RUN_FILES.config)));
+    expect(saved.whitenFirstConv).toBe(true);
   });
 
   it("resumed after a kill, gives the same history and weights as an uninterrupted run", async () => {
