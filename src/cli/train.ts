@@ -66,6 +66,7 @@ const OPTIONS: OptionTable<TrainConfig> = {
   augmentShift: { description: "Largest shift, as a fraction of the size", value: "F" },
   augmentRotation: { description: "Largest rotation in degrees", value: "DEG" },
   augmentZoom: { description: "Zoom range: factors in [1 - z, 1 + z]", value: "Z" },
+  augmentWholePixels: { description: "Shift by whole pixels (random crops), not interpolated" },
   labelSmoothing: { description: "Label smoothing of categorical cross-entropy", value: "E" },
   lrSchedule: { description: LR_SCHEDULES.join(" | "), value: "NAME" },
   earlyStopping: { description: "EarlyStopping on val_loss (--no-early-stopping: off)" },

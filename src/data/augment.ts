@@ -21,6 +21,13 @@ export interface AugmentOptions {
   rotationRange?: number;
   /** Zoom factors drawn per axis from [1 − z, 1 + z], or from [low, high] (`zoom_range`). @default 0 */
   zoomRange?: number | [number, number];
+  /**
+   * Shift by whole pixels only, drawn uniformly from the integers within the shift ranges (the
+   * random crops of a padded image that ResNet and airbench train with): pixels are copied, not
+   * interpolated. Keras' fractional shifts blur most training images, and test images never are.
+   * @default false
+   */
+  wholePixelShifts?: boolean;
 }
 
 /** Defaults of {@linkcode AugmentOptions}: the notebook's `ImageDataGenerator`. */
@@ -30,6 +37,7 @@ export const AUGMENT_DEFAULTS: Required<AugmentOptions> = Object.freeze({
   heightShiftRange: 0.1,
   rotationRange: 0,
   zoomRange: 0,
+  wholePixelShifts: false,
 });
 
 /**
@@ -87,7 +95,8 @@ function zoomBounds(zoom: number | [number, number]): [number, number] {
 
 /**
  * Draws one image's transform, in Keras' order (rotation, shifts, zoom, flip). The shifts are
- * fractional pixels, not rounded: Keras multiplies a uniform draw by the size and interpolates.
+ * fractional pixels, not rounded: Keras multiplies a uniform draw by the size and interpolates
+ * (unless `wholePixelShifts`).
  */
 export function drawAugmentParams(
   rng: Rng,
@@ -98,9 +107,10 @@ export function drawAugmentParams(
   const r = options.rotationRange;
   const theta = r ? rng.uniform(-r, r) : 0;
   const h = options.heightShiftRange;
-  const tx = h ? rng.uniform(-h, h) * height : 0;
   const w = options.widthShiftRange;
-  const ty = w ? rng.uniform(-w, w) * width : 0;
+  const whole = options.wholePixelShifts;
+  const tx = !h ? 0 : whole ? wholeShift(rng, h * height) : rng.uniform(-h, h) * height;
+  const ty = !w ? 0 : whole ? wholeShift(rng, w * width) : rng.uniform(-w, w) * width;
   const [low, high] = zoomBounds(options.zoomRange);
   let zx = 1;
   let zy = 1;
@@ -110,6 +120,12 @@ export function drawAugmentParams(
   }
   const flipHorizontal = options.horizontalFlip && rng.next() < 0.5;
   return { theta, tx, ty, zx, zy, flipHorizontal };
+}
+
+/** An integer drawn uniformly from [−⌊limit⌋, ⌊limit⌋]. */
+function wholeShift(rng: Rng, limit: number): number {
+  const most = Math.floor(limit + 1e-9);
+  return Math.min(most, Math.floor(rng.next() * (2 * most + 1)) - most);
 }
 
 /**

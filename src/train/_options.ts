@@ -69,5 +69,6 @@ export function toAugmentOptions(config: TrainConfig): AugmentOptions | false {
     heightShiftRange: config.augmentShift,
     rotationRange: config.augmentRotation,
     zoomRange: config.augmentZoom,
+    wholePixelShifts: config.augmentWholePixels,
   };
 }

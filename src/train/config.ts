@@ -67,6 +67,8 @@ export interface TrainConfig {
   augmentRotation: number;
   /** Zoom range: factors in [1 − z, 1 + z] (with `augment`). @default 0 */
   augmentZoom: number;
+  /** Shift by whole pixels (random crops), not Keras' interpolated fractions. @default false */
+  augmentWholePixels: boolean;
   /** Label smoothing of categorical cross-entropy. @default 0 */
   labelSmoothing: number;
   /** Learning-rate curve over the run: constant, cosine or one_cycle. @default "constant" */
@@ -127,6 +129,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   augmentShift: AUGMENT_DEFAULTS.widthShiftRange,
   augmentRotation: AUGMENT_DEFAULTS.rotationRange,
   augmentZoom: 0,
+  augmentWholePixels: AUGMENT_DEFAULTS.wholePixelShifts,
   labelSmoothing: 0,
   lrSchedule: "constant",
   earlyStopping: true,

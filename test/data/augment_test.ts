@@ -101,6 +101,22 @@ describe("drawAugmentParams()", () => {
     expect(draws.every((p) => p.theta === 0 && p.zx === 1 && p.zy === 1)).toBe(true);
   });
 
+  it("with wholePixelShifts, draws every whole shift within the range about equally often", () => {
+    const whole = resolveAugmentOptions({
+      widthShiftRange: 0.0625,
+      heightShiftRange: 0.0625,
+      wholePixelShifts: true,
+    });
+    const rng = createRng(5);
+    const draws = Array.from({ length: 5000 }, () => drawAugmentParams(rng, whole, 32, 32));
+    for (const axis of ["tx", "ty"] as const) {
+      const counts = new Map<number, number>();
+      for (const p of draws) counts.set(p[axis], (counts.get(p[axis]) ?? 0) + 1);
+      expect([...counts.keys()].sort((a, b) => a - b)).toEqual([-2, -1, 0, 1, 2]);
+      for (const count of counts.values()) expect(count / draws.length).toBeCloseTo(0.2, 1);
+    }
+  });
+
   it("gives the same transforms for the same seed", () => {
     const a = createRng(9);
     const b = createRng(9);
