@@ -78,7 +78,8 @@ export async function main(args: string[]): Promise<number> {
 
 /**
  * Deno's error for an npm package absent from `node_modules/`: `nodeModulesDir` is `manual`, so
- * that a start does not re-check every package against the registry (0.2 s of CPU on each start).
+ * that a start does not re-check every package against the registry (0.2 s on each start,
+ * docs/benchmarks.md).
  */
 function isMissingPackage(error: unknown): boolean {
   return error instanceof Error &&
