@@ -22,14 +22,14 @@ export interface WhiteningOptions {
 export const WHITENING_DEFAULTS = { images: 2000, eps: 5e-4 } as const;
 
 /**
- * Mean and covariance of every `size`×`size` patch (pixels / 255, HWC order within the patch,
+ * Covariance of every `size`×`size` patch (pixels / 255, HWC order within the patch,
  * as a convolution kernel reads them) of the first `images` images of `dataset`.
  */
 export function patchCovariance(
   dataset: ImageDataset,
   size: number,
   images: number,
-): { mean: Float64Array; covariance: Float64Array } {
+): Float64Array {
   const { width, height } = dataset;
   const dim = size * size * 3;
   const sum = new Float64Array(dim);
@@ -64,7 +64,7 @@ export function patchCovariance(
       covariance[j * dim + i] = c;
     }
   }
-  return { mean, covariance };
+  return covariance;
 }
 
 /**
@@ -137,7 +137,7 @@ export function whiteningKernel(
         `expected an even number up to ${2 * dim}`,
     );
   }
-  const { covariance } = patchCovariance(dataset, size, images);
+  const covariance = patchCovariance(dataset, size, images);
   const { values, vectors } = symmetricEigen(covariance, dim);
   const kernel = new Float32Array(dim * filters);
   for (let k = 0; k < filters / 2; k++) {
