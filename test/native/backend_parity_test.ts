@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { maxRelativeDifference } from "./_compare.ts";
 import { initBackend, useNativeGradients } from "../../src/train/backend/mod.ts";
-import { buildNotebookCnn, resolveModelOptions } from "../../src/model/mod.ts";
+import { buildModel, buildNotebookCnn, resolveModelOptions } from "../../src/model/mod.ts";
 import { silentReporter } from "../../src/progress/mod.ts";
 
 /** A fixed batch of `n` CIFAR-shaped images in [0, 1] with one-hot labels. */
@@ -100,6 +100,54 @@ describe("the native TensorFlow backend", () => {
     expect(profile.kernelNames).not.toContain("MaxPoolGrad");
     expect(profile.kernelNames).not.toContain("Step");
     tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  test("trains batch normalisation with TensorFlow's fused kernels: tfjs' gradients and moving statistics", async () => {
+    // airbench normalises after every convolution; a batch of 6 leaves 96 values per channel
+    // at 4×4, where a Bessel-corrected variance would move the statistics by 1% of the update.
+    const model = buildModel("airbench", { seed: 7, dropout: 0 });
+    const { x, y } = batch(6);
+    const initial = model.getWeights().map((w) => w.clone());
+    const gradients = () =>
+      tf.variableGrads(() =>
+        tf.tidy(() =>
+          tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)
+            .mean()
+        ) as tf.Scalar
+      );
+    const trainingStep = () => {
+      const { value, grads } = gradients();
+      const out = new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync()]));
+      tf.dispose([value, ...Object.values(grads)]);
+      const moving = model.weights.filter((w) => w.name.includes("moving"))
+        .map((w) => w.read().dataSync());
+      const predicted = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+      return { grads: out, moving, predicted };
+    };
+    useNativeGradients(false);
+    const reference = trainingStep();
+    model.setWeights(initial);
+    useNativeGradients(true);
+    const tensorsBefore = tf.memory().numTensors;
+    const fused = trainingStep();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(fused.grads.size).toBe(reference.grads.size);
+    for (const [name, grad] of fused.grads) {
+      expect(maxRelativeDifference(grad, reference.grads.get(name)!), name).toBeLessThan(1e-4);
+    }
+    expect(fused.moving.length).toBe(14);
+    fused.moving.forEach((stat, i) => {
+      expect(maxRelativeDifference(stat, reference.moving[i]!), `moving ${i}`).toBeLessThan(1e-5);
+    });
+    expect(maxRelativeDifference(fused.predicted, reference.predicted)).toBeLessThan(1e-5);
+    const profile = await tf.profile(() => {
+      const { value, grads } = gradients();
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    expect(profile.kernelNames).not.toContain("FusedBatchNorm");
+    expect(profile.kernelNames).not.toContain("Tile");
+    tf.dispose([x, y, ...initial]);
     model.dispose();
   });
 

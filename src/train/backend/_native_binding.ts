@@ -27,6 +27,7 @@ export interface NativeKernelBackend {
     TF_Version?: string;
     TF_ATTR_TYPE: number;
     TF_ATTR_INT: number;
+    TF_ATTR_FLOAT: number;
     TF_ATTR_STRING: number;
     TF_ATTR_BOOL: number;
     TF_ATTR_SHAPE: number;

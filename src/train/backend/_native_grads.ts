@@ -7,12 +7,15 @@
  *   whole activation; TensorFlow's `ReluGrad` is one op with the same result.
  * - MaxPool: oneDNN's pooling, forward and gradient, instead of TensorFlow's eager loop; see
  *   `_native_pool.ts`.
+ * - BatchNormalization: TensorFlow's fused training kernels and a faster inference kernel; see
+ *   `_native_batch_norm.ts`.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
 import type { NativeKernelBackend } from "./_native_binding.ts";
+import { registerNativeBatchNorm, useNativeBatchNorm } from "./_native_batch_norm.ts";
 import {
   NATIVE_MAX_POOL_GRAD,
   nativeMaxPoolGradApplies,
@@ -71,7 +74,7 @@ const tfjsGradients = new Map<string, tf.GradConfig>();
 let kernelsRegistered = false;
 
 /**
- * Switches between ferry's native gradients and pooling (`true`, what loading the native backend
+ * Switches between ferry's native gradients, pooling and batch normalisation (`true`, what loading the native backend
  * does) and tfjs' and tfjs-node's own (`false`), e.g. to measure or compare them.
  */
 export function useNativeGradients(enabled: boolean): void {
@@ -80,8 +83,10 @@ export function useNativeGradients(enabled: boolean): void {
     kernelsRegistered = true;
     registerReluGradKernel();
     registerNativeMaxPool(native);
+    registerNativeBatchNorm();
   }
   useNativeMaxPool(enabled);
+  useNativeBatchNorm(enabled);
   if (tfjsGradients.size === 0) {
     for (const { kernelName } of NATIVE_GRADIENTS) {
       const own = tf.getGradient(kernelName);
