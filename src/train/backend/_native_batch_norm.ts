@@ -18,6 +18,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { NativeKernelBackend, OpAttr } from "./_native_binding.ts";
+import { type LayerCall, layerPrototype, singleInput } from "./_layer_patch.ts";
 
 /** The part of a tfjs-layers variable the layer reads and writes. */
 interface LayerVariable {
@@ -34,12 +35,10 @@ interface BatchNormLayer {
   beta?: LayerVariable;
   movingMean: LayerVariable;
   movingVariance: LayerVariable;
-  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  call: LayerCall;
 }
 
-type LayerCall = BatchNormLayer["call"];
-
-let layerPrototype: BatchNormLayer | undefined;
+let prototype: BatchNormLayer | undefined;
 let tfjsLayerCall: LayerCall | undefined;
 let tfjsNodeKernel: tf.KernelConfig | undefined;
 let fusedKernel: tf.KernelConfig | undefined;
@@ -138,8 +137,8 @@ function fusedLayerCall(
   inputs: tf.Tensor | tf.Tensor[],
   kwargs: Record<string, unknown>,
 ): tf.Tensor | tf.Tensor[] {
-  const input = Array.isArray(inputs) && inputs.length === 1 ? inputs[0]! : inputs;
-  if (kwargs?.["training"] !== true || Array.isArray(input) || !fusedApplies(this, input)) {
+  const input = singleInput(inputs);
+  if (kwargs?.["training"] !== true || input === undefined || !fusedApplies(this, input)) {
     return tfjsLayerCall!.call(this, inputs, kwargs);
   }
   const native = tf.backend() as unknown as NativeKernelBackend;
@@ -180,10 +179,9 @@ function inferenceKernel(fallback: tf.KernelFunc): tf.KernelFunc {
  */
 export function registerNativeBatchNorm(): void {
   if (tfjsLayerCall !== undefined) return;
-  const registered = tf.serialization.SerializationMap.getMap().classNameMap["BatchNormalization"];
-  if (registered === undefined) return;
-  layerPrototype = (registered[0] as unknown as { prototype: BatchNormLayer }).prototype;
-  tfjsLayerCall = layerPrototype.call;
+  prototype = layerPrototype<BatchNormLayer>("BatchNormalization");
+  if (prototype === undefined) return;
+  tfjsLayerCall = prototype.call;
   tfjsNodeKernel = tf.getKernel(tf.FusedBatchNorm, "tensorflow");
   if (tfjsNodeKernel !== undefined) {
     fusedKernel = { ...tfjsNodeKernel, kernelFunc: inferenceKernel(tfjsNodeKernel.kernelFunc) };
@@ -192,8 +190,8 @@ export function registerNativeBatchNorm(): void {
 
 /** Switches batch normalisation between the fused kernels (`true`) and tfjs' own. */
 export function useNativeBatchNorm(enabled: boolean): void {
-  if (layerPrototype === undefined || tfjsLayerCall === undefined) return;
-  layerPrototype.call = enabled ? fusedLayerCall : tfjsLayerCall;
+  if (prototype === undefined || tfjsLayerCall === undefined) return;
+  prototype.call = enabled ? fusedLayerCall : tfjsLayerCall;
   const kernel = enabled ? fusedKernel : tfjsNodeKernel;
   if (kernel === undefined) return;
   tf.unregisterKernel(tf.FusedBatchNorm, "tensorflow");

@@ -9,6 +9,8 @@
  *   `_native_pool.ts`.
  * - BatchNormalization: TensorFlow's fused training kernels and a faster inference kernel; see
  *   `_native_batch_norm.ts`.
+ * - Conv2D with a bias: oneDNN's convolution with the bias in the same pass and TensorFlow's
+ *   `BiasAddGrad`; see `_native_conv.ts`.
  *
  * @module
  */
@@ -16,6 +18,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { NativeKernelBackend } from "./_native_binding.ts";
 import { registerNativeBatchNorm, useNativeBatchNorm } from "./_native_batch_norm.ts";
+import { registerNativeConv, useNativeConv } from "./_native_conv.ts";
 import {
   NATIVE_MAX_POOL_GRAD,
   nativeMaxPoolGradApplies,
@@ -74,8 +77,9 @@ const tfjsGradients = new Map<string, tf.GradConfig>();
 let kernelsRegistered = false;
 
 /**
- * Switches between ferry's native gradients, pooling and batch normalisation (`true`, what loading the native backend
- * does) and tfjs' and tfjs-node's own (`false`), e.g. to measure or compare them.
+ * Switches between ferry's native gradients, pooling, batch normalisation and convolutions
+ * (`true`, what loading the native backend does) and tfjs' and tfjs-node's own (`false`), e.g. to
+ * measure or compare them.
  */
 export function useNativeGradients(enabled: boolean): void {
   const native = tf.findBackend("tensorflow") as unknown as NativeKernelBackend | null;
@@ -84,9 +88,11 @@ export function useNativeGradients(enabled: boolean): void {
     registerReluGradKernel();
     registerNativeMaxPool(native);
     registerNativeBatchNorm();
+    registerNativeConv(native);
   }
   useNativeMaxPool(enabled);
   useNativeBatchNorm(enabled);
+  useNativeConv(enabled);
   if (tfjsGradients.size === 0) {
     for (const { kernelName } of NATIVE_GRADIENTS) {
       const own = tf.getGradient(kernelName);
