@@ -1,9 +1,12 @@
-"""Keras reference for bench/train.ts: the notebook's CNN and recipe, timed the way bench/train.ts
-times ferry's backends.
+"""Keras reference for bench/train.ts: the notebook's CNN (or ferry's airbench network) and recipe,
+timed the way bench/train.ts times ferry's backends.
 
 Recipe: Conv2D(32,3,relu,same) > MaxPool2 > Conv2D(64) > MaxPool2 > Conv2D(128) > MaxPool2 >
 Flatten > Dense(128,relu) > Dropout(0.5) > Dense(10,softmax); Adam(1e-3), categorical
-cross-entropy, accuracy metric, batch 64, shuffled; inputs /255.
+cross-entropy, accuracy metric, batch 64, shuffled; inputs /255. With --architecture airbench,
+src/model/airbench.ts' layers instead: seven units of Conv2D(3x3, no bias) > [MaxPool2] >
+BatchNormalization(momentum 0.9) > ReLU at 24, 64, 64, 256, 256, 256, 256 filters (pooling in the
+second, fourth and sixth), GlobalMaxPool > Dense(10,softmax).
 
 Images come either from --raw (uint8 NHWC images then uint8 labels, as bench/train.ts writes the
 exact images it trains on) or from --dir (<dir>/<class>/*.jpg, decoded by TensorFlow, first
@@ -45,6 +48,25 @@ def notebook_cnn(classes):
     ])
 
 
+def airbench(classes):
+    def unit(x, filters, pool):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        if pool:
+            x = layers.MaxPooling2D(2)(x)
+        x = layers.BatchNormalization(momentum=0.9)(x)
+        return layers.Activation("relu")(x)
+
+    inputs = keras.Input((32, 32, 3))
+    x = unit(inputs, 24, False)
+    for filters in (64, 256, 256):
+        x = unit(unit(x, filters, True), filters, False)
+    x = layers.GlobalMaxPooling2D()(x)
+    return keras.Model(inputs, layers.Dense(classes, activation="softmax")(x))
+
+
+ARCHITECTURES = {"notebook_cnn": notebook_cnn, "airbench": airbench}
+
+
 def cpu_seconds():
     """CPU time of this process, all threads (what bench/train.ts reports for ferry too)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -84,12 +106,13 @@ def main():
     parser.add_argument("--images", type=int, default=6400)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default="notebook_cnn")
     args = parser.parse_args()
 
     images, labels = load_raw(args.raw, args.images) if args.raw else load_dir(args.dir, args.images)
     x = images.astype(np.float32) / 255.0
     y = keras.utils.to_categorical(labels, 10)
-    model = notebook_cnn(10)
+    model = ARCHITECTURES[args.architecture](10)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy",
                   metrics=["accuracy"])
     warm = min(len(x), args.batch * 5)

@@ -3,8 +3,11 @@
  * batch 64, dropout on) on each of ferry's backends, side by side with Keras on TensorFlow
  * (bench/keras_reference.py, run on the very same decoded images). Prints ms/step, images/s and
  * s/epoch (extrapolated to the whole folder) with the ratio to Keras' epoch time.
+ * `--architecture airbench` times the shipped model's network instead (batch normalisation after
+ * every convolution, no dropout), the same layers on both sides; `--batch` sets the batch size.
  *
  *   deno run -A bench/train.ts [--dir ../shared/datasets/cifar10/train] [--images 6400]
+ *     [--architecture notebook_cnn|airbench] [--batch 64]
  *     [--backends tensorflow,tensorflow-tfjs-adam,tensorflow-stock,wasm,wasm-pool,cpu]
  *     [--cpu-steps 1]
  *     [--rounds 1] [--python python3]
@@ -31,7 +34,7 @@ import {
   shuffleInPlace,
   subsetDataset,
 } from "../src/data/mod.ts";
-import { buildNotebookCnn, resolveModelOptions } from "../src/model/mod.ts";
+import { buildModel, type ModelOptions, resolveModelOptions } from "../src/model/mod.ts";
 import {
   createOptimizer,
   initBackend,
@@ -53,9 +56,21 @@ const { values } = parseArgs({
     "cpu-steps": { type: "string", default: "1" },
     rounds: { type: "string", default: "1" },
     python: { type: "string", default: PYTHON },
+    architecture: { type: "string", default: "notebook_cnn" },
+    batch: { type: "string", default: "64" },
   },
 });
-const BATCH = 64;
+const BATCH = Number(values.batch);
+const ARCHITECTURE = values.architecture;
+if (ARCHITECTURE !== "notebook_cnn" && ARCHITECTURE !== "airbench") {
+  throw new Error(`Cannot bench training: --architecture must be notebook_cnn or airbench`);
+}
+/** The network's options: airbench trains without dropout, as the shipped recipe does. */
+const modelOptions = (classes: number): ModelOptions =>
+  resolveModelOptions({
+    numClasses: classes,
+    ...(ARCHITECTURE === "airbench" ? { dropout: 0 } : {}),
+  });
 const WARMUP_STEPS = 3;
 
 interface Row {
@@ -95,7 +110,7 @@ async function timeTraining(
   tfjsAdam = false,
   pool?: WasmGradientPool,
 ): Promise<Timing> {
-  const model = buildNotebookCnn(resolveModelOptions({ numClasses: data.classNames.length }));
+  const model = buildModel(ARCHITECTURE, modelOptions(data.classNames.length));
   // ferry's Adam as `ferry train` builds it (the fused one on the native backend), or tfjs' own.
   const optimizer = tfjsAdam
     ? tf.train.adam(1e-3, 0.9, 0.999, 1e-7)
@@ -146,8 +161,8 @@ async function tfjsRow(name: string, data: ImageDataset, cpuSteps: number): Prom
     const info = await initBackend(choice, silentReporter);
     if (choice === "tensorflow") useNativeGradients(name !== "tensorflow-stock");
     if (name === "wasm-pool") {
-      const options = resolveModelOptions({ numClasses: data.classNames.length });
-      pool = await WasmGradientPool.create("notebook_cnn", options, cores - 1);
+      const options = modelOptions(data.classNames.length);
+      pool = await WasmGradientPool.create(ARCHITECTURE, options, cores - 1);
     }
     const all = Math.ceil(data.count / BATCH);
     const timing = name === "cpu"
@@ -176,7 +191,11 @@ async function kerasRow(python: string, raw: string, images: number): Promise<Ro
   const script = join(import.meta.dirname!, "keras_reference.py");
   try {
     const out = await new Deno.Command(python, {
-      args: [script, "--raw", raw, "--images", String(images)],
+      args: [
+        script,
+        ...["--raw", raw, "--images", String(images)],
+        ...["--architecture", ARCHITECTURE, "--batch", String(BATCH)],
+      ],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -260,7 +279,8 @@ try {
     }
   }
   console.log(
-    `Notebook CNN, batch ${BATCH}, Adam 1e-3: ${data.count} of the ${dataset.count} images of ` +
+    `${ARCHITECTURE === "airbench" ? "airbench" : "Notebook CNN"}, batch ${BATCH}, Adam 1e-3: ` +
+      `${data.count} of the ${dataset.count} images of ` +
       `${values.dir}, ${values.rounds} round(s), fastest kept; s/epoch for all ${dataset.count}.`,
   );
   printTable([...rows.values()], dataset.count);
