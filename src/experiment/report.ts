@@ -83,12 +83,14 @@ export function answerSentence(summaries: VariantSummary[], compareLoss = true):
 
 function budgetLine(spec: ExperimentSpec, outcomes: RunOutcome[]): string {
   const b = spec.base;
-  const minutes = outcomes.reduce((sum, o) => sum + o.seconds, 0) / 60;
+  // Outcomes that share a run (equal settings) count once.
+  const runs = new Map(outcomes.map((o) => [o.run, o.seconds]));
+  const minutes = [...runs.values()].reduce((sum, seconds) => sum + seconds, 0) / 60;
   const parts = [
     b.trainSubset ? `${b.trainSubset} training images` : "the full training split",
     b.epochs ? `at most ${b.epochs} epochs` : undefined,
     `seeds ${spec.seeds.join(", ")}`,
-    `${outcomes.length} runs taking ${minutes.toFixed(1)} minutes of training in all`,
+    `${runs.size} runs taking ${minutes.toFixed(1)} minutes of training in all`,
   ].filter(Boolean);
   return parts.join(", ");
 }

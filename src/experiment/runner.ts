@@ -53,10 +53,16 @@ function outcomeOf(planned: PlannedRun, file: HistoryFile): RunOutcome {
   };
 }
 
+/** A run's training settings, defaults filled in and its name left out. */
+const settingsOf = (run: PlannedRun): string =>
+  JSON.stringify({ ...TRAIN_DEFAULTS, ...run.config, run: "" });
+
 /**
  * Runs every planned run that has not finished: a finished run (its `metrics.json` exists) is
  * read back, an interrupted one resumes from its last checkpoint, so the experiment can be
- * stopped at any time and run again.
+ * stopped at any time and run again. A run whose settings equal an earlier one's (each question's
+ * baseline variant, say) is not trained again: its outcome is the earlier run's, `run` naming
+ * the folder it was read from.
  */
 export async function runExperiment(
   spec: ExperimentSpec,
@@ -65,7 +71,13 @@ export async function runExperiment(
   const reporter = options.reporter ?? silentReporter;
   const planned = planRuns(spec);
   const outcomes: RunOutcome[] = [];
+  const finished = new Map<string, HistoryFile & { run: string }>();
   for (const [i, run] of planned.entries()) {
+    const twin = finished.get(settingsOf(run));
+    if (twin) {
+      outcomes.push(outcomeOf({ ...run, run: twin.run }, twin));
+      continue;
+    }
     const runDir = join(spec.runsDir, run.run);
     let file = await readHistory(runDir);
     if (!file && !options.reportOnly) {
@@ -79,8 +91,10 @@ export async function runExperiment(
       }
       file = await readHistory(runDir);
     }
-    if (file) outcomes.push(outcomeOf(run, file));
-    else reporter.warn(`${run.run} has not finished; the report leaves it out`);
+    if (file) {
+      finished.set(settingsOf(run), { ...file, run: run.run });
+      outcomes.push(outcomeOf(run, file));
+    } else reporter.warn(`${run.run} has not finished; the report leaves it out`);
   }
   return outcomes;
 }

@@ -111,7 +111,7 @@ describe("experiment specs", () => {
 describe("runExperiment()", () => {
   beforeAll(setUpTiny);
 
-  test("trains each variant, skips finished runs when run again, and writes the report", async () => {
+  test("trains each variant once, skips finished runs when run again, and writes the report", async () => {
     const root = await Deno.makeTempDir();
     const data = await writeColourFolder(join(root, "data"), 8);
     const spec = checkExperimentSpec({
@@ -126,17 +126,26 @@ describe("runExperiment()", () => {
         learningRate: 0.01,
       },
       seeds: [3],
-      questions: [{ id: "act", title: "ReLU or tanh?", grid: { activation: ["relu", "tanh"] } }],
+      questions: [
+        { id: "act", title: "ReLU or tanh?", grid: { activation: ["relu", "tanh"] } },
+        // The default loss with the default activation: the same settings as activation=relu.
+        { id: "loss", title: "Which loss?", grid: { loss: ["categorical_crossentropy"] } },
+      ],
       runsDir: join(root, "runs"),
       reportDir: join(root, "report"),
     });
     const first = recorder();
     const outcomes = await runExperiment(spec, { reporter: first });
-    expect(outcomes.map((o) => [o.variant, o.epochs])).toEqual([["activation=relu", 2], [
-      "activation=tanh",
-      2,
-    ]]);
+    expect(outcomes.map((o) => [o.variant, o.epochs])).toEqual([
+      ["activation=relu", 2],
+      ["activation=tanh", 2],
+      ["loss=categorical_crossentropy", 2],
+    ]);
     expect(first.infos.filter((m) => m.startsWith("["))).toHaveLength(2);
+    expect(outcomes[2]!.run).toBe(outcomes[0]!.run);
+    expect(outcomes[2]!.bestValAccuracy).toBe(outcomes[0]!.bestValAccuracy);
+    expect((await Array.fromAsync(Deno.readDir(join(root, "runs")))).map((e) => e.name).sort())
+      .toEqual(["act--activation-relu--s3", "act--activation-tanh--s3"]);
 
     const again = recorder();
     const reread = await runExperiment(spec, { reporter: again });
@@ -145,6 +154,7 @@ describe("runExperiment()", () => {
 
     const markdown = await writeExperimentReport(spec, reread, "deno task experiment tiny.json");
     expect(markdown).toContain("## ReLU or tanh?");
+    expect(markdown).toMatch(/seeds 3, 2 runs taking [\d.]+ minutes of training in all/);
     expect(markdown).toMatch(/\| activation=relu \| 1 \| \d+\.\d% \|/);
     expect(markdown).toContain(
       answerSentence([]).length > 0 ? "reached the highest validation accuracy" : "",
