@@ -111,8 +111,13 @@ export async function writeExperimentReport(
     "",
     `Budget: ${budgetLine(spec, outcomes)}. Reproduce with \`${command}\`.`,
     'Accuracies are on the validation split; "final" is the model kept at the end (EarlyStopping\'s',
-    'restored best epoch where it is on), "best" the highest epoch. A short budget and one seed',
-    "answer for that budget only: a point or two is within one seed's noise.",
+    'restored best epoch where it is on), "best" the highest epoch.',
+    spec.seeds.length > 1
+      ? `Each figure is a mean ± standard deviation over ${spec.seeds.length} seeds; a gap under ` +
+        "twice the larger spread is no measurable difference. A budget answers for itself only: " +
+        "what pays in a few epochs on a slice of the data need not pay in a full run."
+      : "A short budget and one seed answer for that budget only: a point or two is within one " +
+        "seed's noise.",
   ];
   for (const question of spec.questions) {
     const summaries = summarizeQuestion(question, outcomes);

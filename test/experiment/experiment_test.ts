@@ -155,6 +155,7 @@ describe("runExperiment()", () => {
     const markdown = await writeExperimentReport(spec, reread, "deno task experiment tiny.json");
     expect(markdown).toContain("## ReLU or tanh?");
     expect(markdown).toMatch(/seeds 3, 2 runs taking [\d.]+ minutes of training in all/);
+    expect(markdown).toContain("within one seed's noise");
     expect(markdown).toMatch(/\| activation=relu \| 1 \| \d+\.\d% \|/);
     expect(markdown).toContain(
       answerSentence([]).length > 0 ? "reached the highest validation accuracy" : "",
