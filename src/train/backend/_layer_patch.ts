@@ -8,6 +8,12 @@
 
 import * as tf from "@tensorflow/tfjs";
 
+/** A tfjs-layers layer's variable, as the layers read and write their weights. */
+export interface LayerVariable {
+  read(): tf.Variable;
+  write(value: tf.Tensor): unknown;
+}
+
 /** The `call` every tfjs-layers layer has. */
 export type LayerCall = (
   inputs: tf.Tensor | tf.Tensor[],

@@ -18,13 +18,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { NativeKernelBackend, OpAttr } from "./_native_binding.ts";
-import { type LayerCall, layerPrototype, singleInput } from "./_layer_patch.ts";
-
-/** The part of a tfjs-layers variable the layer reads and writes. */
-interface LayerVariable {
-  read(): tf.Variable;
-  write(value: tf.Tensor): unknown;
-}
+import { type LayerCall, layerPrototype, type LayerVariable, singleInput } from "./_layer_patch.ts";
 
 /** The part of tfjs-layers' BatchNormalization layer that the fused training path uses. */
 interface BatchNormLayer {
@@ -54,21 +48,6 @@ function attrs(native: NativeKernelBackend, epsilon: number): OpAttr[] {
   ];
 }
 
-/** Runs a TensorFlow op and wraps its first `keep` outputs as tfjs tensors, freeing the rest. */
-function run(
-  native: NativeKernelBackend,
-  op: string,
-  epsilon: number,
-  inputs: tf.Tensor[],
-  outputs: number,
-  keep: number,
-): tf.Tensor[] {
-  const ids = native.getInputTensorIds(inputs);
-  const results = native.binding.executeOp(op, attrs(native, epsilon), ids, outputs);
-  for (const unused of results.slice(keep)) native.binding.deleteTensor(unused.id);
-  return results.slice(0, keep).map((output) => native.createOutputTensor(output));
-}
-
 /**
  * Normalises `x` by its batch statistics over all axes but the last, with a gradient for x,
  * γ and β from TensorFlow's one fused op; also returns the batch mean and biased variance (kept:
@@ -86,13 +65,12 @@ function fusedNormalise(
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const none = tf.tensor1d([], "float32");
     // Outputs: y, running-average mean and (Bessel-corrected) variance, then the batch mean,
-    // the biased batch variance and a reserve the gradient op takes back.
-    const [y, , , mean, variance, reserve] = run(
-      native,
+    // the biased batch variance and a reserve the gradient op takes back. Those not used here
+    // are freed with customGrad's scope.
+    const [y, , , mean, variance, reserve] = native.executeMultipleOutputs(
       "FusedBatchNormV3",
-      epsilon,
+      attrs(native, epsilon),
       [input, scale, offset, none, none],
-      6,
       6,
     ) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     save([input, scale, mean, variance, reserve]);
@@ -101,14 +79,13 @@ function fusedNormalise(
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sScale, sMean, sVariance, sReserve] = saved as tf.Tensor[];
-        return run(
-          native,
+        // Outputs: the gradients of x, γ and β, then two reserves (freed with the backward scope).
+        return native.executeMultipleOutputs(
           "FusedBatchNormGradV3",
-          epsilon,
+          attrs(native, epsilon),
           [dy as tf.Tensor, sx!, sScale!, sMean!, sVariance!, sReserve!],
           5,
-          3,
-        );
+        ).slice(0, 3);
       },
     };
   });

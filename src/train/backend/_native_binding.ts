@@ -37,6 +37,12 @@ export interface NativeKernelBackend {
     deleteTensor(id: number): void;
   };
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
+  executeMultipleOutputs(
+    name: string,
+    attrs: OpAttr[],
+    inputs: tf.Tensor[],
+    numOutputs: number,
+  ): tf.Tensor[];
   getInputTensorIds(inputs: tf.Tensor[]): number[];
   createOutputTensor(output: OpOutput): tf.Tensor;
 }

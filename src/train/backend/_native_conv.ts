@@ -16,15 +16,10 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { NativeKernelBackend, OpAttr } from "./_native_binding.ts";
-import { type LayerCall, layerPrototype, singleInput } from "./_layer_patch.ts";
+import { type LayerCall, layerPrototype, type LayerVariable, singleInput } from "./_layer_patch.ts";
 
 /** tfjs kernel name of oneDNN's convolution with bias on the `tensorflow` backend. */
 export const NATIVE_CONV_WITH_BIAS = "FerryNativeConv2DWithBias";
-
-/** The part of a tfjs-layers variable the layer reads. */
-interface LayerVariable {
-  read(): tf.Variable;
-}
 
 /** The part of tfjs-layers' Conv2D layer that the fused path uses. */
 interface ConvLayer {
@@ -67,9 +62,7 @@ function convWithBias(
     // oneDNN's kernels are registered under this label, for the graph rewrite that renames ops.
     { name: "_kernel", type: b.TF_ATTR_STRING, value: "MklNameChangeOp" },
   ];
-  const ids = native.getInputTensorIds([x, filter, bias]);
-  const [y] = b.executeOp("_MklNativeConv2DWithBias", opAttrs, ids, 1);
-  return native.createOutputTensor(y!);
+  return native.executeSingleOutput("_MklNativeConv2DWithBias", opAttrs, [x, filter, bias]);
 }
 
 function biasGradient(dy: tf.Tensor): tf.Tensor {
