@@ -14,8 +14,10 @@ function batch(n: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   }));
 }
 
-function loss(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.metrics.categoricalCrossentropy(y, model.apply(x) as tf.Tensor).mean());
+function loss(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, training = false): tf.Scalar {
+  return tf.tidy(() =>
+    tf.metrics.categoricalCrossentropy(y, model.apply(x, { training }) as tf.Tensor).mean()
+  );
 }
 
 /** Loss and gradients (by weight name) of the model on a batch, without dropout. */
@@ -116,13 +118,7 @@ describe("the native TensorFlow backend", () => {
     const model = buildModel("airbench", { seed: 7, dropout: 0 });
     const { x, y } = batch(6);
     const initial = model.getWeights().map((w) => w.clone());
-    const gradients = () =>
-      tf.variableGrads(() =>
-        tf.tidy(() =>
-          tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)
-            .mean()
-        ) as tf.Scalar
-      );
+    const gradients = () => tf.variableGrads(() => loss(model, x, y, true));
     const trainingStep = () => {
       const { value, grads } = gradients();
       const out = new Map(Object.entries(grads).map(([name, g]) => [name, g.dataSync()]));
@@ -161,19 +157,26 @@ describe("the native TensorFlow backend", () => {
   test("leaves no TensorFlow tensors behind after training steps and predictions", () => {
     const binding = (tf.backend() as unknown as { binding: { getNumOfTensors(): number } })
       .binding;
-    const model = buildNotebookCnn(resolveModelOptions({ seed: 4 }));
-    const optimizer = tf.train.adam(1e-3);
-    const { x, y } = batch(4);
-    const step = () => optimizer.minimize(() => loss(model, x, y))!;
-    step();
-    const [tfjsBefore, nativeBefore] = [tf.memory().numTensors, binding.getNumOfTensors()];
-    for (let i = 0; i < 3; i++) step();
-    for (let i = 0; i < 3; i++) tf.tidy(() => void model.predict(x));
-    expect(tf.memory().numTensors).toBe(tfjsBefore);
-    expect(binding.getNumOfTensors()).toBe(nativeBefore);
-    tf.dispose([x, y]);
-    optimizer.dispose();
-    model.dispose();
+    // The notebook CNN (fused conv-with-bias, pooling, ReLU) and airbench (fused batch norm).
+    for (
+      const model of [
+        buildNotebookCnn(resolveModelOptions({ seed: 4 })),
+        buildModel("airbench", { seed: 4, dropout: 0 }),
+      ]
+    ) {
+      const optimizer = tf.train.adam(1e-3);
+      const { x, y } = batch(4);
+      const step = () => optimizer.minimize(() => loss(model, x, y, true))!;
+      step();
+      const [tfjsBefore, nativeBefore] = [tf.memory().numTensors, binding.getNumOfTensors()];
+      for (let i = 0; i < 3; i++) step();
+      for (let i = 0; i < 3; i++) tf.tidy(() => void model.predict(x));
+      expect(tf.memory().numTensors, model.name).toBe(tfjsBefore);
+      expect(binding.getNumOfTensors(), model.name).toBe(nativeBefore);
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+    }
   });
 
   test("gives the notebook CNN the same loss and gradients as the cpu backend, same batch and weights", async () => {
