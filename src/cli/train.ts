@@ -67,6 +67,10 @@ const OPTIONS: OptionTable<TrainConfig> = {
   augmentRotation: { description: "Largest rotation in degrees", value: "DEG" },
   augmentZoom: { description: "Zoom range: factors in [1 - z, 1 + z]", value: "Z" },
   augmentWholePixels: { description: "Shift by whole pixels (random crops), not interpolated" },
+  augmentCutout: {
+    description: "Side of a grey square erased in every image (0: none)",
+    value: "PX",
+  },
   labelSmoothing: { description: "Label smoothing of categorical cross-entropy", value: "E" },
   lrSchedule: { description: LR_SCHEDULES.join(" | "), value: "NAME" },
   earlyStopping: { description: "EarlyStopping on val_loss (--no-early-stopping: off)" },

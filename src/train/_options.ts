@@ -70,5 +70,6 @@ export function toAugmentOptions(config: TrainConfig): AugmentOptions | false {
     rotationRange: config.augmentRotation,
     zoomRange: config.augmentZoom,
     wholePixelShifts: config.augmentWholePixels,
+    cutout: config.augmentCutout,
   };
 }

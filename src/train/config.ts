@@ -69,6 +69,8 @@ export interface TrainConfig {
   augmentZoom: number;
   /** Shift by whole pixels (random crops), not Keras' interpolated fractions. @default false */
   augmentWholePixels: boolean;
+  /** Side in pixels of a grey square erased at a random place in every training image (cutout; 0: none). @default 0 */
+  augmentCutout: number;
   /** Label smoothing of categorical cross-entropy. @default 0 */
   labelSmoothing: number;
   /** Learning-rate curve over the run: constant, cosine or one_cycle. @default "constant" */
@@ -130,6 +132,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   augmentRotation: AUGMENT_DEFAULTS.rotationRange,
   augmentZoom: 0,
   augmentWholePixels: AUGMENT_DEFAULTS.wholePixelShifts,
+  augmentCutout: AUGMENT_DEFAULTS.cutout,
   labelSmoothing: 0,
   lrSchedule: "constant",
   earlyStopping: true,
@@ -208,6 +211,9 @@ export function validateTrainConfig(config: TrainConfig): TrainConfig {
   }
   if (!(config.augmentRotation >= 0 && config.augmentRotation <= 180)) {
     fail("'augmentRotation' must be in [0, 180]", config.augmentRotation);
+  }
+  if (!(Number.isInteger(config.augmentCutout) && config.augmentCutout >= 0)) {
+    fail("'augmentCutout' must be a whole number of pixels >= 0", config.augmentCutout);
   }
   if (config.data === "") fail("'data' must name a folder", config.data);
   if (/[\\/]|^\.\.?$/.test(config.run)) fail("'run' must be a plain folder name", config.run);

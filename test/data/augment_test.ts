@@ -79,6 +79,17 @@ describe("augmentInto()", () => {
     expect(redPlane({ zx: 0.5 })).toEqual([[0.5, 1, 1.5], [10.5, 11, 11.5], [20.5, 21, 21.5]]);
   });
 
+  it("erases the cutout square, after the flip, with what mid-grey normalises to", () => {
+    const erased = redPlane({ flipHorizontal: true, cutoutTop: 1, cutoutLeft: 0, cutoutSize: 2 });
+    expect(erased).toEqual([[2, 1, 0], [128, 128, 10], [128, 128, 20]]);
+    const out = new Float32Array(side * side * 3);
+    const cut = { ...IDENTITY_PARAMS, cutoutTop: 0, cutoutLeft: 0, cutoutSize: 1 };
+    augmentInto(image, cut, out, 0, { ...spec, divisor: 255, mean: [0.5, 0.5, 0.5] });
+    expect([out[0], out[1], out[2]].map((v) => v!.toFixed(5))).toEqual(
+      Array(3).fill((128 / 255 - 0.5).toFixed(5)),
+    );
+  });
+
   it("keeps channels apart", () => {
     const out = new Float32Array(side * side * 3);
     augmentInto(image, { ...IDENTITY_PARAMS, tx: 1 }, out, 0, spec);
@@ -115,6 +126,33 @@ describe("drawAugmentParams()", () => {
       expect([...counts.keys()].sort((a, b) => a - b)).toEqual([-2, -1, 0, 1, 2]);
       for (const count of counts.values()) expect(count / draws.length).toBeCloseTo(0.2, 1);
     }
+  });
+
+  it("with cutout, places the whole square inside the image, every place about equally often", () => {
+    const cut = resolveAugmentOptions({ cutout: 8 });
+    const rng = createRng(3);
+    const draws = Array.from({ length: 5000 }, () => drawAugmentParams(rng, cut, 32, 32));
+    expect(draws.every((p) => p.cutoutSize === 8)).toBe(true);
+    for (const axis of ["cutoutTop", "cutoutLeft"] as const) {
+      const places = draws.map((p) => p[axis]);
+      expect(Math.min(...places)).toBe(0);
+      expect(Math.max(...places)).toBe(24);
+      expect(places.filter((v) => v < 12.5).length / draws.length).toBeCloseTo(0.5, 1);
+    }
+  });
+
+  it("draws the same transforms without cutout as with it, apart from the square", () => {
+    const plain = resolveAugmentOptions({});
+    expect(plain.cutout).toBe(0);
+    const draw = drawAugmentParams(createRng(4), plain, 32, 32);
+    expect(draw.cutoutSize).toBe(0);
+    const withCut = drawAugmentParams(createRng(4), { ...plain, cutout: 4 }, 32, 32);
+    expect({ ...withCut, cutoutTop: 0, cutoutLeft: 0, cutoutSize: 0 }).toEqual(draw);
+  });
+
+  it("rejects a cutout that is not a whole number of pixels", () => {
+    expect(() => resolveAugmentOptions({ cutout: 2.5 })).toThrow(/cutout.*got 2.5/);
+    expect(() => resolveAugmentOptions({ cutout: -1 })).toThrow(FerryError);
   });
 
   it("gives the same transforms for the same seed", () => {
