@@ -69,7 +69,10 @@ export interface TrainConfig {
   augmentZoom: number;
   /** Shift by whole pixels (random crops), not Keras' interpolated fractions. @default false */
   augmentWholePixels: boolean;
-  /** Side in pixels of a grey square erased at a random place in every training image (cutout; 0: none). @default 0 */
+  /**
+   * Side in pixels of a grey square erased at a random place in every training image (cutout;
+   * 0: none). @default 0
+   */
   augmentCutout: number;
   /** Label smoothing of categorical cross-entropy. @default 0 */
   labelSmoothing: number;

@@ -128,7 +128,7 @@ describe("drawAugmentParams()", () => {
     }
   });
 
-  it("with cutout, places the whole square inside the image, every place about equally often", () => {
+  it("with cutout, places the whole square inside the image, from edge to edge and evenly by halves", () => {
     const cut = resolveAugmentOptions({ cutout: 8 });
     const rng = createRng(3);
     const draws = Array.from({ length: 5000 }, () => drawAugmentParams(rng, cut, 32, 32));
