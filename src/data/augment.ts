@@ -221,7 +221,7 @@ export function augmentInto(
   } else {
     general(map, params.flipHorizontal, width, height, pixelStride, channelStride, out, offset);
   }
-  if (params.cutoutSize) erase(params, spec, out, offset);
+  if (params.cutoutSize) erase(params, spec, pixelStride, channelStride, out, offset);
 }
 
 const greyImages = new WeakMap<InputSpec, Float32Array>();
@@ -240,10 +240,16 @@ function greyImage(spec: InputSpec): Float32Array {
 }
 
 // Erased pixels take the grey image's values, so the fill goes through the one normalisation.
-function erase(params: AugmentParams, spec: InputSpec, out: Float32Array, offset: number): void {
+function erase(
+  params: AugmentParams,
+  spec: InputSpec,
+  pixelStride: number,
+  channelStride: number,
+  out: Float32Array,
+  offset: number,
+): void {
   const grey = greyImage(spec);
-  const { width, height } = spec;
-  const [pixelStride, channelStride] = spec.layout === "nhwc" ? [3, 1] : [1, width * height];
+  const width = spec.width;
   const bottom = params.cutoutTop + params.cutoutSize;
   const right = params.cutoutLeft + params.cutoutSize;
   for (let ch = 0; ch < 3; ch++) {
