@@ -10,6 +10,11 @@ export interface LoadResult {
   rps: number;
   /** Server CPU time per request (all its processes and threads), in microseconds. */
   cpuUs?: number;
+  /**
+   * `hey`'s own CPU time per request, in microseconds: on one machine the load generator takes
+   * its share of the cores the server would otherwise have.
+   */
+  clientCpuUs: number;
   p50: number;
   p99: number;
   ok: number;
@@ -42,6 +47,7 @@ export async function hey(
   options: HeyOptions,
 ): Promise<LoadResult> {
   const headers = Object.entries(options.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  const reaped = await reapedChildSeconds();
   const out = await new Deno.Command("hey", {
     args: [
       "-z",
@@ -60,6 +66,8 @@ export async function hey(
     stdout: "piped",
     stderr: "piped",
   }).output();
+  // hey is the only child that exits (and is waited for) during the run.
+  const clientSeconds = await reapedChildSeconds() - reaped;
   const text = new TextDecoder().decode(out.stdout);
   const number = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
   const codes = [...text.matchAll(/\[(\d+)\]\s+(\d+) responses/g)];
@@ -75,7 +83,15 @@ export async function hey(
     ok,
     total,
     errors,
+    clientCpuUs: clientSeconds / total * 1e6,
   };
+}
+
+/** CPU seconds of this process's children that have exited and been waited for (cutime + cstime). */
+async function reapedChildSeconds(): Promise<number> {
+  const stat = await Deno.readTextFile("/proc/self/stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** Waits until `url` answers 200, or throws with the end of the server's stderr. */

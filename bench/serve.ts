@@ -1,14 +1,18 @@
 /**
  * `deno run -A bench/serve.ts [--duration 5] [--setups 2,1] [--repeat 2] [--pick best] [--soak 0]
- * [--model m.onnx] [--model-only] [--protocol-only]`: ferry's
+ * [--model m.onnx] [--model-only] [--protocol-only] [--deno-server]`: ferry's
  * prediction service under load beside the FastAPI peer (bench/peers/serve_peer.py) serving the
  * same ONNX file. Debian's `hey` sends single-image requests (raw body) of a real 32×32 CIFAR-10
  * JPEG and of a 1024×768 JPEG at concurrency 1, 16 and 64; ferry runs with batching on and off.
  * A setup is a number of server processes (`--workers`), with `+N` decode threads per process for
  * ferry. All servers of a setup run at once and are measured back to back, best of `--repeat`
  * (`--pick median`: the run of median requests/s, for noisy figures such as CPU per request), so
- * that load from elsewhere hits them alike. Also prints onnxruntime's model-only throughput at
- * batch 1 and 64, for the model and its int8 copy when there is one (`--model-only`: just that);
+ * that load from elsewhere hits them alike; the ratios to the peer are taken round by round (the
+ * median and range of each round's ferry run against the same round's peer run), and `hey`'s own
+ * CPU per request is shown beside the server's (it shares the cores). `--deno-server` adds ferry
+ * on `Deno.serve` (`--http-server deno`, batching on). Also prints onnxruntime's model-only
+ * throughput at batch 1 and 64, for the model and its int8 copy when there is one
+ * (`--model-only`: just that);
  * `--soak S` adds an S-second run at concurrency 64 sampling the server's memory. The protocol
  * table (`--no-protocol` leaves it out, `--protocol-only` prints just it) sends the 32×32 JPEG to
  * one ferry server of the first setup as `/v1/classify`'s body, as v2 binary FP32, as a v2 BYTES
@@ -47,6 +51,7 @@ const args = parseArgs({
     model: { type: "string" },
     "model-only": { type: "boolean", default: false },
     "protocol-only": { type: "boolean", default: false },
+    "deno-server": { type: "boolean", default: false },
   },
   allowNegative: true,
 });
@@ -62,6 +67,8 @@ if (PICK !== "best" && PICK !== "median") throw new Error(`--pick: best or media
 const THREADS = Number(args.values.threads);
 const CONCURRENCY = args.values.concurrency.split(",").map(Number);
 const CIFAR = "/work/shared/datasets/cifar10/train";
+/** Seconds of unmeasured load each server gets once ready. */
+const WARM_UP_S = 3;
 
 function startFerry(
   model: string,
@@ -69,6 +76,7 @@ function startFerry(
   maxBatch: number,
   setup: { processes: number; decoders: number },
   grpcPort = 0,
+  httpServer: "node" | "deno" = "node",
 ) {
   return new Deno.Command(Deno.execPath(), {
     args: [
@@ -90,6 +98,8 @@ function startFerry(
       "--grpc-port",
       String(grpcPort),
       "--no-access-log",
+      "--http-server",
+      httpServer,
     ],
     stdout: "null",
     stderr: "piped",
@@ -179,7 +189,7 @@ async function images(dir: string): Promise<{ small: string; large: string }> {
 const fmt = (r: LoadResult) =>
   `${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${
     Math.round(r.cpuUs ?? NaN)
-  } | ${r.ok}/${r.total}`;
+  } | ${Math.round(r.clientCpuUs)} | ${r.ok}/${r.total}`;
 
 /** One server under test: how to start it and where it answers. */
 interface Contender {
@@ -192,10 +202,19 @@ interface Contender {
   pid?: number;
 }
 
+/** What {@linkcode compare} keeps of a contender's runs. */
+interface Compared {
+  /** The best (or median) run. */
+  picked: LoadResult;
+  /** The contender's run of each round, in round order. */
+  rounds: LoadResult[];
+}
+
 /**
  * Runs every contender on one image and concurrency, `REPEAT` times in alternating order, and
- * keeps each one's best (or median) run: the servers are measured back to back, so load from
- * other processes on the machine hits them alike.
+ * keeps each one's best (or median) run and its runs by round: the servers are measured back to
+ * back, so load from other processes on the machine hits them alike, and the ratios of one
+ * round's runs hold however the machine's speed drifts between rounds.
  */
 async function compare(contenders: Contender[], body: string, concurrency: number) {
   const runs = new Map<string, LoadResult[]>();
@@ -212,12 +231,30 @@ async function compare(contenders: Contender[], body: string, concurrency: numbe
       runs.set(key, [...runs.get(key) ?? [], r]);
     }
   }
-  const picked = new Map<string, LoadResult>();
-  for (const [key, results] of runs) {
-    const sorted = [...results].sort((a, b) => b.rps - a.rps);
-    picked.set(key, sorted[PICK === "best" ? 0 : Math.floor(sorted.length / 2)]!);
+  const compared = new Map<string, Compared>();
+  for (const [key, rounds] of runs) {
+    const sorted = [...rounds].sort((a, b) => b.rps - a.rps);
+    compared.set(key, {
+      picked: sorted[PICK === "best" ? 0 : Math.floor(sorted.length / 2)]!,
+      rounds,
+    });
   }
-  return picked;
+  return compared;
+}
+
+/**
+ * A contender against the peer, round by round: the median ratio of requests/s and of the peer's
+ * CPU per request to the contender's, each with its range over the rounds.
+ */
+function pairedRatios(ferry: LoadResult[], peer: LoadResult[]): string {
+  const spread = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    return `${median.toFixed(2)}× (${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)})`;
+  };
+  return `${spread(ferry.map((r, i) => r.rps / peer[i]!.rps))} | ${
+    spread(ferry.map((r, i) => peer[i]!.cpuUs! / r.cpuUs!))
+  }`;
 }
 
 /**
@@ -250,6 +287,15 @@ async function printSingleImageTable(modelPath: string, small: string, large: st
         start: () => startFerry(modelPath, base + 1, 1, setup),
       },
     ];
+    if (args.values["deno-server"]) {
+      contenders.push({
+        name: "ferry, Deno.serve",
+        batching: "on",
+        port: base + 3,
+        ready: "/v2/health/ready",
+        start: () => startFerry(modelPath, base + 3, 64, setup, 0, "deno"),
+      });
+    }
     // The peer has no decode threads; it runs once per process count.
     const peerRuns = !peerMissing &&
       !SETUPS.slice(0, s).some((o) => o.processes === setup.processes);
@@ -271,19 +317,23 @@ async function printSingleImageTable(modelPath: string, small: string, large: st
       await Promise.all(
         contenders.map((c, i) => waitReady(`http://127.0.0.1:${c.port}${c.ready}`, children[i]!)),
       );
-      await new Promise((r) => setTimeout(r, 1000));
+      // Servers speed up over their first thousands of requests (JIT): each gets them before
+      // any run counts.
+      for (const c of contenders) {
+        await hey(`http://127.0.0.1:${c.port}/v1/classify`, small, 64, { seconds: WARM_UP_S });
+      }
       for (const [name, body] of bodies) {
         for (const c of CONCURRENCY) {
-          const best = await compare(contenders, body, c);
-          const peer = best.get("FastAPI peer/–");
-          for (const [key, r] of best) {
+          const compared = await compare(contenders, body, c);
+          const peer = compared.get("FastAPI peer/–");
+          for (const [key, { picked: r, rounds }] of compared) {
             const [server, batching] = key.split("/");
-            // Requests per second, and how much less CPU per request ferry needed than the peer:
-            // the second holds however busy the machine is.
-            const ratio = peer && server === "ferry"
-              ? `${(r.rps / peer.rps).toFixed(2)}× (CPU ${(peer.cpuUs! / r.cpuUs!).toFixed(2)}×)`
-              : "";
-            const shown = server === "ferry" ? label : String(setup.processes);
+            // Requests per second, and how much less CPU per request ferry needed than the peer,
+            // from the runs of the same round: the second holds however busy the machine is.
+            const ratio = peer && server !== "FastAPI peer"
+              ? pairedRatios(rounds, peer.rounds)
+              : " | ";
+            const shown = server === "FastAPI peer" ? String(setup.processes) : label;
             rows.push(
               `| ${server} | ${shown} | ${batching} | ${name} | ${c} | ${fmt(r)} | ${ratio} |`,
             );
@@ -298,9 +348,9 @@ async function printSingleImageTable(modelPath: string, small: string, large: st
     `\nSingle-image requests (hey, ${DURATION} s per run, ${PICK} of ${REPEAT}, raw JPEG body)\n`,
   );
   console.log(
-    "| server | processes | batching | image | concurrency | req/s | p50 ms | p99 ms | server CPU µs/req | 200s | vs peer |",
+    "| server | processes | batching | image | concurrency | req/s | p50 ms | p99 ms | server CPU µs/req | hey CPU µs/req | 200s | req/s vs peer, by round | peer's CPU/req ÷ ferry's, by round |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(row);
 }
 
