@@ -7,12 +7,12 @@
  * A setup is a number of server processes (`--workers`), with `+N` decode threads per process for
  * ferry. All servers of a setup run at once and are measured back to back, best of `--repeat`
  * (`--pick median`: the run of median requests/s, for noisy figures such as CPU per request), so
- * that load from elsewhere hits them alike; the ratios to the peer are taken round by round (the
- * median and range of each round's ferry run against the same round's peer run), and `hey`'s own
- * CPU per request is shown beside the server's (it shares the cores). `--deno-server` adds ferry
- * on `Deno.serve` (`--http-server deno`, batching on). Also prints onnxruntime's model-only
- * throughput at batch 1 and 64, for the model and its int8 copy when there is one
- * (`--model-only`: just that);
+ * that load from elsewhere hits them alike (each run after a second of the same load, unmeasured);
+ * the ratios to the peer are taken round by round (the median and range of each round's ferry run
+ * against the same round's peer run), and `hey`'s own CPU per request is shown beside the
+ * server's (it shares the cores). `--deno-server` adds ferry on `Deno.serve` (`--http-server
+ * deno`, batching on). Also prints onnxruntime's model-only throughput at batch 1 and 64, for the
+ * model and its int8 copy when there is one (`--model-only`: just that);
  * `--soak S` adds an S-second run at concurrency 64 sampling the server's memory. The protocol
  * table (`--no-protocol` leaves it out, `--protocol-only` prints just it) sends the 32×32 JPEG to
  * one ferry server of the first setup as `/v1/classify`'s body, as v2 binary FP32, as a v2 BYTES
@@ -69,6 +69,8 @@ const CONCURRENCY = args.values.concurrency.split(",").map(Number);
 const CIFAR = "/work/shared/datasets/cifar10/train";
 /** Seconds of unmeasured load each server gets once ready. */
 const WARM_UP_S = 3;
+/** Seconds of unmeasured load right before each measured run. */
+const PRIME_S = 1;
 
 function startFerry(
   model: string,
@@ -221,10 +223,13 @@ async function compare(contenders: Contender[], body: string, concurrency: numbe
   for (let round = 0; round < REPEAT; round++) {
     const order = round % 2 ? [...contenders].reverse() : contenders;
     for (const contender of order) {
+      const url = `http://127.0.0.1:${contender.port}/v1/classify`;
+      // A server that sat idle while the others ran is slower for its first seconds (15 s idle
+      // before each 5 s run: 3,228–4,120 requests/s, back to back 3,800–4,425): each run counts
+      // only after a second of the same load.
+      await hey(url, body, concurrency, { seconds: PRIME_S });
       const before = await treeStats(contender.pid!);
-      const r = await hey(`http://127.0.0.1:${contender.port}/v1/classify`, body, concurrency, {
-        seconds: DURATION,
-      });
+      const r = await hey(url, body, concurrency, { seconds: DURATION });
       const after = await treeStats(contender.pid!);
       r.cpuUs = (after.cpuSeconds - before.cpuSeconds) / r.total * 1e6;
       const key = `${contender.name}/${contender.batching}`;
