@@ -194,7 +194,7 @@ export const OPTIONS: OptionTable<ServeConfig> = {
     value: "NAME",
     choices: HTTP_SERVERS,
     description:
-      "node: the timeouts and cap above; deno: Deno.serve, none of them, 1.2–1.4× the requests " +
+      "node: the timeouts and cap above; deno: Deno.serve, none of them, 1.1–1.4× the requests " +
       "(behind a proxy that enforces them)",
   },
   accessLog: { description: "A JSON line per request on stdout (--no-access-log to stop)" },
