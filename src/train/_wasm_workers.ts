@@ -40,6 +40,11 @@ class GradientWorker {
     }
   }
 
+  /** Posts the calls made so far now, before the owner's thread computes its own shard. */
+  flush(): void {
+    this.#client.flush();
+  }
+
   terminate(): void {
     this.#client.terminate();
   }
@@ -126,6 +131,7 @@ export class WasmGradientPool {
         ...(dropoutSeed === undefined ? {} : { dropoutSeed: dropoutSeed + i + 1 }),
       }, copies.map((c) => c.buffer));
     });
+    this.#workers.forEach((w) => w.flush());
     const local = shardGradients(
       model,
       variables,

@@ -82,7 +82,7 @@ export class WorkerClient {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      if (this.#outbox.length === 0) queueMicrotask(() => this.#flush());
+      if (this.#outbox.length === 0) queueMicrotask(() => this.flush());
       this.#outbox.push({ call: { id, method, arg }, transfer });
     });
   }
@@ -96,7 +96,11 @@ export class WorkerClient {
     this.#pending.clear();
   }
 
-  #flush(): void {
+  /**
+   * Posts the calls made so far now rather than at the end of this turn: for an owner about to
+   * keep its thread busy, as otherwise the worker waits idle until that work is done.
+   */
+  flush(): void {
     const outbox = this.#outbox;
     this.#outbox = [];
     if (this.#failed) return;

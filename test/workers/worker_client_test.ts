@@ -73,6 +73,23 @@ describe("WorkerClient", () => {
     }
   });
 
+  test("flush() hands the calls made so far to the worker while the owner's thread stays busy", async () => {
+    const client = start();
+    await client.call("echo", "started"); // the worker has loaded
+    const received = async (flush: boolean) => {
+      const call = client.call<number>("receivedAt");
+      if (flush) client.flush();
+      const busyUntil = performance.timeOrigin + performance.now() + 300;
+      while (performance.timeOrigin + performance.now() < busyUntil) {
+        // The owner's thread computes something of its own.
+      }
+      return busyUntil - await call;
+    };
+    expect(await received(true)).toBeGreaterThan(200);
+    // Without it the calls leave at the end of the turn, after the busy spell.
+    expect(await received(false)).toBeLessThan(0);
+  });
+
   test("after a crash, fails pending and later calls with crashError and calls onCrash once", async () => {
     const { started, restore } = recordWorkers();
     try {
