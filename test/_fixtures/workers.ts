@@ -13,3 +13,14 @@ export function recordWorkers(): { started: Worker[]; restore(): void } {
   };
   return { started, restore: () => void (globalThis.Worker = RealWorker) };
 }
+
+/** Counts the messages posted to `worker` from now on; the returned function reads the count. */
+export function countMessages(worker: Worker): () => number {
+  let messages = 0;
+  const post = worker.postMessage.bind(worker);
+  worker.postMessage = ((message: unknown, transfer: Transferable[]) => {
+    messages++;
+    post(message, transfer);
+  }) as Worker["postMessage"];
+  return () => messages;
+}

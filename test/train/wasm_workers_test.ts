@@ -8,7 +8,7 @@ import { WasmGradientPool } from "../../src/train/_wasm_workers.ts";
 import { applyGradientArrays, shardGradients } from "../../src/train/_wasm_shard.ts";
 import type { Batch } from "../../src/data/mod.ts";
 import { fit, type FitOptions } from "../../src/train/mod.ts";
-import { recordWorkers } from "../_fixtures/workers.ts";
+import { countMessages, recordWorkers } from "../_fixtures/workers.ts";
 import { colourDataset, TINY_FIT_OPTIONS, tinySource } from "./_tiny.ts";
 
 // The notebook CNN on 8×8 images without dropout: small, and deterministic.
@@ -74,16 +74,10 @@ describe("WasmGradientPool", () => {
   test("a step hands each worker its shard before the main thread computes its own", async () => {
     await initBackend("wasm", silentReporter);
     const { started, restore } = recordWorkers();
-    let posted = 0;
     let gradients: WasmGradientPool | undefined;
     try {
       gradients = await WasmGradientPool.create("notebook_cnn", OPTIONS, 1);
-      const worker = started[0]!;
-      const post = worker.postMessage.bind(worker);
-      worker.postMessage = ((message: unknown, transfer: Transferable[]) => {
-        posted++;
-        post(message, transfer);
-      }) as Worker["postMessage"];
+      const posted = countMessages(started[0]!);
       await trainOnce((model, optimizer, variables) => {
         const step = gradients!.step(model, optimizer, {
           variables,
@@ -92,10 +86,10 @@ describe("WasmGradientPool", () => {
         });
         // step() runs synchronously up to its wait for the workers: the local shard is done by
         // now, and the worker's shard must have left before it started.
-        expect(posted).toBe(1);
+        expect(posted()).toBe(1);
         return step;
       });
-      expect(posted).toBe(1);
+      expect(posted()).toBe(1);
     } finally {
       restore();
       gradients?.close();

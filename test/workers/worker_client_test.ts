@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { FerryError } from "../../src/errors.ts";
 import { leastBusy, WorkerClient, type WorkerClientOptions } from "../../src/workers/mod.ts";
-import { recordWorkers } from "../_fixtures/workers.ts";
+import { countMessages, recordWorkers } from "../_fixtures/workers.ts";
 
 const ECHO = new URL("./_echo_worker.ts", import.meta.url);
 let clients: WorkerClient[] = [];
@@ -58,16 +58,10 @@ describe("WorkerClient", () => {
     const { started, restore } = recordWorkers();
     try {
       const client = start({ batch: 2 });
-      let messages = 0;
-      const worker = started[0]!;
-      const post = worker.postMessage.bind(worker);
-      worker.postMessage = ((message: unknown, transfer: Transferable[]) => {
-        messages++;
-        post(message, transfer);
-      }) as Worker["postMessage"];
+      const messages = countMessages(started[0]!);
       expect(await Promise.all([1, 2, 3, 4, 5].map((v) => client.call("echo", v))))
         .toEqual([1, 2, 3, 4, 5]);
-      expect(messages).toBe(3);
+      expect(messages()).toBe(3);
     } finally {
       restore();
     }
