@@ -1,13 +1,13 @@
 /**
  * A worker for WorkerClient's tests: echoes, fails on request, moves a buffer back, tells, and
- * says when it received a call.
+ * raises a shared flag.
  */
 import { FerryError } from "../../src/errors.ts";
 import { answerCalls, postEvent, withTransfer } from "../../src/workers/mod.ts";
 
 answerCalls({
   echo: (value: unknown) => value,
-  receivedAt: () => performance.timeOrigin + performance.now(),
+  raise: (flag: Int32Array) => Atomics.store(flag, 0, 1),
   fail(kind: string | undefined) {
     if (kind === "too_many_pixels") {
       throw new FerryError("too_many_pixels", "Cannot decode png: too many pixels");
